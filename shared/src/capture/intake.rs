@@ -1,0 +1,173 @@
+//! One website post, read and checked: origin, content type, size, fields, client address, `Sec-GPC`.
+
+use super::fields::{BodyFormat, FieldReader, RawFields};
+use super::settings::CaptureSettings;
+use super::spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD};
+use crate::domain::{
+    ClientIp, ConsentChoices, ConsentId, IpHeaders, PolicyVersion, TextHash, UtmValue, WebUrl, parse_tick,
+};
+use crate::http::{ApiError, json_response, last_header, prefers_html, read_body, see_other};
+use crate::records::{ConsentSnapshot, VisitContext};
+use crate::time::Timestamp;
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use http_body::Body;
+use serde::Serialize;
+
+const UTM_FIELDS: [&str; 5] = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+
+/// A post that passed the transport checks; its fields are still to be read by the endpoint.
+pub struct Intake {
+    pub format: BodyFormat,
+    /// The client wants a page (plain HTML form post), not JSON.
+    pub html: bool,
+    pub client: ClientIp,
+    /// `Sec-GPC: 1` (Global Privacy Control) was sent.
+    pub gpc: bool,
+    pub user_agent: Option<String>,
+    pub received_at: Timestamp,
+    pub fields: FieldReader,
+}
+
+impl Intake {
+    /// Reads a post: 403 for a foreign `Origin`, 415, 413 and 400 as [`RawFields::parse`] and
+    /// [`read_body`] say. Nothing is stored here.
+    pub async fn read<B>(request: http::Request<B>, settings: &CaptureSettings) -> Result<Self, ApiError>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let (parts, body) = request.into_parts();
+        let headers = &parts.headers;
+        if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+            && origin != "null"
+            && !settings.origin_allowed(origin)
+        {
+            return Err(ApiError::ForbiddenOrigin);
+        }
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        // Check the type before reading, so a wrong-type upload is refused without buffering it.
+        RawFields::parse(content_type, b"").map(|_| ()).or_else(|e| match e {
+            ApiError::UnsupportedMediaType { .. } => Err(e),
+            _ => Ok(()),
+        })?;
+        let body = read_body(headers, body, settings.max_body_bytes).await?;
+        let (fields, format) = RawFields::parse(content_type, &body)?;
+        let client = ClientIp::resolve(ip_headers(headers), &settings.trusted_proxies)
+            .ok_or_else(|| anyhow::anyhow!("the host did not set spin-client-addr"))?;
+        Ok(Self {
+            format,
+            html: format == BodyFormat::UrlEncoded && !wants_json(headers),
+            client,
+            gpc: last_header(headers, "sec-gpc").is_some_and(|v| v.trim() == "1"),
+            user_agent: last_header(headers, "user-agent").map(str::to_owned),
+            received_at: Timestamp::now(),
+            fields: FieldReader::new(fields),
+        })
+    }
+
+    /// The success answer: `303` to the thank-you page for a plain form post, else `201` with `body`.
+    pub fn accepted<T: Serialize>(&self, thank_you: &WebUrl, body: &T) -> Response<String> {
+        if self.html {
+            see_other(thank_you.as_str())
+        } else {
+            json_response(StatusCode::CREATED, body)
+        }
+    }
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/json"))
+}
+
+fn ip_headers(headers: &HeaderMap) -> IpHeaders<'_> {
+    IpHeaders {
+        spin_client_addr: last_header(headers, "spin-client-addr"),
+        true_client_ip: last_header(headers, "true-client-ip"),
+        cf_connecting_ip: last_header(headers, "cf-connecting-ip"),
+        x_forwarded_for: last_header(headers, "x-forwarded-for"),
+    }
+}
+
+/// Whether errors for this request should be a page rather than JSON (decided before the body is read).
+pub fn error_as_html(headers: &HeaderMap) -> bool {
+    prefers_html(headers)
+}
+
+/// Adds CORS headers for an allowed `Origin` to any answer (errors too, so that `fetch` can read them).
+pub fn with_cors(request_headers: &HeaderMap, settings: &CaptureSettings, mut response: Response<String>) -> Response<String> {
+    let origin = request_headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    if let Some(origin) = origin.filter(|o| settings.origin_allowed(o))
+        && let Ok(value) = HeaderValue::from_str(origin)
+    {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, accept"));
+        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    }
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+    response
+}
+
+/// The fields every capture post may carry besides its own: where the visit came from, what consent
+/// text was shown and which boxes were ticked, the spam controls and an optional thank-you URL.
+pub struct VisitFields {
+    pub visit: VisitContext,
+    pub consent: ConsentSnapshot,
+    pub honeypot: Option<String>,
+    pub render_token: Option<String>,
+    pub next: Option<WebUrl>,
+}
+
+impl VisitFields {
+    /// Reads the common fields. A checkbox in `required_consents` left unticked is a field error;
+    /// a checkbox not offered is an unknown field.
+    pub fn read(
+        intake: &mut Intake,
+        settings: &CaptureSettings,
+        offered: &[ConsentId],
+        required_consents: &[ConsentId],
+    ) -> Self {
+        let fields = &mut intake.fields;
+        let page_url = fields.optional("page_url", WebUrl::parse);
+        let referrer = fields.optional("referrer", WebUrl::parse);
+        let utm: Vec<(&'static str, UtmValue)> = UTM_FIELDS
+            .iter()
+            .filter_map(|name| fields.optional(name, UtmValue::parse).map(|v| (*name, v)))
+            .collect();
+        let policy_version = fields.optional("consent_policy_version", PolicyVersion::parse);
+        let text_hash = fields.optional("consent_text_hash", TextHash::parse);
+        let mut ticked = Vec::new();
+        for id in offered {
+            let name = format!("consent_{}", id.as_str());
+            if fields.optional(&name, parse_tick) == Some(true) {
+                ticked.push(id.clone());
+            }
+        }
+        let choices = ConsentChoices::from_ticked(offered, |id| ticked.contains(id));
+        for id in required_consents {
+            if !choices.granted(id) {
+                fields.reject(&format!("consent_{}", id.as_str()), "consent_required", "must be accepted");
+            }
+        }
+        if !offered.is_empty() && policy_version.is_none() {
+            fields.reject("consent_policy_version", "required", "is required with consent checkboxes");
+        }
+        let next = fields.optional("_next", WebUrl::parse);
+        if let Some(url) = &next
+            && !settings.redirect_allowed(url)
+        {
+            fields.reject("_next", "redirect_not_allowed", "is not on the redirect allow-list");
+        }
+        Self {
+            visit: VisitContext::new(page_url.as_ref(), referrer.as_ref(), &utm, intake.user_agent.as_deref()),
+            consent: ConsentSnapshot::new(policy_version.as_ref(), text_hash.as_ref(), &choices, intake.gpc),
+            honeypot: fields.raw(HONEYPOT_FIELD),
+            render_token: fields.raw(RENDER_TOKEN_FIELD),
+            next,
+        }
+    }
+}

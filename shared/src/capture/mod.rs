@@ -1,0 +1,14 @@
+//! The intake every website post goes through (forms now, signups later): settings, body and field
+//! parsing, client address, spam verdict and the answer (JSON or a redirect to a thank-you page).
+
+mod contact;
+mod fields;
+mod intake;
+mod settings;
+mod spam;
+
+pub use contact::{ContactField, ContactFields};
+pub use fields::{BodyFormat, FieldReader, RawFields};
+pub use intake::{Intake, VisitFields, error_as_html, with_cors};
+pub use settings::{CaptureSettings, RateLimit};
+pub use spam::{RENDER_TOKEN_FIELD, HONEYPOT_FIELD, issue_render_token, judge};

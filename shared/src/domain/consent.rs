@@ -1,0 +1,136 @@
+//! What a visitor was shown and what they chose: policy version, text hash, one choice per checkbox.
+
+use super::Invalid;
+use std::collections::BTreeMap;
+
+/// The version label of the privacy policy or banner shown, e.g. `2024-05` or `v3.1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersion(String);
+
+impl PolicyVersion {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let value = raw.trim();
+        let ok = !value.is_empty()
+            && value.len() <= 64
+            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b));
+        if !ok {
+            return Err(Invalid::new(
+                "invalid_version",
+                "must be a version label of letters, digits, '.', '-' and '_' (at most 64)",
+            ));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The SHA-256 of the consent text shown, as `sha256:` and 64 lower-case hex digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextHash(String);
+
+impl TextHash {
+    /// Accepts `sha256:<hex>` or bare hex, any case.
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let value = raw.trim();
+        let hex = value.strip_prefix("sha256:").unwrap_or(value);
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Invalid::new(
+                "invalid_hash",
+                "must be the SHA-256 of the text shown: 'sha256:' and 64 hex digits",
+            ));
+        }
+        Ok(Self(format!("sha256:{}", hex.to_ascii_lowercase())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The id of one consent checkbox (`privacy_policy`, `marketing_email`): `[a-z0-9_]`, 1 to 40 characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConsentId(String);
+
+impl ConsentId {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let ok = !raw.is_empty()
+            && raw.len() <= 40
+            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !ok {
+            return Err(Invalid::new("invalid_consent_id", "must be of a-z, 0-9 and '_'"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The state of every checkbox a form offered: present means it was ticked. A checkbox the
+/// visitor did not tick is recorded as `false`, never assumed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConsentChoices(BTreeMap<ConsentId, bool>);
+
+impl ConsentChoices {
+    /// One entry per offered checkbox, `true` only for those in `ticked`.
+    pub fn from_ticked<'a>(offered: &[ConsentId], ticked: impl Fn(&ConsentId) -> bool + 'a) -> Self {
+        Self(offered.iter().map(|id| (id.clone(), ticked(id))).collect())
+    }
+
+    pub fn granted(&self, id: &ConsentId) -> bool {
+        self.0.get(id).copied().unwrap_or(false)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&ConsentId, bool)> {
+        self.0.iter().map(|(k, v)| (k, *v))
+    }
+}
+
+/// Reads an HTML checkbox or JSON boolean value: `on`, `true`, `1`, `yes` tick it; `false`, `0`, `no`,
+/// `off` and the empty string leave it unticked; anything else is refused.
+pub fn parse_tick(raw: &str) -> Result<bool, Invalid> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "" | "off" | "false" | "0" | "no" => Ok(false),
+        _ => Err(Invalid::new("invalid_checkbox", "must be a checkbox value (on/true or off/false)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_hashes_are_normalised_to_prefixed_lower_case_hex() {
+        let hex = "AB".repeat(32);
+        assert_eq!(TextHash::parse(&hex).unwrap().as_str(), format!("sha256:{}", "ab".repeat(32)));
+        assert!(TextHash::parse("sha256:1234").is_err());
+        assert!(TextHash::parse(&"zz".repeat(32)).is_err());
+    }
+
+    #[test]
+    fn an_unticked_checkbox_is_recorded_as_refused() {
+        let offered = vec![ConsentId::parse("privacy_policy").unwrap(), ConsentId::parse("marketing_email").unwrap()];
+        let choices = ConsentChoices::from_ticked(&offered, |id| id.as_str() == "privacy_policy");
+        assert!(choices.granted(&offered[0]));
+        assert!(!choices.granted(&offered[1]));
+        assert_eq!(choices.iter().count(), 2);
+    }
+
+    #[test]
+    fn checkbox_values_are_read_strictly() {
+        assert!(parse_tick("on").unwrap());
+        assert!(!parse_tick("false").unwrap());
+        assert!(parse_tick("maybe").is_err());
+    }
+
+    #[test]
+    fn policy_versions_are_short_labels() {
+        assert!(PolicyVersion::parse("2024-05.v2").is_ok());
+        assert!(PolicyVersion::parse("a b").is_err());
+    }
+}

@@ -1,0 +1,59 @@
+//! An ISO 3166-1 alpha-2 country code, and whether the country is an EU member state.
+
+use super::Invalid;
+
+/// Every officially assigned ISO 3166-1 alpha-2 code, concatenated.
+const ASSIGNED: &str = "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW";
+
+/// The 27 member states of the European Union.
+const EU: &str = "ATBEBGCYCZDEDKEEESFIFRGRHRHUIEITLTLULVMTNLPLPTROSESISK";
+
+fn listed(list: &str, code: &[u8; 2]) -> bool {
+    list.as_bytes().chunks_exact(2).any(|c| c == code)
+}
+
+/// An upper-case ISO 3166-1 alpha-2 code such as `NL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CountryCode([u8; 2]);
+
+impl CountryCode {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let bad = || Invalid::new("invalid_country", "must be a two-letter ISO 3166 country code");
+        let value = raw.trim().as_bytes();
+        let [a, b] = value else { return Err(bad()) };
+        let code = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
+        if !listed(ASSIGNED, &code) {
+            return Err(bad());
+        }
+        Ok(Self(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+
+    pub fn is_eu_member(&self) -> bool {
+        listed(EU, &self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_upper_cased_and_checked_against_the_iso_list() {
+        assert_eq!(CountryCode::parse("nl").unwrap().as_str(), "NL");
+        assert!(CountryCode::parse("XX").is_err());
+        assert!(CountryCode::parse("NLD").is_err());
+        assert!(CountryCode::parse("").is_err());
+    }
+
+    #[test]
+    fn eu_membership_follows_the_27_member_states() {
+        assert!(CountryCode::parse("DE").unwrap().is_eu_member());
+        assert!(!CountryCode::parse("GB").unwrap().is_eu_member());
+        assert!(!CountryCode::parse("CH").unwrap().is_eu_member());
+        assert_eq!(EU.len(), 27 * 2);
+    }
+}

@@ -1,0 +1,38 @@
+//! Pure domain types: each is built only by its parser, has private fields and does no I/O.
+//!
+//! Raw request values (`String`s) become these types at the boundary; once a value has one of these
+//! types it is known to be valid, normalised and bounded in size.
+
+mod client_ip;
+mod consent;
+mod country;
+mod email;
+mod form;
+mod phone;
+mod text;
+mod url;
+
+pub use client_ip::{ClientIp, IpHeaders, IpSource, truncate};
+pub use consent::{ConsentChoices, ConsentId, PolicyVersion, TextHash, parse_tick};
+pub use country::CountryCode;
+pub use email::EmailAddress;
+pub use form::{FormId, FormKind};
+pub use phone::PhoneNumber;
+pub use text::{CompanyName, JobTitle, Message, PersonName, UtmValue};
+pub use url::WebUrl;
+
+/// Why a raw value was refused: a stable machine-readable code and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}

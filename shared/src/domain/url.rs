@@ -1,0 +1,65 @@
+//! An absolute http(s) URL as sent by a browser (page URL, referrer, thank-you URL).
+
+use super::Invalid;
+
+/// An absolute `http://` or `https://` URL without whitespace or control characters, at most 2048 bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUrl(String);
+
+impl WebUrl {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let value = raw.trim();
+        if value.is_empty() {
+            return Err(Invalid::new("empty", "must not be empty"));
+        }
+        if value.len() > 2048 {
+            return Err(Invalid::new("too_long", "must be at most 2048 characters"));
+        }
+        let rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"))
+            .ok_or_else(|| Invalid::new("invalid_url", "must be an absolute http(s) URL"))?;
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        if host.is_empty() || host.contains('@') || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(Invalid::new("invalid_url", "must be an absolute http(s) URL"));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True when this URL is `prefix` or lies below it; a prefix naming only an origin
+    /// (`https://example.com`) covers every path of that origin and no other host.
+    pub fn is_under(&self, prefix: &str) -> bool {
+        let url = self.0.as_str();
+        let Some(rest) = url.strip_prefix(prefix) else {
+            return false;
+        };
+        prefix.ends_with('/') || rest.is_empty() || rest.starts_with(['/', '?', '#'])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_http_urls_are_accepted_and_others_refused() {
+        assert!(WebUrl::parse("https://example.com/pricing?utm_source=x").is_ok());
+        for raw in ["", "/relative", "javascript:alert(1)", "https://", "https://a b.com", "https://user@evil.com/"] {
+            assert!(WebUrl::parse(raw).is_err(), "{raw:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn a_url_is_under_a_prefix_only_on_a_path_boundary() {
+        let url = WebUrl::parse("https://example.com/thanks").unwrap();
+        assert!(url.is_under("https://example.com"));
+        assert!(url.is_under("https://example.com/"));
+        assert!(url.is_under("https://example.com/thanks"));
+        assert!(!url.is_under("https://example.co"));
+        assert!(!WebUrl::parse("https://example.com.evil.net/").unwrap().is_under("https://example.com"));
+    }
+}

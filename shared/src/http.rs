@@ -1,0 +1,273 @@
+//! HTTP at the edge of every component: the one error type and its status codes, responses, and
+//! reading request bodies within a size limit.
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use http_body::Body;
+use http_body_util::{BodyExt, Limited};
+use serde::Serialize;
+
+/// A field that was refused, named as the client sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything a handler can answer instead of success. Each variant documents its status code;
+/// internal causes are logged, never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body is not well-formed JSON / urlencoded, or a parameter is malformed.
+    #[error("bad request: {message}")]
+    BadRequest { code: &'static str, message: String },
+    /// 404: no such route or resource.
+    #[error("not found")]
+    NotFound,
+    /// 405: the route exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: &'static str },
+    /// 413: the body is larger than the configured limit.
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    /// 415: the body's content type is not one this endpoint reads.
+    #[error("unsupported media type")]
+    UnsupportedMediaType { accepted: &'static str },
+    /// 422: the body was read, but fields are missing, unknown or invalid.
+    #[error("invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// 429: too many posts from this client; try again after `retry_after` seconds.
+    #[error("rate limited")]
+    RateLimited { retry_after: u64 },
+    /// 403: the request's origin is not allowed to call this endpoint.
+    #[error("origin not allowed")]
+    ForbiddenOrigin,
+    /// 500: a fault on our side (store, configuration). The cause is logged, the client sees a generic message.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Internal(e.into())
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    fields: &'a [FieldError],
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn code_and_message(&self) -> (&str, String) {
+        match self {
+            Self::BadRequest { code, message } => (code, message.clone()),
+            Self::NotFound => ("not_found", "There is nothing here.".into()),
+            Self::MethodNotAllowed { allow } => ("method_not_allowed", format!("Use {allow}.")),
+            Self::PayloadTooLarge { limit } => ("payload_too_large", format!("The body must be at most {limit} bytes.")),
+            Self::UnsupportedMediaType { accepted } => ("unsupported_media_type", format!("Send {accepted}.")),
+            Self::Invalid(_) => ("invalid_fields", "Some fields are missing or invalid.".into()),
+            Self::RateLimited { retry_after } => ("rate_limited", format!("Too many submissions; try again in {retry_after} seconds.")),
+            Self::ForbiddenOrigin => ("origin_not_allowed", "This origin may not call this endpoint.".into()),
+            Self::Internal(_) => ("internal_error", "Something went wrong on our side; nothing was stored.".into()),
+        }
+    }
+
+    /// The response for this error, as JSON, or as a small HTML page for a browser's plain form post.
+    pub fn into_response(self, html: bool) -> Response<String> {
+        if let Self::Internal(cause) = &self {
+            // The whole cause chain goes to the log; the client only learns that it was our fault.
+            eprintln!("internal error: {cause:#}");
+        }
+        let status = self.status();
+        let (code, message) = self.code_and_message();
+        let fields = match &self {
+            Self::Invalid(fields) => fields.as_slice(),
+            _ => &[],
+        };
+        let mut response = if html {
+            let items: String = fields
+                .iter()
+                .map(|f| format!("<li><b>{}</b>: {}</li>", escape_html(&f.field), escape_html(&f.message)))
+                .collect();
+            let body = format!(
+                "<!doctype html><meta charset=utf-8><title>{status}</title><h1>{}</h1><p>{}</p><ul>{items}</ul><p><a href=\"javascript:history.back()\">Back</a></p>",
+                escape_html(status.canonical_reason().unwrap_or("Error")),
+                escape_html(&message)
+            );
+            html_response(status, body)
+        } else {
+            json_response(status, &ErrorBody { error: ErrorDetail { code, message: &message, fields } })
+        };
+        let headers = response.headers_mut();
+        match self {
+            Self::MethodNotAllowed { allow } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            Self::RateLimited { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+/// A JSON response.
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<String> {
+    let body = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());
+    with_type(status, body, "application/json")
+}
+
+/// An HTML response.
+pub fn html_response(status: StatusCode, body: String) -> Response<String> {
+    with_type(status, body, "text/html; charset=utf-8")
+}
+
+/// `303 See Other` to `location` (already checked against the allow-list by the caller).
+pub fn see_other(location: &str) -> Response<String> {
+    let mut response = with_type(StatusCode::SEE_OTHER, String::new(), "text/plain");
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// An empty response (CORS preflight).
+pub fn no_content() -> Response<String> {
+    let mut response = Response::new(String::new());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+fn with_type(status: StatusCode, body: String, content_type: &'static str) -> Response<String> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    response
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The last value of a header: Spin appends its own `spin-*` headers after any a client sent, so the
+/// last one is Spin's.
+pub fn last_header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get_all(name).iter().next_back().and_then(|v| v.to_str().ok())
+}
+
+/// Reads the whole body, refusing (413) one longer than `limit` bytes before reading it when a
+/// `Content-Length` says so, and while reading otherwise.
+pub async fn read_body<B>(headers: &HeaderMap, body: B, limit: usize) -> Result<Bytes, ApiError>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::PayloadTooLarge { limit }),
+        Err(e) => Err(ApiError::BadRequest {
+            code: "unreadable_body",
+            message: format!("The request body could not be read: {e}"),
+        }),
+    }
+}
+
+/// Whether the client prefers an HTML answer (a browser's plain form post) over JSON.
+pub fn prefers_html(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    accept.contains("text/html") && !accept.contains("application/json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let response = ApiError::Internal(anyhow::anyhow!("db password is hunter2")).into_response(false);
+        assert_eq!(response.status(), 500);
+        assert!(!response.body().contains("hunter2"));
+    }
+
+    #[test]
+    fn field_errors_are_listed_by_name() {
+        let response = ApiError::Invalid(vec![FieldError::new("email", "invalid_email", "bad")]).into_response(false);
+        assert_eq!(response.status(), 422);
+        let body: serde_json::Value = serde_json::from_str(response.body()).unwrap();
+        assert_eq!(body["error"]["fields"][0]["field"], "email");
+    }
+
+    #[test]
+    fn html_error_pages_escape_what_the_client_sent() {
+        let response = ApiError::Invalid(vec![FieldError::new("<x>", "unknown_field", "m")]).into_response(true);
+        assert!(response.body().contains("&lt;x&gt;"));
+    }
+
+    #[test]
+    fn the_last_header_value_wins() {
+        let mut headers = HeaderMap::new();
+        headers.append("spin-client-addr", HeaderValue::from_static("6.6.6.6:1"));
+        headers.append("spin-client-addr", HeaderValue::from_static("127.0.0.1:2"));
+        assert_eq!(last_header(&headers, "spin-client-addr"), Some("127.0.0.1:2"));
+    }
+}

@@ -1,0 +1,24 @@
+//! The common schema and the one key-value access layer of the marketing-capture components.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`domain`] | pure value types built only by parsers (`EmailAddress`, `PhoneNumber`, `CountryCode`, ...) |
+//! | [`records`] | what is stored, schema-versioned, built from domain types |
+//! | [`store`] | every key format ([`store::keys`]) and every call to the key-value store |
+//! | [`capture`] | the intake of website posts: settings, fields, client IP, spam, answers |
+//! | [`http`] | the one error type and its status codes, responses, body limits |
+//! | [`geo`] | the embedded DB-IP Lite range table and its lookup |
+//! | [`tokens`] | HMAC signatures under the app's signing key |
+//! | [`time`], [`ids`] | timestamps and random ids |
+
+pub mod capture;
+pub mod domain;
+pub mod geo;
+pub mod http;
+pub mod ids;
+pub mod records;
+pub mod store;
+pub mod time;
+pub mod tokens;
+#[cfg(target_arch = "wasm32")]
+pub mod variables;

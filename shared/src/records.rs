@@ -1,0 +1,269 @@
+//! What is stored: every record is JSON with a schema version `v`, built from domain types.
+//!
+//! Records hold plain strings so that old records stay readable when the parsers grow stricter; they are
+//! only ever written from values that passed the domain parsers.
+
+use crate::domain::{
+    ClientIp, CompanyName, ConsentChoices, CountryCode, EmailAddress, FormId, FormKind, IpSource,
+    JobTitle, Message, PersonName, PhoneNumber, PolicyVersion, TextHash, UtmValue, WebUrl,
+};
+use crate::geo;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The schema version written into records created by this build.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The contact details a visitor typed into a form, all optional (each form says which it requires).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactDetails {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Parsed contact details, each field already a domain value.
+#[derive(Debug, Clone, Default)]
+pub struct Contact {
+    pub name: Option<PersonName>,
+    pub email: Option<EmailAddress>,
+    pub company: Option<CompanyName>,
+    pub title: Option<JobTitle>,
+    pub phone: Option<PhoneNumber>,
+    pub country: Option<CountryCode>,
+    pub message: Option<Message>,
+}
+
+impl From<&Contact> for ContactDetails {
+    fn from(c: &Contact) -> Self {
+        let s = |v: Option<&str>| v.map(str::to_owned);
+        Self {
+            name: s(c.name.as_ref().map(PersonName::as_str)),
+            email: s(c.email.as_ref().map(EmailAddress::as_str)),
+            company: s(c.company.as_ref().map(CompanyName::as_str)),
+            title: s(c.title.as_ref().map(JobTitle::as_str)),
+            phone: s(c.phone.as_ref().map(PhoneNumber::as_str)),
+            country: s(c.country.as_ref().map(CountryCode::as_str)),
+            message: s(c.message.as_ref().map(Message::as_str)),
+        }
+    }
+}
+
+/// Where the visit came from: page, referrer, campaign parameters, browser.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct VisitContext {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
+    /// `utm_source`, `utm_medium`, `utm_campaign`, `utm_term`, `utm_content` as sent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub utm: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+}
+
+impl VisitContext {
+    pub fn new(
+        page_url: Option<&WebUrl>,
+        referrer: Option<&WebUrl>,
+        utm: &[(&'static str, UtmValue)],
+        user_agent: Option<&str>,
+    ) -> Self {
+        Self {
+            page_url: page_url.map(|u| u.as_str().to_owned()),
+            referrer: referrer.map(|u| u.as_str().to_owned()),
+            utm: utm
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.as_str().to_owned()))
+                .collect(),
+            // A user agent is context, not a field the visitor typed: keep it, capped.
+            user_agent: user_agent.map(|ua| ua.chars().filter(|c| !c.is_control()).take(512).collect()),
+        }
+    }
+}
+
+/// The visitor's network origin: full IP (for the retention job to drop later), truncated IP and
+/// the approximate location derived from the IP inside the component (DB-IP Lite).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkOrigin {
+    /// The full address; `None` once retention has minimised the record.
+    pub ip: Option<String>,
+    /// /24 (IPv4) or /48 (IPv6) network address.
+    pub ip_truncated: String,
+    pub ip_source: IpSource,
+    pub location: Option<LocationRecord>,
+}
+
+/// An approximate location: country always, region and city where the data has them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocationRecord {
+    pub country: String,
+    pub eu: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+}
+
+impl NetworkOrigin {
+    pub fn of(client: &ClientIp) -> Self {
+        let location = geo::lookup(client.ip()).map(|loc| LocationRecord {
+            country: loc.country().to_owned(),
+            eu: loc.is_eu(),
+            region: loc.region().map(str::to_owned),
+            city: loc.city().map(str::to_owned),
+        });
+        Self {
+            ip: Some(client.ip().to_string()),
+            ip_truncated: client.truncated().to_string(),
+            ip_source: client.source(),
+            location,
+        }
+    }
+}
+
+/// What the visitor was shown and chose when submitting: policy version, hash of the consent text,
+/// every offered checkbox's state, and whether the browser sent `Sec-GPC: 1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentSnapshot {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_hash: Option<String>,
+    pub choices: BTreeMap<String, bool>,
+    pub gpc: bool,
+}
+
+impl ConsentSnapshot {
+    pub fn new(
+        policy_version: Option<&PolicyVersion>,
+        text_hash: Option<&TextHash>,
+        choices: &ConsentChoices,
+        gpc: bool,
+    ) -> Self {
+        Self {
+            policy_version: policy_version.map(|v| v.as_str().to_owned()),
+            text_hash: text_hash.map(|h| h.as_str().to_owned()),
+            choices: choices.iter().map(|(k, v)| (k.as_str().to_owned(), v)).collect(),
+            gpc,
+        }
+    }
+}
+
+/// Why a submission was judged to be spam. It is still stored, flagged, never silently dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpamReason {
+    /// The hidden honeypot field was filled in.
+    Honeypot,
+    /// No form-render token came with the post.
+    MissingRenderToken,
+    /// The render token's signature did not verify, or it was for another form.
+    InvalidRenderToken,
+    /// The render token was older than its lifetime.
+    ExpiredRenderToken,
+    /// Submitted sooner after rendering than a person can fill the form in.
+    TooFast,
+}
+
+/// A website form submission (`rec:submission:{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    pub v: u32,
+    pub id: String,
+    pub form: String,
+    pub kind: FormKind,
+    pub received_at: Timestamp,
+    pub contact: ContactDetails,
+    pub visit: VisitContext,
+    pub origin: NetworkOrigin,
+    pub consent: ConsentSnapshot,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spam: Option<SpamReason>,
+}
+
+impl Submission {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: String,
+        form: &FormId,
+        kind: FormKind,
+        received_at: Timestamp,
+        contact: &Contact,
+        visit: VisitContext,
+        origin: NetworkOrigin,
+        consent: ConsentSnapshot,
+        spam: Option<SpamReason>,
+    ) -> Self {
+        Self {
+            v: SCHEMA_VERSION,
+            id,
+            form: form.as_str().to_owned(),
+            kind,
+            received_at,
+            contact: contact.into(),
+            visit,
+            origin,
+            consent,
+            spam,
+        }
+    }
+}
+
+/// Who caused a processing activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Actor {
+    /// A website visitor, known by truncated IP only (the register must not re-identify on its own).
+    Visitor { ip_truncated: String },
+    /// A marketing API key, by its public id.
+    ApiKey { key_id: String },
+    /// The service itself (retention job, mailer).
+    System,
+}
+
+/// What happened to a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// A new record was captured from a visitor.
+    Captured,
+    /// A captured record was flagged as spam.
+    CapturedAsSpam,
+    /// A record's state changed (confirmation, status change, withdrawal).
+    Updated,
+    /// A record was erased; only its id remains (a tombstone in the feed).
+    Erased,
+    /// Records were read or exported by staff.
+    Read,
+}
+
+/// One entry of a log: the change feed of a record kind and, at the same time, the processing
+/// register's entry for that change (who, what, when, which record).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub v: u32,
+    pub seq: u64,
+    pub at: Timestamp,
+    pub action: Action,
+    /// The record's id, or `None` for activities that touch many records (an export).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    pub actor: Actor,
+    /// A short machine-readable note: the spam reason, the form, the cursor range of an export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
