@@ -122,7 +122,7 @@ impl NetworkOrigin {
     pub fn of(client: &ClientIp) -> Self {
         let location = geo::lookup(client.ip()).map(|loc| LocationRecord {
             country: loc.country().to_owned(),
-            eu: loc.is_eu(),
+            eu: CountryCode::parse(loc.country()).is_ok_and(|c| c.is_eu_member()),
             region: loc.region().map(str::to_owned),
             city: loc.city().map(str::to_owned),
         });

@@ -136,7 +136,7 @@ fn take_ranges<'a, const N: usize>(
 }
 
 impl<'a, const N: usize> Ranges<'a, N> {
-    /// Index of the range holding `key` (starts as big integers; `key_bits` is their width).
+    /// Index of the range holding `key`; `bucket` is its top 16 bits (the index slot).
     #[inline]
     fn find(&self, key: u64, bucket: usize) -> usize {
         let lo = u32::from_le_bytes(self.index[bucket]) as usize;
@@ -198,7 +198,16 @@ impl<'a> Table<'a> {
         if !rest.is_empty() {
             return Err(FormatError::Invalid("trailing bytes"));
         }
-        Ok(Table { source, flags, id_width, v4, v6, v6_split, locations, strings })
+        Ok(Table {
+            source,
+            flags,
+            id_width,
+            v4,
+            v6,
+            v6_split,
+            locations,
+            strings,
+        })
     }
 
     /// The data source text stored in the table (dataset, version, attribution).
@@ -277,7 +286,10 @@ impl<'a> Table<'a> {
             return self.location(id);
         }
         // Split /64: its first range starts exactly at the /64, so the last start <= `full` is in it.
-        let p = self.v6_split.starts.partition_point(|c| u128::from_le_bytes(*c) <= full);
+        let p = self
+            .v6_split
+            .starts
+            .partition_point(|c| u128::from_le_bytes(*c) <= full);
         self.location(self.id(self.v6_split.ids, p.checked_sub(1)?))
     }
 }

@@ -97,17 +97,16 @@ impl<'a> Location<'a> {
         self.city
     }
 
-    /// Whether the country is one of the 27 EU member states.
-    pub fn is_eu(&self) -> bool {
-        is_eu_member(self.country())
-    }
-
     fn from_raw(raw: format::RawLocation<'a>) -> Option<Self> {
         let country = *raw.country;
         if !country.iter().all(u8::is_ascii_uppercase) {
             return None;
         }
-        Some(Location { country, region: raw.region, city: raw.city })
+        Some(Location {
+            country,
+            region: raw.region,
+            city: raw.city,
+        })
     }
 }
 
@@ -141,44 +140,48 @@ pub fn data_source() -> &'static str {
     TABLE.source()
 }
 
-/// The 27 EU member states (ISO 3166-1 alpha-2; Greece is `GR`, not the EU's `EL`).
-pub const EU_MEMBERS: [&str; 27] = [
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
-    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+/// IPv4 blocks that never geolocate (IANA special-purpose registry, RFC 6890 and successors).
+const SPECIAL_V4: [(Ipv4Addr, u8); 13] = [
+    (Ipv4Addr::new(0, 0, 0, 0), 8),       // "this network"
+    (Ipv4Addr::new(10, 0, 0, 0), 8),      // private
+    (Ipv4Addr::new(100, 64, 0, 0), 10),   // carrier-grade NAT
+    (Ipv4Addr::new(127, 0, 0, 0), 8),     // loopback
+    (Ipv4Addr::new(169, 254, 0, 0), 16),  // link-local
+    (Ipv4Addr::new(172, 16, 0, 0), 12),   // private
+    (Ipv4Addr::new(192, 0, 0, 0), 24),    // IETF protocol assignments
+    (Ipv4Addr::new(192, 0, 2, 0), 24),    // documentation (TEST-NET-1)
+    (Ipv4Addr::new(192, 168, 0, 0), 16),  // private
+    (Ipv4Addr::new(198, 18, 0, 0), 15),   // benchmarking
+    (Ipv4Addr::new(198, 51, 100, 0), 24), // documentation (TEST-NET-2)
+    (Ipv4Addr::new(203, 0, 113, 0), 24),  // documentation (TEST-NET-3)
+    (Ipv4Addr::new(224, 0, 0, 0), 3),     // multicast, reserved, broadcast
 ];
 
-/// Whether `country` (ISO 3166-1 alpha-2, uppercase) is an EU member state.
-pub fn is_eu_member(country: &str) -> bool {
-    EU_MEMBERS.contains(&country)
-}
+/// IPv6 blocks inside global unicast 2000::/3 that never geolocate (or that embed an IPv4 address
+/// this lookup does not extract: Teredo, 6to4). Everything outside 2000::/3 (::1, ::/96,
+/// fc00::/7 unique-local, fe80::/10 link-local, ff00::/8 multicast, ...) is not public either.
+const SPECIAL_V6: [(Ipv6Addr, u8); 4] = [
+    (Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 23), // IETF protocol assignments, incl. Teredo
+    (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32), // documentation
+    (Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0), 16), // 6to4
+    (Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0), 20), // documentation
+];
 
-/// False for IPv4 special-purpose blocks (RFC 6890 and friends) that never geolocate.
+/// False for IPv4 special-purpose addresses (private, loopback, CGNAT, documentation, ...).
 pub fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, c, _] = ip.octets();
-    !(a == 0                                    // 0.0.0.0/8 "this network"
-        || a == 10                              // 10/8 private
-        || (a == 100 && (b & 0xC0) == 64)       // 100.64/10 carrier-grade NAT
-        || a == 127                             // loopback
-        || (a == 169 && b == 254)               // link-local
-        || (a == 172 && (b & 0xF0) == 16)       // 172.16/12 private
-        || (a == 192 && b == 0 && c == 0)       // 192.0.0/24 IETF protocol assignments
-        || (a == 192 && b == 0 && c == 2)       // TEST-NET-1
-        || (a == 192 && b == 88 && c == 99)     // 6to4 relay anycast (deprecated)
-        || (a == 192 && b == 168)               // 192.168/16 private
-        || (a == 198 && (b & 0xFE) == 18)       // 198.18/15 benchmarking
-        || (a == 198 && b == 51 && c == 100)    // TEST-NET-2
-        || (a == 203 && b == 0 && c == 113)     // TEST-NET-3
-        || a >= 224) // multicast, reserved, broadcast
+    let ip = u32::from(ip);
+    !SPECIAL_V4
+        .iter()
+        .any(|&(net, len)| (ip ^ u32::from(net)) >> (32 - len) == 0)
 }
 
-/// False for IPv6 special-purpose blocks, and for anything outside global unicast 2000::/3.
+/// False for IPv6 addresses outside global unicast 2000::/3 and for special blocks inside it.
 pub fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let s = ip.segments();
-    (s[0] & 0xE000) == 0x2000                   // 2000::/3 global unicast (excludes ::1, fc00::/7, fe80::/10, ff00::/8, ...)
-        && !(s[0] == 0x2001 && s[1] == 0x0db8)  // documentation
-        && !(s[0] == 0x2001 && s[1] < 0x0200)   // 2001::/23 IETF protocol assignments (Teredo, ORCHID, ...)
-        && s[0] != 0x2002                       // 6to4: the embedded IPv4 is not looked up
-        && !(s[0] == 0x3fff && s[1] < 0x1000) // 3fff::/20 documentation
+    let ip = u128::from(ip);
+    ip >> 125 == 1
+        && !SPECIAL_V6
+            .iter()
+            .any(|&(net, len)| (ip ^ u128::from(net)) >> (128 - len) == 0)
 }
 
 #[cfg(test)]

@@ -11,9 +11,17 @@ fn country(ip: &str) -> Option<String> {
 fn table_parses_and_names_its_source() {
     let t = Table::parse(TABLE_BYTES).expect("embedded table");
     let [v4, v6, v6_split, locations] = t.counts();
-    assert!(v4 > 100_000 && v6 > 100_000 && v6_split > 0 && locations > 200, "{:?}", t.counts());
+    assert!(
+        v4 > 100_000 && v6 > 100_000 && v6_split > 0 && locations > 200,
+        "{:?}",
+        t.counts()
+    );
     assert!(!t.has_region() && !t.has_city());
-    assert!(data_source().contains("https://db-ip.com"), "{}", data_source());
+    assert!(
+        data_source().contains("https://db-ip.com"),
+        "{}",
+        data_source()
+    );
 }
 
 #[test]
@@ -34,7 +42,6 @@ fn german_and_dutch_addresses() {
         let l = lookup(ip.parse().unwrap()).expect(ip);
         assert_eq!(l.country(), "DE", "{ip}");
         assert_eq!(l.country_code(), *b"DE");
-        assert!(l.is_eu());
         assert_eq!((l.region(), l.city()), (None, None), "country-only table");
     }
     // RIPE NCC, Amsterdam; 145.53.0.0/16 and 2a02:a400::/26 are Dutch access networks.
@@ -79,7 +86,7 @@ fn special_purpose_addresses_are_none() {
         "fe80::1",
         "ff02::1",
         "2001:db8::1",
-        "2002:808:808::1", // 6to4
+        "2002:808:808::1",   // 6to4
         "2001:0:808:808::1", // Teredo
     ] {
         assert_eq!(country(ip), None, "{ip}");
@@ -90,27 +97,21 @@ fn special_purpose_addresses_are_none() {
 }
 
 #[test]
-fn eu_members() {
-    assert_eq!(EU_MEMBERS.len(), 27);
-    assert!(EU_MEMBERS.windows(2).all(|w| w[0] < w[1]), "sorted, distinct");
-    for c in ["DE", "NL", "FR", "GR", "HR", "IE", "CY", "MT"] {
-        assert!(is_eu_member(c), "{c}");
-    }
-    for c in ["GB", "CH", "NO", "IS", "LI", "US", "EL", "EU", "de", ""] {
-        assert!(!is_eu_member(c), "{c}");
-    }
-}
-
-#[test]
 fn malformed_tables_are_rejected() {
     assert_eq!(Table::parse(b"").unwrap_err(), FormatError::Truncated);
     assert_eq!(Table::parse(&[0u8; 64]).unwrap_err(), FormatError::BadMagic);
     let mut v2 = TABLE_BYTES.to_vec();
     v2[8] = 2;
-    assert_eq!(Table::parse(&v2).unwrap_err(), FormatError::UnsupportedVersion(2));
+    assert_eq!(
+        Table::parse(&v2).unwrap_err(),
+        FormatError::UnsupportedVersion(2)
+    );
     let cut = &TABLE_BYTES[..TABLE_BYTES.len() - 1];
     assert_eq!(Table::parse(cut).unwrap_err(), FormatError::Truncated);
     let mut longer = TABLE_BYTES.to_vec();
     longer.push(0);
-    assert!(matches!(Table::parse(&longer), Err(FormatError::Invalid(_))));
+    assert!(matches!(
+        Table::parse(&longer),
+        Err(FormatError::Invalid(_))
+    ));
 }
