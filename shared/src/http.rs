@@ -97,12 +97,29 @@ impl ApiError {
             Self::BadRequest { code, message } => (code, message.clone()),
             Self::NotFound => ("not_found", "There is nothing here.".into()),
             Self::MethodNotAllowed { allow } => ("method_not_allowed", format!("Use {allow}.")),
-            Self::PayloadTooLarge { limit } => ("payload_too_large", format!("The body must be at most {limit} bytes.")),
-            Self::UnsupportedMediaType { accepted } => ("unsupported_media_type", format!("Send {accepted}.")),
-            Self::Invalid(_) => ("invalid_fields", "Some fields are missing or invalid.".into()),
-            Self::RateLimited { retry_after } => ("rate_limited", format!("Too many submissions; try again in {retry_after} seconds.")),
-            Self::ForbiddenOrigin => ("origin_not_allowed", "This origin may not call this endpoint.".into()),
-            Self::Internal(_) => ("internal_error", "Something went wrong on our side; nothing was stored.".into()),
+            Self::PayloadTooLarge { limit } => (
+                "payload_too_large",
+                format!("The body must be at most {limit} bytes."),
+            ),
+            Self::UnsupportedMediaType { accepted } => {
+                ("unsupported_media_type", format!("Send {accepted}."))
+            }
+            Self::Invalid(_) => (
+                "invalid_fields",
+                "Some fields are missing or invalid.".into(),
+            ),
+            Self::RateLimited { retry_after } => (
+                "rate_limited",
+                format!("Too many submissions; try again in {retry_after} seconds."),
+            ),
+            Self::ForbiddenOrigin => (
+                "origin_not_allowed",
+                "This origin may not call this endpoint.".into(),
+            ),
+            Self::Internal(_) => (
+                "internal_error",
+                "Something went wrong on our side; nothing was stored.".into(),
+            ),
         }
     }
 
@@ -121,7 +138,13 @@ impl ApiError {
         let mut response = if html {
             let items: String = fields
                 .iter()
-                .map(|f| format!("<li><b>{}</b>: {}</li>", escape_html(&f.field), escape_html(&f.message)))
+                .map(|f| {
+                    format!(
+                        "<li><b>{}</b>: {}</li>",
+                        escape_html(&f.field),
+                        escape_html(&f.message)
+                    )
+                })
                 .collect();
             let body = format!(
                 "<!doctype html><meta charset=utf-8><title>{status}</title><h1>{}</h1><p>{}</p><ul>{items}</ul><p><a href=\"javascript:history.back()\">Back</a></p>",
@@ -130,7 +153,16 @@ impl ApiError {
             );
             html_response(status, body)
         } else {
-            json_response(status, &ErrorBody { error: ErrorDetail { code, message: &message, fields } })
+            json_response(
+                status,
+                &ErrorBody {
+                    error: ErrorDetail {
+                        code,
+                        message: &message,
+                        fields,
+                    },
+                },
+            )
         };
         let headers = response.headers_mut();
         match self {
@@ -179,7 +211,10 @@ fn with_type(status: StatusCode, body: String, content_type: &'static str) -> Re
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 
@@ -202,7 +237,11 @@ pub fn escape_html(text: &str) -> String {
 /// The last value of a header: Spin appends its own `spin-*` headers after any a client sent, so the
 /// last one is Spin's.
 pub fn last_header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get_all(name).iter().next_back().and_then(|v| v.to_str().ok())
+    headers
+        .get_all(name)
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
 }
 
 /// Reads the whole body, refusing (413) one longer than `limit` bytes before reading it when a
@@ -221,7 +260,9 @@ where
     }
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::PayloadTooLarge { limit }),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(ApiError::PayloadTooLarge { limit })
+        }
         Err(e) => Err(ApiError::BadRequest {
             code: "unreadable_body",
             message: format!("The request body could not be read: {e}"),
@@ -244,14 +285,16 @@ mod tests {
 
     #[test]
     fn internal_errors_do_not_leak_their_cause() {
-        let response = ApiError::Internal(anyhow::anyhow!("db password is hunter2")).into_response(false);
+        let response =
+            ApiError::Internal(anyhow::anyhow!("db password is hunter2")).into_response(false);
         assert_eq!(response.status(), 500);
         assert!(!response.body().contains("hunter2"));
     }
 
     #[test]
     fn field_errors_are_listed_by_name() {
-        let response = ApiError::Invalid(vec![FieldError::new("email", "invalid_email", "bad")]).into_response(false);
+        let response = ApiError::Invalid(vec![FieldError::new("email", "invalid_email", "bad")])
+            .into_response(false);
         assert_eq!(response.status(), 422);
         let body: serde_json::Value = serde_json::from_str(response.body()).unwrap();
         assert_eq!(body["error"]["fields"][0]["field"], "email");
@@ -259,7 +302,8 @@ mod tests {
 
     #[test]
     fn html_error_pages_escape_what_the_client_sent() {
-        let response = ApiError::Invalid(vec![FieldError::new("<x>", "unknown_field", "m")]).into_response(true);
+        let response = ApiError::Invalid(vec![FieldError::new("<x>", "unknown_field", "m")])
+            .into_response(true);
         assert!(response.body().contains("&lt;x&gt;"));
     }
 
@@ -268,6 +312,9 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.append("spin-client-addr", HeaderValue::from_static("6.6.6.6:1"));
         headers.append("spin-client-addr", HeaderValue::from_static("127.0.0.1:2"));
-        assert_eq!(last_header(&headers, "spin-client-addr"), Some("127.0.0.1:2"));
+        assert_eq!(
+            last_header(&headers, "spin-client-addr"),
+            Some("127.0.0.1:2")
+        );
     }
 }

@@ -12,7 +12,10 @@ pub fn new_id() -> String {
 
 /// True when `raw` has the shape of an id made by [`new_id`].
 pub fn is_id(raw: &str) -> bool {
-    raw.len() == 22 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    raw.len() == 22
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

@@ -90,7 +90,8 @@ impl VisitContext {
                 .map(|(k, v)| ((*k).to_owned(), v.as_str().to_owned()))
                 .collect(),
             // A user agent is context, not a field the visitor typed: keep it, capped.
-            user_agent: user_agent.map(|ua| ua.chars().filter(|c| !c.is_control()).take(512).collect()),
+            user_agent: user_agent
+                .map(|ua| ua.chars().filter(|c| !c.is_control()).take(512).collect()),
         }
     }
 }
@@ -157,7 +158,10 @@ impl ConsentSnapshot {
         Self {
             policy_version: policy_version.map(|v| v.as_str().to_owned()),
             text_hash: text_hash.map(|h| h.as_str().to_owned()),
-            choices: choices.iter().map(|(k, v)| (k.as_str().to_owned(), v)).collect(),
+            choices: choices
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v))
+                .collect(),
             gpc,
         }
     }

@@ -62,7 +62,9 @@ impl Timestamp {
             return None;
         }
         let days = days_from_civil(y, m, d);
-        Some(Self(((days * 86_400) + hh * 3600 + mm * 60 + ss) * 1000 + ms))
+        Some(Self(
+            ((days * 86_400) + hh * 3600 + mm * 60 + ss) * 1000 + ms,
+        ))
     }
 }
 
@@ -98,7 +100,8 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        Self::parse_rfc3339(&raw).ok_or_else(|| serde::de::Error::custom("not an RFC 3339 UTC time"))
+        Self::parse_rfc3339(&raw)
+            .ok_or_else(|| serde::de::Error::custom("not an RFC 3339 UTC time"))
     }
 }
 
@@ -108,9 +111,18 @@ mod tests {
 
     #[test]
     fn timestamps_are_written_as_rfc3339_utc() {
-        assert_eq!(Timestamp::from_unix_millis(0).to_rfc3339(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(Timestamp::from_unix_millis(1_795_618_445_123).to_rfc3339(), "2026-11-25T14:54:05.123Z");
-        assert_eq!(Timestamp::from_unix_millis(951_782_400_000).to_rfc3339(), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            Timestamp::from_unix_millis(0).to_rfc3339(),
+            "1970-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_millis(1_795_618_445_123).to_rfc3339(),
+            "2026-11-25T14:54:05.123Z"
+        );
+        assert_eq!(
+            Timestamp::from_unix_millis(951_782_400_000).to_rfc3339(),
+            "2000-02-29T00:00:00.000Z"
+        );
     }
 
     #[test]
@@ -119,7 +131,13 @@ mod tests {
             let t = Timestamp::from_unix_millis(ms);
             assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t));
         }
-        assert_eq!(Timestamp::parse_rfc3339("2026-11-25T14:54:05Z").unwrap().unix_millis() % 1000, 0);
+        assert_eq!(
+            Timestamp::parse_rfc3339("2026-11-25T14:54:05Z")
+                .unwrap()
+                .unix_millis()
+                % 1000,
+            0
+        );
         assert!(Timestamp::parse_rfc3339("2026-13-25T14:54:05Z").is_none());
     }
 }

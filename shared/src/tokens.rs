@@ -42,7 +42,10 @@ impl SigningKey {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let raw = raw.trim();
         if raw.len() < 32 {
-            return Err(Invalid::new("weak_key", "the signing key must be at least 32 characters"));
+            return Err(Invalid::new(
+                "weak_key",
+                "the signing key must be at least 32 characters",
+            ));
         }
         Ok(Self(raw.as_bytes().to_vec()))
     }

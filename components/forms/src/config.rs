@@ -56,11 +56,12 @@ struct RawForm {
 impl FormsConfig {
     pub fn from_variables(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let capture = CaptureSettings::from_variables(&get)?;
-        let raw: BTreeMap<String, RawForm> =
-            toml::from_str(&get("forms").unwrap_or_default()).context("variable forms is not valid TOML")?;
+        let raw: BTreeMap<String, RawForm> = toml::from_str(&get("forms").unwrap_or_default())
+            .context("variable forms is not valid TOML")?;
         let mut forms = BTreeMap::new();
         for (id, form) in raw {
-            let spec = spec(&capture, &id, form).with_context(|| format!("variable forms: form {id:?}"))?;
+            let spec = spec(&capture, &id, form)
+                .with_context(|| format!("variable forms: form {id:?}"))?;
             forms.insert(id, spec);
         }
         Ok(Self { capture, forms })
@@ -77,19 +78,35 @@ fn spec(capture: &CaptureSettings, id: &str, form: RawForm) -> anyhow::Result<Fo
         .map_err(|f| anyhow::anyhow!("required field {f:?} is not among its fields"))?;
     let ids = |list: Vec<String>| -> anyhow::Result<Vec<ConsentId>> {
         list.iter()
-            .map(|c| ConsentId::parse(c).map_err(|e| anyhow::anyhow!("consent {c:?} {}", e.message)))
+            .map(|c| {
+                ConsentId::parse(c).map_err(|e| anyhow::anyhow!("consent {c:?} {}", e.message))
+            })
             .collect()
     };
     let consents = ids(form.consents)?;
     let required_consents = ids(form.required_consents)?;
     if let Some(stray) = required_consents.iter().find(|c| !consents.contains(c)) {
-        bail!("required consent {:?} is not among its consents", stray.as_str());
+        bail!(
+            "required consent {:?} is not among its consents",
+            stray.as_str()
+        );
     }
-    let thank_you = WebUrl::parse(&form.thank_you).map_err(|e| anyhow::anyhow!("thank_you {}", e.message))?;
+    let thank_you =
+        WebUrl::parse(&form.thank_you).map_err(|e| anyhow::anyhow!("thank_you {}", e.message))?;
     if !capture.redirect_allowed(&thank_you) {
-        bail!("thank_you {:?} is not on redirect_allow_list", thank_you.as_str());
+        bail!(
+            "thank_you {:?} is not on redirect_allow_list",
+            thank_you.as_str()
+        );
     }
-    Ok(FormSpec { kind: form.kind, contact, consents, required_consents, thank_you, min_seconds: form.min_seconds })
+    Ok(FormSpec {
+        kind: form.kind,
+        contact,
+        consents,
+        required_consents,
+        thank_you,
+        min_seconds: form.min_seconds,
+    })
 }
 
 /// The configuration, read from Spin variables on the instance's first request and kept for its
@@ -145,14 +162,32 @@ mod tests {
     #[test]
     fn inconsistent_forms_are_refused_with_the_reason() {
         let cases = [
-            (CONTACT.replace("required = [\"email\"]", "required = [\"phone\"]"), "required field"),
-            (CONTACT.replace("https://www.example.com/thanks", "https://evil.example.net/"), "redirect_allow_list"),
-            (CONTACT.replace("kind = \"contact\"", "kind = \"contact\"\nreligion = true"), "unknown field"),
-            (CONTACT.replace("fields = [\"name\"", "fields = [\"gender\""), "unknown variant"),
+            (
+                CONTACT.replace("required = [\"email\"]", "required = [\"phone\"]"),
+                "required field",
+            ),
+            (
+                CONTACT.replace(
+                    "https://www.example.com/thanks",
+                    "https://evil.example.net/",
+                ),
+                "redirect_allow_list",
+            ),
+            (
+                CONTACT.replace("kind = \"contact\"", "kind = \"contact\"\nreligion = true"),
+                "unknown field",
+            ),
+            (
+                CONTACT.replace("fields = [\"name\"", "fields = [\"gender\""),
+                "unknown variant",
+            ),
         ];
         for (toml, reason) in cases {
             let err = FormsConfig::from_variables(vars(&toml)).unwrap_err();
-            assert!(format!("{err:#}").contains(reason), "{err:#} should mention {reason}");
+            assert!(
+                format!("{err:#}").contains(reason),
+                "{err:#} should mention {reason}"
+            );
         }
     }
 }

@@ -21,6 +21,10 @@ pub fn issue_token(config: &FormsConfig, form: &str) -> Result<Response<String>,
     let token = issue_render_token(&config.capture.signing_key, &form, Timestamp::now());
     Ok(json_response(
         StatusCode::OK,
-        &RenderToken { field: RENDER_TOKEN_FIELD, token, min_seconds: spec.min_seconds },
+        &RenderToken {
+            field: RENDER_TOKEN_FIELD,
+            token,
+            min_seconds: spec.min_seconds,
+        },
     ))
 }

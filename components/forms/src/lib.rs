@@ -37,8 +37,12 @@ mod entry {
             (Method::GET, [form, "token"]) => issue_token::issue_token(config, form),
             (Method::OPTIONS, _) if config.capture.origin_allowed_in(&headers) => Ok(no_content()),
             (Method::OPTIONS, _) => Err(ApiError::ForbiddenOrigin),
-            (_, [_]) => Err(ApiError::MethodNotAllowed { allow: "POST, OPTIONS" }),
-            (_, [_, "token"]) => Err(ApiError::MethodNotAllowed { allow: "GET, OPTIONS" }),
+            (_, [_]) => Err(ApiError::MethodNotAllowed {
+                allow: "POST, OPTIONS",
+            }),
+            (_, [_, "token"]) => Err(ApiError::MethodNotAllowed {
+                allow: "GET, OPTIONS",
+            }),
             _ => Err(ApiError::NotFound),
         };
         let response = result.unwrap_or_else(|error| error.into_response(html));

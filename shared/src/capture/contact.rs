@@ -1,7 +1,9 @@
 //! The contact fields a form may ask for, and reading them into a [`Contact`].
 
 use super::fields::FieldReader;
-use crate::domain::{self, CompanyName, CountryCode, EmailAddress, JobTitle, PersonName, PhoneNumber};
+use crate::domain::{
+    self, CompanyName, CountryCode, EmailAddress, JobTitle, PersonName, PhoneNumber,
+};
 use crate::records::Contact;
 use serde::Deserialize;
 
@@ -27,7 +29,10 @@ pub struct ContactFields {
 
 impl ContactFields {
     /// `required` must be among `offered`.
-    pub fn new(offered: Vec<ContactField>, required: Vec<ContactField>) -> Result<Self, ContactField> {
+    pub fn new(
+        offered: Vec<ContactField>,
+        required: Vec<ContactField>,
+    ) -> Result<Self, ContactField> {
         if let Some(stray) = required.iter().find(|f| !offered.contains(f)) {
             return Err(*stray);
         }
@@ -42,11 +47,26 @@ impl ContactFields {
         Contact {
             name: reader.field("name", wanted(Name), required(Name), PersonName::parse),
             email: reader.field("email", wanted(Email), required(Email), EmailAddress::parse),
-            company: reader.field("company", wanted(Company), required(Company), CompanyName::parse),
+            company: reader.field(
+                "company",
+                wanted(Company),
+                required(Company),
+                CompanyName::parse,
+            ),
             title: reader.field("title", wanted(Title), required(Title), JobTitle::parse),
             phone: reader.field("phone", wanted(Phone), required(Phone), PhoneNumber::parse),
-            country: reader.field("country", wanted(Country), required(Country), CountryCode::parse),
-            message: reader.field("message", wanted(Message), required(Message), domain::Message::parse),
+            country: reader.field(
+                "country",
+                wanted(Country),
+                required(Country),
+                CountryCode::parse,
+            ),
+            message: reader.field(
+                "message",
+                wanted(Message),
+                required(Message),
+                domain::Message::parse,
+            ),
         }
     }
 }

@@ -27,15 +27,20 @@ impl RawFields {
             .ok_or(ApiError::UnsupportedMediaType { accepted })?;
         match media.as_str() {
             "application/json" => Ok((Self::from_json(body)?, BodyFormat::Json)),
-            "application/x-www-form-urlencoded" => Ok((Self::from_urlencoded(body)?, BodyFormat::UrlEncoded)),
+            "application/x-www-form-urlencoded" => {
+                Ok((Self::from_urlencoded(body)?, BodyFormat::UrlEncoded))
+            }
             _ => Err(ApiError::UnsupportedMediaType { accepted }),
         }
     }
 
     fn from_json(body: &[u8]) -> Result<Self, ApiError> {
-        let bad = |message: String| ApiError::BadRequest { code: "malformed_json", message };
-        let value: serde_json::Value =
-            serde_json::from_slice(body).map_err(|e| bad(format!("The body is not valid JSON: {e}")))?;
+        let bad = |message: String| ApiError::BadRequest {
+            code: "malformed_json",
+            message,
+        };
+        let value: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|e| bad(format!("The body is not valid JSON: {e}")))?;
         let serde_json::Value::Object(map) = value else {
             return Err(bad("The body must be a JSON object of fields.".into()));
         };
@@ -47,7 +52,11 @@ impl RawFields {
                 serde_json::Value::Bool(b) => fields.push((name, b.to_string())),
                 serde_json::Value::Number(n) => fields.push((name, n.to_string())),
                 serde_json::Value::Null => {}
-                _ => wrong_type.push(FieldError::new(name, "invalid_type", "must be a string, number or boolean")),
+                _ => wrong_type.push(FieldError::new(
+                    name,
+                    "invalid_type",
+                    "must be a string, number or boolean",
+                )),
             }
         }
         if !wrong_type.is_empty() {
@@ -91,11 +100,18 @@ pub struct FieldReader {
 
 impl FieldReader {
     pub fn new(fields: RawFields) -> Self {
-        Self { fields, errors: Vec::new() }
+        Self {
+            fields,
+            errors: Vec::new(),
+        }
     }
 
     /// A field that may be left out; an empty or blank value counts as left out.
-    pub fn optional<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, Invalid>) -> Option<T> {
+    pub fn optional<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, Invalid>,
+    ) -> Option<T> {
         let raw = self.fields.take(name)?;
         if raw.trim().is_empty() {
             return None;
@@ -103,18 +119,28 @@ impl FieldReader {
         match parse(&raw) {
             Ok(value) => Some(value),
             Err(invalid) => {
-                self.errors.push(FieldError::new(name, invalid.code, invalid.message));
+                self.errors
+                    .push(FieldError::new(name, invalid.code, invalid.message));
                 None
             }
         }
     }
 
     /// A field that must be present and valid.
-    pub fn required<T>(&mut self, name: &str, parse: impl FnOnce(&str) -> Result<T, Invalid>) -> Option<T> {
-        let present = self.fields.0.iter().any(|(n, v)| n == name && !v.trim().is_empty());
+    pub fn required<T>(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, Invalid>,
+    ) -> Option<T> {
+        let present = self
+            .fields
+            .0
+            .iter()
+            .any(|(n, v)| n == name && !v.trim().is_empty());
         if !present {
             self.fields.take(name);
-            self.errors.push(FieldError::new(name, "required", "is required"));
+            self.errors
+                .push(FieldError::new(name, "required", "is required"));
             return None;
         }
         self.optional(name, parse)
@@ -149,7 +175,11 @@ impl FieldReader {
     /// service collects only what the form declares (no sensitive data slips in).
     pub fn finish(&mut self) -> Result<(), ApiError> {
         for (name, _) in std::mem::take(&mut self.fields.0) {
-            self.errors.push(FieldError::new(name, "unknown_field", "is not a field of this form"));
+            self.errors.push(FieldError::new(
+                name,
+                "unknown_field",
+                "is not a field of this form",
+            ));
         }
         if self.errors.is_empty() {
             Ok(())
@@ -166,8 +196,16 @@ mod tests {
 
     #[test]
     fn json_and_urlencoded_bodies_give_the_same_fields() {
-        let (mut json, f1) = RawFields::parse(Some("application/json"), br#"{"email":"a@b.co","consent_x":true}"#).unwrap();
-        let (mut form, f2) = RawFields::parse(Some("application/x-www-form-urlencoded; charset=utf-8"), b"email=a%40b.co&consent_x=true").unwrap();
+        let (mut json, f1) = RawFields::parse(
+            Some("application/json"),
+            br#"{"email":"a@b.co","consent_x":true}"#,
+        )
+        .unwrap();
+        let (mut form, f2) = RawFields::parse(
+            Some("application/x-www-form-urlencoded; charset=utf-8"),
+            b"email=a%40b.co&consent_x=true",
+        )
+        .unwrap();
         assert_eq!((f1, f2), (BodyFormat::Json, BodyFormat::UrlEncoded));
         for name in ["email", "consent_x"] {
             assert_eq!(json.take(name), form.take(name));
@@ -178,21 +216,53 @@ mod tests {
 
     #[test]
     fn other_content_types_and_malformed_bodies_are_refused() {
-        assert!(matches!(RawFields::parse(Some("text/plain"), b"x"), Err(ApiError::UnsupportedMediaType { .. })));
-        assert!(matches!(RawFields::parse(None, b"x"), Err(ApiError::UnsupportedMediaType { .. })));
-        assert!(matches!(RawFields::parse(Some("application/json"), b"{nope"), Err(ApiError::BadRequest { .. })));
-        assert!(matches!(RawFields::parse(Some("application/json"), b"[1]"), Err(ApiError::BadRequest { .. })));
-        assert!(matches!(RawFields::parse(Some("application/x-www-form-urlencoded"), b"a=1&a=2"), Err(ApiError::BadRequest { .. })));
+        assert!(matches!(
+            RawFields::parse(Some("text/plain"), b"x"),
+            Err(ApiError::UnsupportedMediaType { .. })
+        ));
+        assert!(matches!(
+            RawFields::parse(None, b"x"),
+            Err(ApiError::UnsupportedMediaType { .. })
+        ));
+        assert!(matches!(
+            RawFields::parse(Some("application/json"), b"{nope"),
+            Err(ApiError::BadRequest { .. })
+        ));
+        assert!(matches!(
+            RawFields::parse(Some("application/json"), b"[1]"),
+            Err(ApiError::BadRequest { .. })
+        ));
+        assert!(matches!(
+            RawFields::parse(Some("application/x-www-form-urlencoded"), b"a=1&a=2"),
+            Err(ApiError::BadRequest { .. })
+        ));
     }
 
     #[test]
     fn the_reader_names_every_missing_invalid_and_unknown_field() {
-        let (fields, _) = RawFields::parse(Some("application/json"), br#"{"email":"nope","religion":"x"}"#).unwrap();
+        let (fields, _) = RawFields::parse(
+            Some("application/json"),
+            br#"{"email":"nope","religion":"x"}"#,
+        )
+        .unwrap();
         let mut reader = FieldReader::new(fields);
         assert!(reader.required("email", EmailAddress::parse).is_none());
-        assert!(reader.required("name", crate::domain::PersonName::parse).is_none());
-        let Err(ApiError::Invalid(errors)) = reader.finish() else { panic!("expected 422") };
+        assert!(
+            reader
+                .required("name", crate::domain::PersonName::parse)
+                .is_none()
+        );
+        let Err(ApiError::Invalid(errors)) = reader.finish() else {
+            panic!("expected 422")
+        };
         let named: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
-        assert_eq!(named, [("email", "invalid_email"), ("name", "required"), ("religion", "unknown_field")]);
+        assert_eq!(
+            named,
+            [
+                ("email", "invalid_email"),
+                ("name", "required"),
+                ("religion", "unknown_field")
+            ]
+        );
     }
 }

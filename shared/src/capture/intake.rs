@@ -4,7 +4,8 @@ use super::fields::{BodyFormat, FieldReader, RawFields};
 use super::settings::CaptureSettings;
 use super::spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD};
 use crate::domain::{
-    ClientIp, ConsentChoices, ConsentId, IpHeaders, PolicyVersion, TextHash, UtmValue, WebUrl, parse_tick,
+    ClientIp, ConsentChoices, ConsentId, IpHeaders, PolicyVersion, TextHash, UtmValue, WebUrl,
+    parse_tick,
 };
 use crate::http::{ApiError, json_response, last_header, prefers_html, read_body, see_other};
 use crate::records::{ConsentSnapshot, VisitContext};
@@ -13,7 +14,13 @@ use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use http_body::Body;
 use serde::Serialize;
 
-const UTM_FIELDS: [&str; 5] = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
+const UTM_FIELDS: [&str; 5] = [
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+];
 
 /// A post that passed the transport checks; its fields are still to be read by the endpoint.
 pub struct Intake {
@@ -31,7 +38,10 @@ pub struct Intake {
 impl Intake {
     /// Reads a post: 403 for a foreign `Origin`, 415, 413 and 400 as [`RawFields::parse`] and
     /// [`read_body`] say. Nothing is stored here.
-    pub async fn read<B>(request: http::Request<B>, settings: &CaptureSettings) -> Result<Self, ApiError>
+    pub async fn read<B>(
+        request: http::Request<B>,
+        settings: &CaptureSettings,
+    ) -> Result<Self, ApiError>
     where
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -44,12 +54,16 @@ impl Intake {
         {
             return Err(ApiError::ForbiddenOrigin);
         }
-        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
         // Check the type before reading, so a wrong-type upload is refused without buffering it.
-        RawFields::parse(content_type, b"").map(|_| ()).or_else(|e| match e {
-            ApiError::UnsupportedMediaType { .. } => Err(e),
-            _ => Ok(()),
-        })?;
+        RawFields::parse(content_type, b"")
+            .map(|_| ())
+            .or_else(|e| match e {
+                ApiError::UnsupportedMediaType { .. } => Err(e),
+                _ => Ok(()),
+            })?;
         let body = read_body(headers, body, settings.max_body_bytes).await?;
         let (fields, format) = RawFields::parse(content_type, &body)?;
         let client = ClientIp::resolve(ip_headers(headers), &settings.trusted_proxies)
@@ -97,18 +111,35 @@ pub fn error_as_html(headers: &HeaderMap) -> bool {
 }
 
 /// Adds CORS headers for an allowed `Origin` to any answer (errors too, so that `fetch` can read them).
-pub fn with_cors(request_headers: &HeaderMap, settings: &CaptureSettings, mut response: Response<String>) -> Response<String> {
-    let origin = request_headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+pub fn with_cors(
+    request_headers: &HeaderMap,
+    settings: &CaptureSettings,
+    mut response: Response<String>,
+) -> Response<String> {
+    let origin = request_headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
     if let Some(origin) = origin.filter(|o| settings.origin_allowed(o))
         && let Ok(value) = HeaderValue::from_str(origin)
     {
         let headers = response.headers_mut();
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
-        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type, accept"));
-        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type, accept"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
     }
-    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Origin"));
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Origin"));
     response
 }
 
@@ -150,21 +181,43 @@ impl VisitFields {
         let choices = ConsentChoices::from_ticked(offered, |id| ticked.contains(id));
         for id in required_consents {
             if !choices.granted(id) {
-                fields.reject(&format!("consent_{}", id.as_str()), "consent_required", "must be accepted");
+                fields.reject(
+                    &format!("consent_{}", id.as_str()),
+                    "consent_required",
+                    "must be accepted",
+                );
             }
         }
         if !offered.is_empty() && policy_version.is_none() {
-            fields.reject("consent_policy_version", "required", "is required with consent checkboxes");
+            fields.reject(
+                "consent_policy_version",
+                "required",
+                "is required with consent checkboxes",
+            );
         }
         let next = fields.optional("_next", WebUrl::parse);
         if let Some(url) = &next
             && !settings.redirect_allowed(url)
         {
-            fields.reject("_next", "redirect_not_allowed", "is not on the redirect allow-list");
+            fields.reject(
+                "_next",
+                "redirect_not_allowed",
+                "is not on the redirect allow-list",
+            );
         }
         Self {
-            visit: VisitContext::new(page_url.as_ref(), referrer.as_ref(), &utm, intake.user_agent.as_deref()),
-            consent: ConsentSnapshot::new(policy_version.as_ref(), text_hash.as_ref(), &choices, intake.gpc),
+            visit: VisitContext::new(
+                page_url.as_ref(),
+                referrer.as_ref(),
+                &utm,
+                intake.user_agent.as_deref(),
+            ),
+            consent: ConsentSnapshot::new(
+                policy_version.as_ref(),
+                text_hash.as_ref(),
+                &choices,
+                intake.gpc,
+            ),
             honeypot: fields.raw(HONEYPOT_FIELD),
             render_token: fields.raw(RENDER_TOKEN_FIELD),
             next,

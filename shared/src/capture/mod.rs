@@ -11,4 +11,4 @@ pub use contact::{ContactField, ContactFields};
 pub use fields::{BodyFormat, FieldReader, RawFields};
 pub use intake::{Intake, VisitFields, error_as_html, with_cors};
 pub use settings::{CaptureSettings, RateLimit};
-pub use spam::{RENDER_TOKEN_FIELD, HONEYPOT_FIELD, issue_render_token, judge};
+pub use spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD, issue_render_token, judge};

@@ -15,10 +15,16 @@ pub struct RateLimit {
 impl RateLimit {
     /// Reads `max/window_seconds`, e.g. `20/600`.
     fn parse(raw: &str) -> anyhow::Result<Self> {
-        let (max, window) = raw.trim().split_once('/').context("expected max/seconds, e.g. 20/600")?;
+        let (max, window) = raw
+            .trim()
+            .split_once('/')
+            .context("expected max/seconds, e.g. 20/600")?;
         let limit = Self {
             max: max.trim().parse().context("max must be a whole number")?,
-            window_seconds: window.trim().parse().context("seconds must be a whole number")?,
+            window_seconds: window
+                .trim()
+                .parse()
+                .context("seconds must be a whole number")?,
         };
         if limit.max == 0 || limit.window_seconds == 0 {
             bail!("max and seconds must be above 0");
@@ -44,7 +50,12 @@ impl CaptureSettings {
     pub fn from_variables(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let var = |name: &str| get(name).unwrap_or_default();
         let list = |name: &str| -> Vec<String> {
-            var(name).split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+            var(name)
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
         };
         let signing_key = SigningKey::parse(&var("signing_key"))
             .map_err(|e| anyhow::anyhow!("variable signing_key: {}", e.message))?;
@@ -53,13 +64,16 @@ impl CaptureSettings {
             .map(|net| {
                 net.parse::<IpNet>()
                     .or_else(|_| net.parse::<std::net::IpAddr>().map(IpNet::from))
-                    .with_context(|| format!("variable trusted_proxies: {net:?} is not an IP network"))
+                    .with_context(|| {
+                        format!("variable trusted_proxies: {net:?} is not an IP network")
+                    })
             })
             .collect::<anyhow::Result<_>>()?;
         let redirect_allow_list = list("redirect_allow_list");
         for prefix in &redirect_allow_list {
-            WebUrl::parse(prefix)
-                .map_err(|e| anyhow::anyhow!("variable redirect_allow_list: {prefix:?} {}", e.message))?;
+            WebUrl::parse(prefix).map_err(|e| {
+                anyhow::anyhow!("variable redirect_allow_list: {prefix:?} {}", e.message)
+            })?;
         }
         let max_body_bytes = var("max_body_bytes")
             .trim()
@@ -78,7 +92,9 @@ impl CaptureSettings {
 
     /// Whether a browser may be sent to `url` after a post (no open redirects).
     pub fn redirect_allowed(&self, url: &WebUrl) -> bool {
-        self.redirect_allow_list.iter().any(|prefix| url.is_under(prefix))
+        self.redirect_allow_list
+            .iter()
+            .any(|prefix| url.is_under(prefix))
     }
 
     /// Whether the request carries an `Origin` that may call capture endpoints (CORS preflight).
@@ -91,7 +107,9 @@ impl CaptureSettings {
 
     /// Whether a page on `origin` (the `Origin` header) may post to capture endpoints.
     pub fn origin_allowed(&self, origin: &str) -> bool {
-        self.allowed_origins.iter().any(|o| o.trim_end_matches('/') == origin)
+        self.allowed_origins
+            .iter()
+            .any(|o| o.trim_end_matches('/') == origin)
     }
 }
 
@@ -122,8 +140,16 @@ mod tests {
     fn valid_variables_make_settings() {
         let settings = CaptureSettings::from_variables(vars(&[])).unwrap();
         assert_eq!(settings.trusted_proxies.len(), 3);
-        assert_eq!(settings.rate_limit, RateLimit { max: 20, window_seconds: 600 });
-        assert!(settings.redirect_allowed(&WebUrl::parse("https://www.example.com/thanks").unwrap()));
+        assert_eq!(
+            settings.rate_limit,
+            RateLimit {
+                max: 20,
+                window_seconds: 600
+            }
+        );
+        assert!(
+            settings.redirect_allowed(&WebUrl::parse("https://www.example.com/thanks").unwrap())
+        );
         assert!(!settings.redirect_allowed(&WebUrl::parse("https://evil.example.net/").unwrap()));
         assert!(settings.origin_allowed("https://www.example.com"));
         assert!(!settings.origin_allowed("https://evil.example.net"));
@@ -131,9 +157,17 @@ mod tests {
 
     #[test]
     fn a_bad_variable_is_reported_by_name() {
-        for (name, value) in [("signing_key", "short"), ("trusted_proxies", "nonsense"), ("rate_limit", "20"), ("max_body_bytes", "lots")] {
+        for (name, value) in [
+            ("signing_key", "short"),
+            ("trusted_proxies", "nonsense"),
+            ("rate_limit", "20"),
+            ("max_body_bytes", "lots"),
+        ] {
             let err = CaptureSettings::from_variables(vars(&[(name, value)])).unwrap_err();
-            assert!(format!("{err:#}").contains(name), "{err:#} should name {name}");
+            assert!(
+                format!("{err:#}").contains(name),
+                "{err:#} should name {name}"
+            );
         }
     }
 }

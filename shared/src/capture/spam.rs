@@ -15,7 +15,10 @@ const RENDER_TOKEN_LIFETIME_MS: i64 = 24 * 3600 * 1000;
 /// A token recording when `form` was rendered: `{unix_ms}.{signature}`.
 pub fn issue_render_token(key: &SigningKey, form: &FormId, now: Timestamp) -> String {
     let ms = now.unix_millis().to_string();
-    let signature = key.sign(Purpose::RenderToken, &[form.as_str().as_bytes(), ms.as_bytes()]);
+    let signature = key.sign(
+        Purpose::RenderToken,
+        &[form.as_str().as_bytes(), ms.as_bytes()],
+    );
     format!("{ms}.{signature}")
 }
 
@@ -42,7 +45,11 @@ pub fn judge(
         return Some(SpamReason::InvalidRenderToken);
     };
     let valid = ms.parse::<i64>().is_ok()
-        && key.verify(Purpose::RenderToken, &[form.as_str().as_bytes(), ms.as_bytes()], signature);
+        && key.verify(
+            Purpose::RenderToken,
+            &[form.as_str().as_bytes(), ms.as_bytes()],
+            signature,
+        );
     if !valid {
         return Some(SpamReason::InvalidRenderToken);
     }
@@ -72,7 +79,17 @@ mod tests {
     fn a_person_who_took_their_time_is_not_spam() {
         let t0 = Timestamp::from_unix_millis(1_000_000);
         let token = issue_render_token(&key(), &form(), t0);
-        assert_eq!(judge(&key(), &form(), Some(""), Some(&token), 3, t0.plus_seconds(5)), None);
+        assert_eq!(
+            judge(
+                &key(),
+                &form(),
+                Some(""),
+                Some(&token),
+                3,
+                t0.plus_seconds(5)
+            ),
+            None
+        );
     }
 
     #[test]
@@ -81,16 +98,37 @@ mod tests {
         let token = issue_render_token(&key(), &form(), t0);
         let other = FormId::parse("other").unwrap();
         let at = |s| t0.plus_seconds(s);
-        assert_eq!(judge(&key(), &form(), Some("http://spam"), Some(&token), 3, at(5)), Some(SpamReason::Honeypot));
-        assert_eq!(judge(&key(), &form(), None, None, 3, at(5)), Some(SpamReason::MissingRenderToken));
-        assert_eq!(judge(&key(), &other, None, Some(&token), 3, at(5)), Some(SpamReason::InvalidRenderToken));
-        assert_eq!(judge(&key(), &form(), None, Some("1.abc"), 3, at(5)), Some(SpamReason::InvalidRenderToken));
-        assert_eq!(judge(&key(), &form(), None, Some(&token), 3, at(1)), Some(SpamReason::TooFast));
-        assert_eq!(judge(&key(), &form(), None, Some(&token), 3, at(90_000)), Some(SpamReason::ExpiredRenderToken));
+        assert_eq!(
+            judge(&key(), &form(), Some("http://spam"), Some(&token), 3, at(5)),
+            Some(SpamReason::Honeypot)
+        );
+        assert_eq!(
+            judge(&key(), &form(), None, None, 3, at(5)),
+            Some(SpamReason::MissingRenderToken)
+        );
+        assert_eq!(
+            judge(&key(), &other, None, Some(&token), 3, at(5)),
+            Some(SpamReason::InvalidRenderToken)
+        );
+        assert_eq!(
+            judge(&key(), &form(), None, Some("1.abc"), 3, at(5)),
+            Some(SpamReason::InvalidRenderToken)
+        );
+        assert_eq!(
+            judge(&key(), &form(), None, Some(&token), 3, at(1)),
+            Some(SpamReason::TooFast)
+        );
+        assert_eq!(
+            judge(&key(), &form(), None, Some(&token), 3, at(90_000)),
+            Some(SpamReason::ExpiredRenderToken)
+        );
     }
 
     #[test]
     fn a_form_without_a_minimum_time_needs_no_token() {
-        assert_eq!(judge(&key(), &form(), None, None, 0, Timestamp::now()), None);
+        assert_eq!(
+            judge(&key(), &form(), None, None, 0, Timestamp::now()),
+            None
+        );
     }
 }

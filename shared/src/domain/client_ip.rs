@@ -39,14 +39,23 @@ impl ClientIp {
         let peer = parse_addr(headers.spin_client_addr?)?;
         let trusted = |ip: &IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
         if !trusted(&peer) {
-            return Some(Self { ip: peer, source: IpSource::Peer });
+            return Some(Self {
+                ip: peer,
+                source: IpSource::Peer,
+            });
         }
         let single = |value: Option<&str>| value.and_then(|v| v.trim().parse::<IpAddr>().ok());
         if let Some(ip) = single(headers.true_client_ip) {
-            return Some(Self { ip, source: IpSource::TrueClientIp });
+            return Some(Self {
+                ip,
+                source: IpSource::TrueClientIp,
+            });
         }
         if let Some(ip) = single(headers.cf_connecting_ip) {
-            return Some(Self { ip, source: IpSource::CfConnectingIp });
+            return Some(Self {
+                ip,
+                source: IpSource::CfConnectingIp,
+            });
         }
         // Each proxy appends the address it saw, so walk from the right past our own proxies:
         // the first address a trusted proxy did not add is the one its peer claimed to be.
@@ -54,11 +63,17 @@ impl ClientIp {
             for entry in list.rsplit(',') {
                 let Some(ip) = parse_addr(entry) else { break };
                 if !trusted(&ip) {
-                    return Some(Self { ip, source: IpSource::XForwardedFor });
+                    return Some(Self {
+                        ip,
+                        source: IpSource::XForwardedFor,
+                    });
                 }
             }
         }
-        Some(Self { ip: peer, source: IpSource::Peer })
+        Some(Self {
+            ip: peer,
+            source: IpSource::Peer,
+        })
     }
 
     pub fn ip(&self) -> IpAddr {
@@ -159,14 +174,29 @@ mod tests {
 
     #[test]
     fn addresses_are_truncated_to_24_and_48_bits() {
-        assert_eq!(truncate("203.0.113.77".parse().unwrap()).to_string(), "203.0.113.0");
-        assert_eq!(truncate("2001:db8:abcd:1234::1".parse().unwrap()).to_string(), "2001:db8:abcd::");
-        assert_eq!(truncate("::ffff:198.51.100.7".parse().unwrap()).to_string(), "198.51.100.0");
+        assert_eq!(
+            truncate("203.0.113.77".parse().unwrap()).to_string(),
+            "203.0.113.0"
+        );
+        assert_eq!(
+            truncate("2001:db8:abcd:1234::1".parse().unwrap()).to_string(),
+            "2001:db8:abcd::"
+        );
+        assert_eq!(
+            truncate("::ffff:198.51.100.7".parse().unwrap()).to_string(),
+            "198.51.100.0"
+        );
     }
 
     #[test]
     fn ipv4_mapped_peers_count_as_ipv4() {
-        let headers = IpHeaders { spin_client_addr: Some("[::ffff:192.0.2.1]:80"), ..Default::default() };
-        assert_eq!(ClientIp::resolve(headers, &[]).unwrap().ip().to_string(), "192.0.2.1");
+        let headers = IpHeaders {
+            spin_client_addr: Some("[::ffff:192.0.2.1]:80"),
+            ..Default::default()
+        };
+        assert_eq!(
+            ClientIp::resolve(headers, &[]).unwrap().ip().to_string(),
+            "192.0.2.1"
+        );
     }
 }

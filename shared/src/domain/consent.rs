@@ -12,7 +12,9 @@ impl PolicyVersion {
         let value = raw.trim();
         let ok = !value.is_empty()
             && value.len() <= 64
-            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b));
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-_".contains(&b));
         if !ok {
             return Err(Invalid::new(
                 "invalid_version",
@@ -58,9 +60,14 @@ impl ConsentId {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let ok = !raw.is_empty()
             && raw.len() <= 40
-            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !ok {
-            return Err(Invalid::new("invalid_consent_id", "must be of a-z, 0-9 and '_'"));
+            return Err(Invalid::new(
+                "invalid_consent_id",
+                "must be of a-z, 0-9 and '_'",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -77,7 +84,10 @@ pub struct ConsentChoices(BTreeMap<ConsentId, bool>);
 
 impl ConsentChoices {
     /// One entry per offered checkbox, `true` only for those in `ticked`.
-    pub fn from_ticked<'a>(offered: &[ConsentId], ticked: impl Fn(&ConsentId) -> bool + 'a) -> Self {
+    pub fn from_ticked<'a>(
+        offered: &[ConsentId],
+        ticked: impl Fn(&ConsentId) -> bool + 'a,
+    ) -> Self {
         Self(offered.iter().map(|id| (id.clone(), ticked(id))).collect())
     }
 
@@ -96,7 +106,10 @@ pub fn parse_tick(raw: &str) -> Result<bool, Invalid> {
     match raw.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "1" | "yes" => Ok(true),
         "" | "off" | "false" | "0" | "no" => Ok(false),
-        _ => Err(Invalid::new("invalid_checkbox", "must be a checkbox value (on/true or off/false)")),
+        _ => Err(Invalid::new(
+            "invalid_checkbox",
+            "must be a checkbox value (on/true or off/false)",
+        )),
     }
 }
 
@@ -107,14 +120,20 @@ mod tests {
     #[test]
     fn text_hashes_are_normalised_to_prefixed_lower_case_hex() {
         let hex = "AB".repeat(32);
-        assert_eq!(TextHash::parse(&hex).unwrap().as_str(), format!("sha256:{}", "ab".repeat(32)));
+        assert_eq!(
+            TextHash::parse(&hex).unwrap().as_str(),
+            format!("sha256:{}", "ab".repeat(32))
+        );
         assert!(TextHash::parse("sha256:1234").is_err());
         assert!(TextHash::parse(&"zz".repeat(32)).is_err());
     }
 
     #[test]
     fn an_unticked_checkbox_is_recorded_as_refused() {
-        let offered = vec![ConsentId::parse("privacy_policy").unwrap(), ConsentId::parse("marketing_email").unwrap()];
+        let offered = vec![
+            ConsentId::parse("privacy_policy").unwrap(),
+            ConsentId::parse("marketing_email").unwrap(),
+        ];
         let choices = ConsentChoices::from_ticked(&offered, |id| id.as_str() == "privacy_policy");
         assert!(choices.granted(&offered[0]));
         assert!(!choices.granted(&offered[1]));

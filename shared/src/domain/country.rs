@@ -18,7 +18,12 @@ pub struct CountryCode([u8; 2]);
 
 impl CountryCode {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let bad = || Invalid::new("invalid_country", "must be a two-letter ISO 3166 country code");
+        let bad = || {
+            Invalid::new(
+                "invalid_country",
+                "must be a two-letter ISO 3166 country code",
+            )
+        };
         let value = raw.trim().as_bytes();
         let [a, b] = value else { return Err(bad()) };
         let code = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];

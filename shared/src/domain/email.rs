@@ -8,7 +8,12 @@ pub struct EmailAddress(String);
 
 impl EmailAddress {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let bad = || Invalid::new("invalid_email", "must be an email address like name@company.com");
+        let bad = || {
+            Invalid::new(
+                "invalid_email",
+                "must be an email address like name@company.com",
+            )
+        };
         let value = raw.trim();
         if value.is_empty() {
             return Err(Invalid::new("empty", "must not be empty"));
@@ -34,7 +39,9 @@ impl EmailAddress {
                     && !label.ends_with('-')
                     && label.chars().all(|c| c.is_alphanumeric() || c == '-')
             })
-            && labels.last().is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
+            && labels
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
         if !local_ok || !domain_ok {
             return Err(bad());
         }
@@ -76,9 +83,23 @@ mod tests {
 
     #[test]
     fn addresses_without_a_proper_domain_or_local_part_are_refused() {
-        for raw in ["", "plain", "@example.com", "a@", "a@localhost", "a@b.c", "a..b@example.com",
-            "a@-example.com", "a b@example.com", "a@example.123", "<a>@example.com"] {
-            assert!(EmailAddress::parse(raw).is_err(), "{raw:?} should be refused");
+        for raw in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@localhost",
+            "a@b.c",
+            "a..b@example.com",
+            "a@-example.com",
+            "a b@example.com",
+            "a@example.123",
+            "<a>@example.com",
+        ] {
+            assert!(
+                EmailAddress::parse(raw).is_err(),
+                "{raw:?} should be refused"
+            );
         }
     }
 

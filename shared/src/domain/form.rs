@@ -11,9 +11,14 @@ impl FormId {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let ok = !raw.is_empty()
             && raw.len() <= 64
-            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !ok {
-            return Err(Invalid::new("invalid_form", "must be a form id of a-z, 0-9 and '-'"));
+            return Err(Invalid::new(
+                "invalid_form",
+                "must be a form id of a-z, 0-9 and '-'",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }

@@ -57,15 +57,34 @@ mod tests {
 
     #[test]
     fn international_numbers_are_normalised_to_e164() {
-        assert_eq!(PhoneNumber::parse("+31 (0)20 123 4567").unwrap().as_str(), "+31201234567");
-        assert_eq!(PhoneNumber::parse("0049 30-1234567").unwrap().as_str(), "+49301234567");
-        assert_eq!(PhoneNumber::parse("+1 (415) 555.0100").unwrap().as_str(), "+14155550100");
+        assert_eq!(
+            PhoneNumber::parse("+31 (0)20 123 4567").unwrap().as_str(),
+            "+31201234567"
+        );
+        assert_eq!(
+            PhoneNumber::parse("0049 30-1234567").unwrap().as_str(),
+            "+49301234567"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+1 (415) 555.0100").unwrap().as_str(),
+            "+14155550100"
+        );
     }
 
     #[test]
     fn national_short_long_or_lettered_numbers_are_refused() {
-        for raw in ["020 123 4567", "+123", "+1234567890123456", "+31 20 CALL ME", "+0 20 123 4567", ""] {
-            assert!(PhoneNumber::parse(raw).is_err(), "{raw:?} should be refused");
+        for raw in [
+            "020 123 4567",
+            "+123",
+            "+1234567890123456",
+            "+31 20 CALL ME",
+            "+0 20 123 4567",
+            "",
+        ] {
+            assert!(
+                PhoneNumber::parse(raw).is_err(),
+                "{raw:?} should be refused"
+            );
         }
     }
 }

@@ -86,22 +86,40 @@ mod tests {
 
     #[test]
     fn a_name_is_trimmed_and_kept_as_typed() {
-        assert_eq!(PersonName::parse("  Ada Lovelace ").unwrap().as_str(), "Ada Lovelace");
-        assert_eq!(PersonName::parse("José Ñúñez-O'Brien").unwrap().as_str(), "José Ñúñez-O'Brien");
+        assert_eq!(
+            PersonName::parse("  Ada Lovelace ").unwrap().as_str(),
+            "Ada Lovelace"
+        );
+        assert_eq!(
+            PersonName::parse("José Ñúñez-O'Brien").unwrap().as_str(),
+            "José Ñúñez-O'Brien"
+        );
     }
 
     #[test]
     fn empty_overlong_or_markup_names_are_refused() {
         assert_eq!(PersonName::parse("   ").unwrap_err().code, "empty");
-        assert_eq!(PersonName::parse(&"a".repeat(201)).unwrap_err().code, "too_long");
-        assert_eq!(PersonName::parse("<script>").unwrap_err().code, "forbidden_characters");
-        assert_eq!(PersonName::parse("a\u{0}b").unwrap_err().code, "control_characters");
+        assert_eq!(
+            PersonName::parse(&"a".repeat(201)).unwrap_err().code,
+            "too_long"
+        );
+        assert_eq!(
+            PersonName::parse("<script>").unwrap_err().code,
+            "forbidden_characters"
+        );
+        assert_eq!(
+            PersonName::parse("a\u{0}b").unwrap_err().code,
+            "control_characters"
+        );
     }
 
     #[test]
     fn a_message_may_span_lines_but_a_title_may_not() {
         assert!(Message::parse("line one\nline two").is_ok());
-        assert_eq!(JobTitle::parse("CTO\nCEO").unwrap_err().code, "control_characters");
+        assert_eq!(
+            JobTitle::parse("CTO\nCEO").unwrap_err().code,
+            "control_characters"
+        );
     }
 
     #[test]

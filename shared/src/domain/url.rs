@@ -20,8 +20,14 @@ impl WebUrl {
             .or_else(|| value.strip_prefix("http://"))
             .ok_or_else(|| Invalid::new("invalid_url", "must be an absolute http(s) URL"))?;
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if host.is_empty() || host.contains('@') || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(Invalid::new("invalid_url", "must be an absolute http(s) URL"));
+        if host.is_empty()
+            || host.contains('@')
+            || value.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(Invalid::new(
+                "invalid_url",
+                "must be an absolute http(s) URL",
+            ));
         }
         Ok(Self(value.to_owned()))
     }
@@ -48,7 +54,14 @@ mod tests {
     #[test]
     fn absolute_http_urls_are_accepted_and_others_refused() {
         assert!(WebUrl::parse("https://example.com/pricing?utm_source=x").is_ok());
-        for raw in ["", "/relative", "javascript:alert(1)", "https://", "https://a b.com", "https://user@evil.com/"] {
+        for raw in [
+            "",
+            "/relative",
+            "javascript:alert(1)",
+            "https://",
+            "https://a b.com",
+            "https://user@evil.com/",
+        ] {
             assert!(WebUrl::parse(raw).is_err(), "{raw:?} should be refused");
         }
     }
@@ -60,6 +73,10 @@ mod tests {
         assert!(url.is_under("https://example.com/"));
         assert!(url.is_under("https://example.com/thanks"));
         assert!(!url.is_under("https://example.co"));
-        assert!(!WebUrl::parse("https://example.com.evil.net/").unwrap().is_under("https://example.com"));
+        assert!(
+            !WebUrl::parse("https://example.com.evil.net/")
+                .unwrap()
+                .is_under("https://example.com")
+        );
     }
 }

@@ -186,3 +186,20 @@ pub fn is_public_v6(ip: Ipv6Addr) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// A deterministic spread of `n` addresses, alternating IPv4 (anywhere) and IPv6 (in 2000::/3), so that
+/// benchmarks natively and inside wasm look up exactly the same ones.
+pub fn sample_addresses(n: usize) -> impl Iterator<Item = IpAddr> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..n).map(move |i| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if i % 2 == 0 {
+            IpAddr::V4(Ipv4Addr::from(x as u32))
+        } else {
+            let high = (0x2000u128 | (u128::from(x) & 0x1fff)) << 112;
+            IpAddr::V6(Ipv6Addr::from(high | (u128::from(x) << 40)))
+        }
+    })
+}

@@ -25,8 +25,7 @@ pub trait Backend {
     ) -> impl Future<Output = Result<(), BackendError>>;
     fn delete_many(&self, keys: Vec<String>) -> impl Future<Output = Result<(), BackendError>>;
     /// Atomically adds `delta` to the counter at `key` (absent = 0) and returns the new value.
-    fn increment(&self, key: &str, delta: i64)
-    -> impl Future<Output = Result<i64, BackendError>>;
+    fn increment(&self, key: &str, delta: i64) -> impl Future<Output = Result<i64, BackendError>>;
 }
 
 /// Spin's key-value store: `wasi:keyvalue` batch and atomics for writes and counters, which Spin
@@ -54,7 +53,9 @@ mod spin {
 
     impl SpinBackend {
         pub fn open(label: &str) -> Result<Self, BackendError> {
-            Ok(Self { bucket: store::open(label)? })
+            Ok(Self {
+                bucket: store::open(label)?,
+            })
         }
     }
 
@@ -70,7 +71,10 @@ mod spin {
             // Backends may leave absent keys out of the answer, so match values to keys by name.
             let found: HashMap<String, Option<Vec<u8>>> =
                 batch::get_many(&self.bucket, &keys)?.into_iter().collect();
-            Ok(keys.iter().map(|k| found.get(k).cloned().flatten()).collect())
+            Ok(keys
+                .iter()
+                .map(|k| found.get(k).cloned().flatten())
+                .collect())
         }
 
         async fn set_many(&self, pairs: Vec<(String, Vec<u8>)>) -> Result<(), BackendError> {

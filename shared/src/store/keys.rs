@@ -108,7 +108,10 @@ pub enum Key<'a> {
     ConsentHistoryHead(&'a str),
     ConsentHistoryEntry(&'a str, u64),
     /// `window` is the window's number (Unix seconds / window length); `client` a keyed hash.
-    Rate { window: u64, client: &'a str },
+    Rate {
+        window: u64,
+        client: &'a str,
+    },
     DoNotContact(Channel, &'a str),
     Claim(&'a str, &'a str),
 }
@@ -143,7 +146,10 @@ mod tests {
 
     #[test]
     fn record_keys_name_their_kind() {
-        assert_eq!(Key::Record(RecordKind::DemoRequest, "abc").to_string(), "rec:demo-request:abc");
+        assert_eq!(
+            Key::Record(RecordKind::DemoRequest, "abc").to_string(),
+            "rec:demo-request:abc"
+        );
         assert_eq!(Key::LogHead(Log::OptOuts).to_string(), "log:opt-outs:head");
     }
 }

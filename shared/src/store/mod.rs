@@ -6,9 +6,9 @@
 mod backend;
 pub mod keys;
 
-pub use backend::{Backend, BackendError};
 #[cfg(target_arch = "wasm32")]
 pub use backend::SpinBackend;
+pub use backend::{Backend, BackendError};
 pub use keys::{Channel, Key, Log, RecordKind};
 
 use crate::records::{Action, Actor, LogEntry, SCHEMA_VERSION, Submission};
@@ -85,7 +85,10 @@ impl<B: Backend> Store<B> {
 
     /// The last sequence number handed out in `log` (0 when empty).
     pub async fn log_head(&self, log: Log) -> Result<u64, StoreError> {
-        let head = self.backend.increment(&Key::LogHead(log).to_string(), 0).await?;
+        let head = self
+            .backend
+            .increment(&Key::LogHead(log).to_string(), 0)
+            .await?;
         Ok(u64::try_from(head).unwrap_or_default())
     }
 
@@ -97,7 +100,10 @@ impl<B: Backend> Store<B> {
         limit: u64,
     ) -> Result<Vec<(u64, Option<LogEntry>)>, StoreError> {
         let seqs: Vec<u64> = (after + 1..=after + limit).collect();
-        let keys = seqs.iter().map(|s| Key::LogEntry(log, *s).to_string()).collect();
+        let keys = seqs
+            .iter()
+            .map(|s| Key::LogEntry(log, *s).to_string())
+            .collect();
         let values = self.backend.get_many(keys).await?;
         seqs.into_iter()
             .zip(values)
@@ -120,7 +126,10 @@ impl<B: Backend> Store<B> {
         kind: RecordKind,
         ids: &[&str],
     ) -> Result<Vec<Option<R>>, StoreError> {
-        let keys: Vec<String> = ids.iter().map(|id| Key::Record(kind, id).to_string()).collect();
+        let keys: Vec<String> = ids
+            .iter()
+            .map(|id| Key::Record(kind, id).to_string())
+            .collect();
         let values = self.backend.get_many(keys.clone()).await?;
         keys.iter()
             .zip(values)
@@ -130,7 +139,10 @@ impl<B: Backend> Store<B> {
 
     /// Erases a record's stored state (the caller appends the `erased` entry).
     pub async fn delete_record(&self, kind: RecordKind, id: &str) -> Result<(), StoreError> {
-        Ok(self.backend.delete_many(vec![Key::Record(kind, id).to_string()]).await?)
+        Ok(self
+            .backend
+            .delete_many(vec![Key::Record(kind, id).to_string()])
+            .await?)
     }
 
     /// Counts one post by `client` in the rate-limit `window` and returns the count so far. On a
@@ -142,20 +154,31 @@ impl<B: Backend> Store<B> {
             .increment(&Key::Rate { window, client }.to_string(), 1)
             .await?;
         if count == 1 && window > 0 {
-            let previous = Key::Rate { window: window - 1, client }.to_string();
+            let previous = Key::Rate {
+                window: window - 1,
+                client,
+            }
+            .to_string();
             self.backend.delete_many(vec![previous]).await?;
         }
         Ok(u64::try_from(count).unwrap_or_default())
     }
 
-    async fn record<R: DeserializeOwned>(&self, kind: RecordKind, id: &str) -> Result<Option<R>, StoreError> {
+    async fn record<R: DeserializeOwned>(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Option<R>, StoreError> {
         let key = Key::Record(kind, id).to_string();
         let value = self.backend.get(&key).await?;
         value.map(|bytes| decode(&key, &bytes)).transpose()
     }
 
     async fn next_seq(&self, log: Log) -> Result<u64, StoreError> {
-        let seq = self.backend.increment(&Key::LogHead(log).to_string(), 1).await?;
+        let seq = self
+            .backend
+            .increment(&Key::LogHead(log).to_string(), 1)
+            .await?;
         Ok(u64::try_from(seq).unwrap_or_default())
     }
 }

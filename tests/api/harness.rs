@@ -1,0 +1,221 @@
+//! `TestApp`: a fresh app per test (in-memory store, test values for required secrets) served on an
+//! ephemeral loopback port, with a client that does not follow redirects (so 303s are visible) and the
+//! direct store handle for asserting on stored state through shared's typed functions.
+
+#![allow(dead_code)] // each test module uses a different subset
+
+use ::host::{App, AppBuilder, KvStore};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The value given to every required secret variable in tests (32+ bytes, as `signing_key` needs).
+pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+
+/// App variable overrides for [`TestApp::spawn_with`].
+#[derive(Debug, Default, Clone)]
+pub struct Vars(BTreeMap<String, String>);
+
+impl Vars {
+    pub fn set(&mut self, name: &str, value: impl Into<String>) -> &mut Self {
+        self.0.insert(name.to_owned(), value.into());
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+}
+
+pub struct TestApp {
+    /// Where the app listens, e.g. `127.0.0.1:41234`.
+    pub address: SocketAddr,
+    /// `http://127.0.0.1:41234`.
+    pub base: String,
+    pub client: reqwest::Client,
+    pub app: App,
+}
+
+/// The project's spin.toml.
+pub fn project_manifest() -> PathBuf {
+    ::host::workspace_root().join("spin.toml")
+}
+
+/// The fixture app's manifest (the `probe` component).
+pub fn fixture_manifest() -> PathBuf {
+    ::host::workspace_root().join("tests/fixtures/spin.toml")
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("reqwest client")
+}
+
+impl TestApp {
+    /// The project app with its defaults and test secrets.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// The project app with some variables overridden.
+    pub async fn spawn_with(f: impl FnOnce(&mut Vars)) -> TestApp {
+        Self::spawn_manifest_with(&project_manifest(), f).await
+    }
+
+    /// The fixture app (`probe`).
+    pub async fn spawn_fixture() -> TestApp {
+        Self::spawn_fixture_with(|_| {}).await
+    }
+
+    pub async fn spawn_fixture_with(f: impl FnOnce(&mut Vars)) -> TestApp {
+        Self::spawn_manifest_with(&fixture_manifest(), f).await
+    }
+
+    /// Any manifest, on 127.0.0.1:0.
+    pub async fn spawn_manifest_with(manifest: &Path, f: impl FnOnce(&mut Vars)) -> TestApp {
+        Self::try_spawn(manifest, f, "127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("spawning the test app")
+    }
+
+    /// Any manifest on any listen address (e.g. `[::1]:0` for IPv6 peers). Fails if it cannot bind.
+    pub async fn try_spawn(
+        manifest: &Path,
+        f: impl FnOnce(&mut Vars),
+        listen: SocketAddr,
+    ) -> anyhow::Result<TestApp> {
+        let app = Self::builder(manifest, f).build()?;
+        let address = app.serve(listen).await?;
+        Ok(TestApp {
+            address,
+            base: format!("http://{address}"),
+            client: client(),
+            app,
+        })
+    }
+
+    /// The builder `spawn*` use: in-memory store, no env variables (tests are reproducible), every
+    /// required secret variable set to [`TEST_SECRET`], then the overrides.
+    pub fn builder(manifest: &Path, f: impl FnOnce(&mut Vars)) -> AppBuilder {
+        let parsed = ::host::manifest::Manifest::load(manifest).expect("manifest");
+        let mut vars = Vars::default();
+        for (name, var) in &parsed.variables {
+            if var.required && var.secret {
+                vars.set(name, TEST_SECRET);
+            }
+        }
+        f(&mut vars);
+        let mut builder = App::builder(manifest)
+            .in_memory_store()
+            .env_variables(false);
+        for (k, v) in vars.0 {
+            builder = builder.variable(k, v);
+        }
+        builder
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET failed")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.post_json_with(path, body, &[]).await
+    }
+
+    /// A JSON post with extra request headers.
+    pub async fn post_json_with(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        Self::send(with_headers(
+            self.client.post(self.url(path)).json(body),
+            headers,
+        ))
+        .await
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.post_form_with(path, fields, &[]).await
+    }
+
+    /// A urlencoded post with extra request headers.
+    pub async fn post_form_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        Self::send(with_headers(
+            self.client.post(self.url(path)).form(fields),
+            headers,
+        ))
+        .await
+    }
+
+    /// A post of any bytes with any content type (for malformed and oversized bodies).
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        let request = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        Self::send(request).await
+    }
+
+    /// An `OPTIONS` request (CORS preflight).
+    pub async fn options(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let request = self
+            .client
+            .request(reqwest::Method::OPTIONS, self.url(path));
+        Self::send(with_headers(request, headers)).await
+    }
+
+    async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
+        request.send().await.expect("request failed")
+    }
+
+    /// A form-render token from `GET /api/forms/{form}/token`.
+    pub async fn render_token(&self, form: &str) -> String {
+        let response = self.get(&format!("/api/forms/{form}/token")).await;
+        assert_eq!(response.status(), 200, "render token for {form}");
+        let body: serde_json::Value = response.json().await.expect("a JSON token");
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// The typed store over the app's `default` store: read stored state as the components wrote it.
+    pub fn store(&self) -> shared::store::Store<KvStore> {
+        shared::store::Store::new(self.kv())
+    }
+
+    /// The `default` store (implements `shared::store::Backend`).
+    pub fn kv(&self) -> KvStore {
+        self.app.kv()
+    }
+}
+
+fn with_headers(
+    mut request: reqwest::RequestBuilder,
+    headers: &[(&str, &str)],
+) -> reqwest::RequestBuilder {
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+}

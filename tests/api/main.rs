@@ -1,0 +1,5 @@
+//! The integration tests: one binary (one link, one component compile cache), one module per area.
+
+mod forms;
+mod harness;
+mod host;
