@@ -125,14 +125,19 @@ async fn the_most_specific_route_wins() {
     assert_eq!(header_values(&other, "spin-matched-route"), ["/..."]);
 }
 
-/// A manifest routing only `/only/...` to the probe, written next to the fixture manifest so its
-/// relative `source` resolves.
+/// A manifest routing only `/only/...` to the probe, written to the temp directory with the fixture's
+/// relative sources made absolute (so no stray file is left in the repo if a test dies).
 fn narrow_manifest() -> PathBuf {
+    let fixtures = fixture_manifest().parent().unwrap().display().to_string();
     let text = std::fs::read_to_string(fixture_manifest())
         .unwrap()
         .replace("route = \"/...\"", "route = \"/only/...\"")
-        .replace("route = \"/exact/headers\"", "route = \"/only/exact\"");
-    let path = fixture_manifest().with_file_name(format!("narrow-{}.toml", std::process::id()));
+        .replace("route = \"/exact/headers\"", "route = \"/only/exact\"")
+        .replace(
+            "source = \"../../",
+            &format!("source = \"{fixtures}/../../"),
+        );
+    let path = std::env::temp_dir().join(format!("narrow-{}.toml", std::process::id()));
     std::fs::write(&path, text).unwrap();
     path
 }
