@@ -8,8 +8,9 @@ port=${SMOKE_PORT:-3011}
 base="http://127.0.0.1:$port"
 tmp=$(mktemp -d)
 key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+pseudonym_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
-SPIN_VARIABLE_SIGNING_KEY=$key "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" >"$tmp/spin.log" 2>&1 &
+SPIN_VARIABLE_SIGNING_KEY=$key SPIN_VARIABLE_SUPPRESSION_KEY=$pseudonym_key "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" >"$tmp/spin.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 

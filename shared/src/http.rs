@@ -38,6 +38,9 @@ pub enum ApiError {
     /// 405: the route exists, the method does not.
     #[error("method not allowed")]
     MethodNotAllowed { allow: &'static str },
+    /// 410: a link that was valid once has expired or been superseded.
+    #[error("gone")]
+    Gone { message: String },
     /// 413: the body is larger than the configured limit.
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
@@ -83,6 +86,7 @@ impl ApiError {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Gone { .. } => StatusCode::GONE,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -97,6 +101,7 @@ impl ApiError {
             Self::BadRequest { code, message } => (code, message.clone()),
             Self::NotFound => ("not_found", "There is nothing here.".into()),
             Self::MethodNotAllowed { allow } => ("method_not_allowed", format!("Use {allow}.")),
+            Self::Gone { message } => ("gone", message.clone()),
             Self::PayloadTooLarge { limit } => (
                 "payload_too_large",
                 format!("The body must be at most {limit} bytes."),
@@ -187,6 +192,25 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Str
 /// An HTML response.
 pub fn html_response(status: StatusCode, body: String) -> Response<String> {
     with_type(status, body, "text/html; charset=utf-8")
+}
+
+/// A small self-contained HTML page (the pages people reach from links in emails). `body` is HTML the
+/// caller built with [`escape_html`] around anything not its own.
+pub fn page(status: StatusCode, title: &str, body: &str) -> Response<String> {
+    let html = format!(
+        "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
+         <meta name=robots content=noindex><title>{title}</title>\
+         <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#222}}\
+         button{{font:inherit;padding:.6rem 1.2rem;border-radius:.4rem;border:1px solid #333;background:#222;color:#fff;cursor:pointer}}</style>\
+         <h1>{title}</h1>{body}",
+        title = escape_html(title)
+    );
+    let mut response = html_response(status, html);
+    // The pages are reached by links with tokens in them: keep the token out of referrers and framing.
+    let headers = response.headers_mut();
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    response
 }
 
 /// `303 See Other` to `location` (already checked against the allow-list by the caller).

@@ -8,7 +8,9 @@
 //! | [`capture`] | the intake of website posts: settings, fields, client IP, spam, answers |
 //! | [`http`] | the one error type and its status codes, responses, body limits |
 //! | [`geo`] | the embedded DB-IP Lite range table and its lookup |
-//! | [`tokens`] | HMAC signatures under the app's signing key |
+//! | [`tokens`] | HMAC signatures and sealed tokens under the app's keyring (key ids, rotation) |
+//! | [`links`] | the signed confirmation and unsubscribe links sent in emails |
+//! | [`mailer`] | the durable outbox and delivery to the mail provider |
 //! | [`time`], [`ids`] | timestamps and random ids |
 
 pub mod capture;
@@ -16,6 +18,8 @@ pub mod domain;
 pub mod geo;
 pub mod http;
 pub mod ids;
+pub mod links;
+pub mod mailer;
 pub mod records;
 pub mod store;
 pub mod time;

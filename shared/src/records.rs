@@ -271,3 +271,111 @@ pub struct LogEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
+
+/// When and from where one step of a double opt-in happened: the proof that it was this visitor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Proof {
+    pub at: Timestamp,
+    pub origin: NetworkOrigin,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+}
+
+/// Where a newsletter subscription stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriberStatus {
+    /// Signed up, confirmation link sent, not confirmed yet.
+    Pending,
+    Confirmed,
+    /// Unsubscribed from every list (also recorded in the do-not-contact registry).
+    Unsubscribed,
+}
+
+/// A newsletter subscriber (`rec:subscriber:{pseudonym}`): one per mailbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subscriber {
+    pub v: u32,
+    /// The pseudonym of the normalised email address.
+    pub id: String,
+    pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub lists: Vec<String>,
+    pub status: SubscriberStatus,
+    pub consent: ConsentSnapshot,
+    pub visit: VisitContext,
+    /// The latest signup: a new signup after an unsubscribe replaces it (fresh consent).
+    pub signed_up: Proof,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<Proof>,
+    /// When the last confirmation mail was queued (re-sends are throttled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmation_sent_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unsubscribed_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spam: Option<SpamReason>,
+}
+
+/// Where marketing stands with a demo request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemoStatus {
+    Requested,
+    Contacted,
+    Scheduled,
+    Done,
+    Cancelled,
+}
+
+/// A demo request (`rec:demo-request:{id}`): a lead marketing follows up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DemoRequest {
+    pub v: u32,
+    pub id: String,
+    pub received_at: Timestamp,
+    pub status: DemoStatus,
+    pub contact: ContactDetails,
+    /// When the visitor would like to be called, as they wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_time: Option<String>,
+    /// The email's domain is a free-mail provider (flagged, not refused).
+    pub free_mail: bool,
+    pub visit: VisitContext,
+    pub origin: NetworkOrigin,
+    pub consent: ConsentSnapshot,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spam: Option<SpamReason>,
+}
+
+/// How a do-not-contact entry came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptOutSource {
+    /// An unsubscribe link or RFC 8058 one-click from an email.
+    UnsubscribeLink,
+    /// The public do-not-call form.
+    DoNotCallRequest,
+}
+
+/// A do-not-contact entry (`rec:opt-out:{channel}:{pseudonym}`). It holds no address, only the
+/// pseudonym, so it survives the erasure of the person's other data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptOut {
+    pub v: u32,
+    pub id: String,
+    pub channel: crate::store::Channel,
+    pub at: Timestamp,
+    pub source: OptOutSource,
+    /// A later confirmed signup (fresh consent) lifted the opt-out for email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifted_at: Option<Timestamp>,
+}
+
+impl OptOut {
+    /// Whether the entry still forbids contact.
+    pub fn in_force(&self) -> bool {
+        self.lifted_at.is_none()
+    }
+}

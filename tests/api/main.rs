@@ -3,3 +3,6 @@
 mod forms;
 mod harness;
 mod host;
+mod mailer;
+mod optout;
+mod signups;

@@ -211,7 +211,10 @@ impl AppBuilder {
                 variables: component_variables(&c.variables, &app_vars)
                     .with_context(|| format!("component {id:?} variables"))?,
             });
-            let allowed_hosts = Arc::new(AllowedHosts::parse(&c.allowed_outbound_hosts)?);
+            let allowed_hosts = Arc::new(AllowedHosts::parse_with_variables(
+                &c.allowed_outbound_hosts,
+                &app_vars,
+            )?);
             let component = compile(&c.source)?;
             let mut linker = Linker::<Ctx>::new(engine());
             wt(wasmtime_wasi::p2::add_to_linker_async(&mut linker)).context("wasi p2")?;

@@ -311,6 +311,15 @@ impl Backend for KvStore {
     async fn increment(&self, key: &str, delta: i64) -> Result<i64, BackendError> {
         KvStore::add(self, key, delta).map_err(backend_err)
     }
+
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: &[u8],
+        new: Vec<u8>,
+    ) -> Result<bool, BackendError> {
+        KvStore::swap(self, key, Some(expected), &new).map_err(backend_err)
+    }
 }
 
 #[cfg(test)]

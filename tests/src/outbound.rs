@@ -3,6 +3,8 @@
 //! `<scheme>://<host>[:<port>]`, `*` for any scheme/host/port, `*.domain`, port ranges `a..b`, default port
 //! from the scheme). A denied request fails with `error-code.http-request-denied`, as on Spin. Not
 //! supported (rejected at load): CIDR hosts, `self`, host and port lists.
+//! `{{ variable }}` templates are rendered from the app's variables, an entry rendering empty skipped
+//! (Spin 4.1).
 
 use anyhow::{Context, Result, bail};
 use bytes::Bytes;
@@ -135,6 +137,39 @@ impl AllowedHosts {
             .map(Self)
     }
 
+    /// Parses the manifest entries with `{{ variable }}` templates rendered from the app's variables,
+    /// as Spin does (spin crates/outbound-networking-config `PartialAllowedHostConfig`): an entry that
+    /// renders empty (or to a bare `http://` / `https://`) is skipped, so an optional endpoint can be
+    /// left unset; a template naming an unknown variable fails app load.
+    pub fn parse_with_variables(
+        entries: &[String],
+        variables: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Self> {
+        let mut rendered = Vec::with_capacity(entries.len());
+        for entry in entries {
+            if !entry.contains("{{") {
+                rendered.push(entry.clone());
+                continue;
+            }
+            let mut value = String::new();
+            for part in crate::manifest::parse_template(entry)
+                .with_context(|| format!("allowed_outbound_hosts {entry:?}"))?
+            {
+                match part {
+                    crate::manifest::Part::Lit(l) => value.push_str(&l),
+                    crate::manifest::Part::Var(v) => match variables.get(&v) {
+                        Some(s) => value.push_str(s),
+                        None => bail!("allowed_outbound_hosts {entry:?}: unknown variable {v:?}"),
+                    },
+                }
+            }
+            if !(value.is_empty() || value == "http://" || value == "https://") {
+                rendered.push(value);
+            }
+        }
+        Self::parse(&rendered)
+    }
+
     /// Whether a request to this URI may be sent.
     pub fn allows(&self, uri: &http::Uri) -> bool {
         let scheme = uri.scheme_str().unwrap_or("https");
@@ -226,5 +261,27 @@ mod tests {
         assert!(allows(&["*://*.example.com:*"], "https://a.example.com/"));
         assert!(!allows(&["*://*.example.com:*"], "https://example.com/"));
         assert!(!allows(&[], "https://example.com/"));
+    }
+
+    #[test]
+    fn templates_render_from_app_variables_and_empty_ones_are_skipped() {
+        let vars: std::collections::BTreeMap<String, String> = [
+            (
+                "mail_api_url".to_owned(),
+                "http://127.0.0.1:4321".to_owned(),
+            ),
+            ("empty".to_owned(), String::new()),
+        ]
+        .into();
+        let hosts = AllowedHosts::parse_with_variables(
+            &["{{ mail_api_url }}".to_owned(), "{{ empty }}".to_owned()],
+            &vars,
+        )
+        .unwrap();
+        assert!(hosts.allows(&"http://127.0.0.1:4321/email".parse().unwrap()));
+        assert!(!hosts.allows(&"http://127.0.0.1:4322/email".parse().unwrap()));
+        let none = AllowedHosts::parse_with_variables(&["{{ empty }}".to_owned()], &vars).unwrap();
+        assert!(!none.allows(&"http://127.0.0.1:4321/".parse().unwrap()));
+        assert!(AllowedHosts::parse_with_variables(&["{{ nope }}".to_owned()], &vars).is_err());
     }
 }

@@ -8,8 +8,9 @@ use shared::domain::{ConsentId, FormId, FormKind, WebUrl};
 use std::collections::BTreeMap;
 
 /// The variables this component reads (all granted in `spin.toml`).
-pub const VARIABLES: [&str; 7] = [
+pub const VARIABLES: [&str; 8] = [
     "signing_key",
+    "suppression_key",
     "trusted_proxies",
     "redirect_allow_list",
     "allowed_origins",
@@ -109,17 +110,11 @@ fn spec(capture: &CaptureSettings, id: &str, form: RawForm) -> anyhow::Result<Fo
     })
 }
 
-/// The configuration, read from Spin variables on the instance's first request and kept for its
-/// lifetime (Spin reuses instances; the values cannot change while the app runs).
+/// The configuration, read on the instance's first request and kept for its lifetime.
 #[cfg(target_arch = "wasm32")]
 pub async fn load() -> Result<&'static FormsConfig, shared::http::ApiError> {
     static CONFIG: std::sync::OnceLock<FormsConfig> = std::sync::OnceLock::new();
-    if let Some(config) = CONFIG.get() {
-        return Ok(config);
-    }
-    let values = shared::variables::read(&VARIABLES).await?;
-    let config = FormsConfig::from_variables(|name| values.get(name).cloned())?;
-    Ok(CONFIG.get_or_init(|| config))
+    shared::variables::load_once(&CONFIG, &VARIABLES, |get| FormsConfig::from_variables(get)).await
 }
 
 #[cfg(test)]
@@ -130,6 +125,7 @@ mod tests {
         move |name| {
             Some(match name {
                 "signing_key" => "0123456789abcdef0123456789abcdef".into(),
+                "suppression_key" => "fedcba9876543210fedcba9876543210".into(),
                 "redirect_allow_list" => "https://www.example.com/".into(),
                 "max_body_bytes" => "16384".into(),
                 "rate_limit" => "20/600".into(),

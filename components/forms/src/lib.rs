@@ -14,8 +14,8 @@ pub mod submit;
 mod entry {
     use crate::{config, issue_token, submit};
     use http::Method;
-    use shared::capture::{error_as_html, with_cors};
-    use shared::http::{ApiError, no_content};
+    use shared::capture::{error_as_html, preflight, respond};
+    use shared::http::ApiError;
     use shared::store::Store;
     use spin_sdk::http::Request;
 
@@ -26,7 +26,6 @@ mod entry {
             Err(error) => return error.into_response(error_as_html(request.headers())),
         };
         let headers = request.headers().clone();
-        let html = error_as_html(&headers);
         let path = request.uri().path().to_owned();
         let segments: Vec<&str> = path.trim_start_matches("/api/forms/").split('/').collect();
         let result = match (request.method().clone(), segments.as_slice()) {
@@ -35,8 +34,7 @@ mod entry {
                 Err(error) => Err(error.into()),
             },
             (Method::GET, [form, "token"]) => issue_token::issue_token(config, form),
-            (Method::OPTIONS, _) if config.capture.origin_allowed_in(&headers) => Ok(no_content()),
-            (Method::OPTIONS, _) => Err(ApiError::ForbiddenOrigin),
+            (Method::OPTIONS, _) => preflight(&headers, &config.capture),
             (_, [_]) => Err(ApiError::MethodNotAllowed {
                 allow: "POST, OPTIONS",
             }),
@@ -45,7 +43,6 @@ mod entry {
             }),
             _ => Err(ApiError::NotFound),
         };
-        let response = result.unwrap_or_else(|error| error.into_response(html));
-        with_cors(&headers, &config.capture, response)
+        respond(&headers, &config.capture, result)
     }
 }

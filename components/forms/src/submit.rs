@@ -4,13 +4,12 @@ use crate::config::FormsConfig;
 use http::Response;
 use http_body::Body;
 use serde::Serialize;
-use shared::capture::{Intake, VisitFields, judge};
+use shared::capture::{Intake, Screening, VisitFields, screen};
 use shared::domain::FormId;
 use shared::http::ApiError;
 use shared::ids::new_id;
 use shared::records::{Action, Actor, NetworkOrigin, Submission};
-use shared::store::{Backend, Change, Log, RecordKind, Store};
-use shared::tokens::Purpose;
+use shared::store::{Backend, Event, Log, RecordKind, Store};
 
 #[derive(Serialize)]
 struct Receipt<'a> {
@@ -42,26 +41,19 @@ where
     let contact = spec.contact.read(&mut intake.fields);
     intake.fields.finish()?;
 
+    let spam = screen(
+        store,
+        settings,
+        &intake,
+        Screening {
+            form: &form,
+            honeypot: common.honeypot.as_deref(),
+            render_token: common.render_token.as_deref(),
+            min_seconds: spec.min_seconds,
+        },
+    )
+    .await?;
     let now = intake.received_at;
-    let window = settings.rate_limit.window_seconds;
-    let window_number = (now.unix_millis() / 1000) as u64 / window;
-    let client_key = settings.signing_key.sign(
-        Purpose::RateLimitKey,
-        &[intake.client.ip().to_string().as_bytes()],
-    );
-    if store.count_post(window_number, &client_key[..22]).await? > settings.rate_limit.max {
-        let retry_after = (window_number + 1) * window - (now.unix_millis() / 1000) as u64;
-        return Err(ApiError::RateLimited { retry_after });
-    }
-
-    let spam = judge(
-        &settings.signing_key,
-        &form,
-        common.honeypot.as_deref(),
-        common.render_token.as_deref(),
-        spec.min_seconds,
-        now,
-    );
     let id = new_id();
     let origin = NetworkOrigin::of(&intake.client);
     let actor = Actor::Visitor {
@@ -78,21 +70,19 @@ where
         common.consent,
         spam,
     );
+    let event = Event {
+        log: Log::Submissions,
+        action: if spam.is_some() {
+            Action::CapturedAsSpam
+        } else {
+            Action::Captured
+        },
+        actor,
+        detail: Some(form.as_str().to_owned()),
+        at: now,
+    };
     store
-        .append(Change {
-            log: Log::Submissions,
-            kind: RecordKind::Submission,
-            id: &id,
-            record: &record,
-            action: if spam.is_some() {
-                Action::CapturedAsSpam
-            } else {
-                Action::Captured
-            },
-            actor,
-            detail: Some(form.as_str().to_owned()),
-            at: now,
-        })
+        .append(RecordKind::Submission, &id, &record, event)
         .await?;
     // A bot is answered exactly like a person, so it learns nothing from the reply.
     let thank_you = common.next.as_ref().unwrap_or(&spec.thank_you);

@@ -66,8 +66,7 @@ impl Intake {
             })?;
         let body = read_body(headers, body, settings.max_body_bytes).await?;
         let (fields, format) = RawFields::parse(content_type, &body)?;
-        let client = ClientIp::resolve(ip_headers(headers), &settings.trusted_proxies)
-            .ok_or_else(|| anyhow::anyhow!("the host did not set spin-client-addr"))?;
+        let client = client_ip(headers, settings)?;
         Ok(Self {
             format,
             html: format == BodyFormat::UrlEncoded && !wants_json(headers),
@@ -89,6 +88,12 @@ impl Intake {
     }
 }
 
+/// The visitor's address for a request, believing forwarded headers only from trusted proxies.
+pub fn client_ip(headers: &HeaderMap, settings: &CaptureSettings) -> Result<ClientIp, ApiError> {
+    ClientIp::resolve(ip_headers(headers), &settings.trusted_proxies)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the host did not set spin-client-addr")))
+}
+
 fn wants_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
@@ -108,6 +113,30 @@ fn ip_headers(headers: &HeaderMap) -> IpHeaders<'_> {
 /// Whether errors for this request should be a page rather than JSON (decided before the body is read).
 pub fn error_as_html(headers: &HeaderMap) -> bool {
     prefers_html(headers)
+}
+
+/// The answer to a capture request: the handler's response, or its error as a page or JSON as the client
+/// prefers, with CORS headers for an allowed origin either way.
+pub fn respond(
+    request_headers: &HeaderMap,
+    settings: &CaptureSettings,
+    result: Result<Response<String>, ApiError>,
+) -> Response<String> {
+    let response =
+        result.unwrap_or_else(|error| error.into_response(prefers_html(request_headers)));
+    with_cors(request_headers, settings, response)
+}
+
+/// The answer to a CORS preflight: `204` for an allowed origin, else `403`.
+pub fn preflight(
+    request_headers: &HeaderMap,
+    settings: &CaptureSettings,
+) -> Result<Response<String>, ApiError> {
+    if settings.origin_allowed_in(request_headers) {
+        Ok(crate::http::no_content())
+    } else {
+        Err(ApiError::ForbiddenOrigin)
+    }
 }
 
 /// Adds CORS headers for an allowed `Origin` to any answer (errors too, so that `fetch` can read them).

@@ -3,12 +3,16 @@
 
 mod contact;
 mod fields;
+mod guard;
 mod intake;
 mod settings;
 mod spam;
 
 pub use contact::{ContactField, ContactFields};
 pub use fields::{BodyFormat, FieldReader, RawFields};
-pub use intake::{Intake, VisitFields, error_as_html, with_cors};
+pub use guard::{Screening, screen};
+pub use intake::{Intake, VisitFields, client_ip, error_as_html, preflight, respond, with_cors};
 pub use settings::{CaptureSettings, RateLimit};
-pub use spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD, issue_render_token, judge};
+pub use spam::{
+    HONEYPOT_FIELD, RENDER_TOKEN_FIELD, issue_render_token, judge, render_token_response,
+};

@@ -1,7 +1,7 @@
 //! Settings shared by every capture endpoint, read from Spin variables.
 
 use crate::domain::WebUrl;
-use crate::tokens::SigningKey;
+use crate::tokens::{Keyring, Purpose, SigningKey};
 use anyhow::{Context, bail};
 use ipnet::IpNet;
 
@@ -36,7 +36,11 @@ impl RateLimit {
 /// The capture settings of an app. Built once per component instance.
 #[derive(Debug, Clone)]
 pub struct CaptureSettings {
-    pub signing_key: SigningKey,
+    /// Signs render tokens, rate-limit buckets and links; rotates.
+    pub keys: Keyring,
+    /// Keys the pseudonyms of email addresses and phone numbers in the do-not-contact registry. Never
+    /// rotates: a new key would make every entry unfindable.
+    suppression_key: SigningKey,
     pub trusted_proxies: Vec<IpNet>,
     redirect_allow_list: Vec<String>,
     allowed_origins: Vec<String>,
@@ -57,8 +61,10 @@ impl CaptureSettings {
                 .map(str::to_owned)
                 .collect()
         };
-        let signing_key = SigningKey::parse(&var("signing_key"))
+        let keys = Keyring::parse(&var("signing_key"))
             .map_err(|e| anyhow::anyhow!("variable signing_key: {}", e.message))?;
+        let suppression_key = SigningKey::parse(&var("suppression_key"))
+            .map_err(|e| anyhow::anyhow!("variable suppression_key: {}", e.message))?;
         let trusted_proxies = list("trusted_proxies")
             .iter()
             .map(|net| {
@@ -81,13 +87,30 @@ impl CaptureSettings {
             .context("variable max_body_bytes must be a number of bytes")?;
         let rate_limit = RateLimit::parse(&var("rate_limit")).context("variable rate_limit")?;
         Ok(Self {
-            signing_key,
+            keys,
+            suppression_key,
             trusted_proxies,
             redirect_allow_list,
             allowed_origins: list("allowed_origins"),
             max_body_bytes,
             rate_limit,
         })
+    }
+
+    /// The stable pseudonym of a normalised email address or E.164 phone number: what the do-not-contact
+    /// registry and other person-keyed entries store instead of the value itself.
+    pub fn pseudonym(&self, value: &str) -> String {
+        self.suppression_key
+            .sign(Purpose::Pseudonym, &[value.as_bytes()])
+    }
+
+    /// The rate-limit bucket of a client address (a keyed hash, so no raw IP is in a key).
+    pub fn rate_bucket(&self, ip: std::net::IpAddr) -> String {
+        let mut bucket = self
+            .keys
+            .sign(Purpose::RateLimitKey, &[ip.to_string().as_bytes()]);
+        bucket.truncate(22);
+        bucket
     }
 
     /// Whether a browser may be sent to `url` after a post (no open redirects).
@@ -120,6 +143,7 @@ mod tests {
     fn vars(extra: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
         let mut all: Vec<(String, String)> = [
             ("signing_key", "0123456789abcdef0123456789abcdef"),
+            ("suppression_key", "fedcba9876543210fedcba9876543210"),
             ("trusted_proxies", "10.0.0.0/8, 2001:db8::/32, 192.0.2.1"),
             ("redirect_allow_list", "https://www.example.com/"),
             ("allowed_origins", "https://www.example.com"),

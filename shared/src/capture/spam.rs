@@ -3,7 +3,7 @@
 use crate::domain::FormId;
 use crate::records::SpamReason;
 use crate::time::Timestamp;
-use crate::tokens::{Purpose, SigningKey};
+use crate::tokens::{Keyring, Purpose};
 
 /// The hidden field a person leaves empty and a bot fills in.
 pub const HONEYPOT_FIELD: &str = "_gotcha";
@@ -12,10 +12,34 @@ pub const RENDER_TOKEN_FIELD: &str = "_token";
 /// How long a rendered form stays valid.
 const RENDER_TOKEN_LIFETIME_MS: i64 = 24 * 3600 * 1000;
 
+/// The answer of a `GET .../token` endpoint: the field to put the token in, the token, and the minimum time.
+pub fn render_token_response(
+    keys: &Keyring,
+    form: &FormId,
+    min_seconds: u32,
+    now: Timestamp,
+) -> http::Response<String> {
+    #[derive(serde::Serialize)]
+    struct RenderToken {
+        field: &'static str,
+        token: String,
+        min_seconds: u32,
+    }
+    let token = issue_render_token(keys, form, now);
+    crate::http::json_response(
+        http::StatusCode::OK,
+        &RenderToken {
+            field: RENDER_TOKEN_FIELD,
+            token,
+            min_seconds,
+        },
+    )
+}
+
 /// A token recording when `form` was rendered: `{unix_ms}.{signature}`.
-pub fn issue_render_token(key: &SigningKey, form: &FormId, now: Timestamp) -> String {
+pub fn issue_render_token(keys: &Keyring, form: &FormId, now: Timestamp) -> String {
     let ms = now.unix_millis().to_string();
-    let signature = key.sign(
+    let signature = keys.sign(
         Purpose::RenderToken,
         &[form.as_str().as_bytes(), ms.as_bytes()],
     );
@@ -25,7 +49,7 @@ pub fn issue_render_token(key: &SigningKey, form: &FormId, now: Timestamp) -> St
 /// The spam verdict for a post: `None` for a person, else why it looks like a bot.
 /// `min_seconds` of 0 turns the render-time check off for that form.
 pub fn judge(
-    key: &SigningKey,
+    keys: &Keyring,
     form: &FormId,
     honeypot: Option<&str>,
     render_token: Option<&str>,
@@ -45,7 +69,7 @@ pub fn judge(
         return Some(SpamReason::InvalidRenderToken);
     };
     let valid = ms.parse::<i64>().is_ok()
-        && key.verify(
+        && keys.verify_any(
             Purpose::RenderToken,
             &[form.as_str().as_bytes(), ms.as_bytes()],
             signature,
@@ -67,8 +91,8 @@ pub fn judge(
 mod tests {
     use super::*;
 
-    fn key() -> SigningKey {
-        SigningKey::parse("0123456789abcdef0123456789abcdef").unwrap()
+    fn key() -> Keyring {
+        Keyring::parse("0123456789abcdef0123456789abcdef").unwrap()
     }
 
     fn form() -> FormId {

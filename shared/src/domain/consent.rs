@@ -52,7 +52,8 @@ impl TextHash {
     }
 }
 
-/// The id of one consent checkbox (`privacy_policy`, `marketing_email`): `[a-z0-9_]`, 1 to 40 characters.
+/// The id of one checkbox (`privacy_policy`, `marketing_email`, a newsletter list such as `product-news`):
+/// `[a-z0-9_-]`, 1 to 40 characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ConsentId(String);
 
@@ -62,11 +63,11 @@ impl ConsentId {
             && raw.len() <= 40
             && raw
                 .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
         if !ok {
             return Err(Invalid::new(
                 "invalid_consent_id",
-                "must be of a-z, 0-9 and '_'",
+                "must be of a-z, 0-9, '_' and '-'",
             ));
         }
         Ok(Self(raw.to_owned()))

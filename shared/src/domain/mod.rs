@@ -18,7 +18,7 @@ pub use country::CountryCode;
 pub use email::EmailAddress;
 pub use form::{FormId, FormKind};
 pub use phone::PhoneNumber;
-pub use text::{CompanyName, JobTitle, Message, PersonName, UtmValue};
+pub use text::{CompanyName, JobTitle, Message, PersonName, PreferredTime, UtmValue};
 pub use url::WebUrl;
 
 /// Why a raw value was refused: a stable machine-readable code and a sentence for people.

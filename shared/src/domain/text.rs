@@ -76,6 +76,10 @@ text_type!(
     Message, max = 5000, multiline = true, forbidden = &[]
 );
 text_type!(
+    /// When a visitor would like to be called back, as they wrote it ("Tuesday mornings CET").
+    PreferredTime, max = 200, multiline = false, forbidden = &['<', '>', '{', '}', '\\']
+);
+text_type!(
     /// One UTM campaign parameter (`utm_source`, `utm_medium`, ...).
     UtmValue, max = 200, multiline = false, forbidden = &[]
 );

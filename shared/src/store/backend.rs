@@ -26,6 +26,15 @@ pub trait Backend {
     fn delete_many(&self, keys: Vec<String>) -> impl Future<Output = Result<(), BackendError>>;
     /// Atomically adds `delta` to the counter at `key` (absent = 0) and returns the new value.
     fn increment(&self, key: &str, delta: i64) -> impl Future<Output = Result<i64, BackendError>>;
+    /// Writes `new` at `key` only if the key still holds `expected`; answers whether it did. Atomic for
+    /// keys that exist (on Spin's SQLite store a swap on an absent key is a plain write: create records
+    /// under a claim instead).
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: &[u8],
+        new: Vec<u8>,
+    ) -> impl Future<Output = Result<bool, BackendError>>;
 }
 
 /// Spin's key-value store: `wasi:keyvalue` batch and atomics for writes and counters, which Spin
@@ -87,6 +96,23 @@ mod spin {
 
         async fn increment(&self, key: &str, delta: i64) -> Result<i64, BackendError> {
             Ok(atomics::increment(&self.bucket, key, delta)?)
+        }
+
+        async fn compare_and_swap(
+            &self,
+            key: &str,
+            expected: &[u8],
+            new: Vec<u8>,
+        ) -> Result<bool, BackendError> {
+            let cas = atomics::Cas::new(&self.bucket, key)?;
+            if cas.current()?.as_deref() != Some(expected) {
+                return Ok(false);
+            }
+            match atomics::swap(cas, &new) {
+                Ok(()) => Ok(true),
+                Err(atomics::CasError::CasFailed(_)) => Ok(false),
+                Err(atomics::CasError::StoreError(e)) => Err(e.into()),
+            }
         }
     }
 }

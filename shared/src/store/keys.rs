@@ -8,13 +8,17 @@
 //!
 //! | key | value | written by |
 //! |---|---|---|
-//! | `rec:{kind}:{id}` | the current state of one record (`submission`, `subscriber`, `demo-request`, `consent`, `dsr`, `api-key`, `outbox`) | capture, later updates |
+//! | `rec:{kind}:{id}` | the current state of one record (`submission`, `subscriber`, `demo-request`, `consent`, `dsr`, `api-key`, `outbox`, `opt-out`) | capture; later changes by compare-and-swap |
 //! | `log:{log}:head` | counter: the last sequence number handed out in that log | `increment` |
 //! | `log:{log}:{seq}` | [`LogEntry`](crate::records::LogEntry): change-feed entry and processing-register entry in one | the same `set-many` as the record |
 //! | `hist:consent:{id}:head`, `hist:consent:{id}:{n}` | one consent id's decision history (dense, per id) | consent |
 //! | `rate:{window}:{client}` | counter: posts from one client (keyed hash of the IP) in one window | capture |
-//! | `dnc:{channel}:{hash}` | do-not-contact entry keyed by a keyed hash of the normalised email or phone; survives erasure | opt-out |
+//! | `rec:opt-out:{channel}:{pseudonym}` | do-not-contact entry (`email` or `phone`) keyed by a keyed hash of the normalised address or E.164 number; survives erasure | opt-out |
+//! | `rec:subscriber:{pseudonym}` | a newsletter subscriber: one per mailbox, so its id is the email's pseudonym | signups |
 //! | `claim:{what}:{id}` | counter used as a create-if-absent claim: `increment` returns 1 to exactly one caller | tokens, uniqueness |
+//! | `log:outbox:low` | counter: the outbox's low-water mark; every outbox entry at or below it is finished (see "The outbox") | mailer |
+//! | `claim:outbox-send:{id}:{attempt}:{window}` | counter: claim on one delivery attempt of a message in one lease window | mailer |
+//! | `claim:outbox-pass:{seq}` | counter: claim on moving the outbox low-water mark past entry `seq` | mailer |
 //!
 //! Logs: `submissions`, `subscribers`, `demo-requests`, `consents`, `opt-outs`, `requests` (data-subject
 //! requests), `access` (staff reads, exports, key management) and `outbox` (mail to send).
@@ -35,6 +39,32 @@
 //!   older ones, so a sync never skips an entry that arrives late.
 //! * **Register.** The processing register is the union of the logs: every capture, change, read and
 //!   erasure is a log entry naming who, what, when and which record, written with the change itself.
+//!
+//! # The outbox
+//! Mail is a record `rec:outbox:{id}` ([`OutboxMessage`](crate::mailer::OutboxMessage)) written with an
+//! entry in the `outbox` log; every delivery attempt's result is a change of the record with another
+//! entry (so the log is also the register of what was mailed when). A deliverer finds due mail in
+//! O(pending), never listing keys:
+//! * **Low-water mark.** `log:outbox:low` (a counter) is a sequence number at or below which every outbox
+//!   entry is *finished*: its message was sent or erased, a later entry stands for the same message (an
+//!   attempt's result), or it is a hole (a writer died between `increment` and `set-many`) older than a
+//!   grace period. A deliverer reads the mark, then `get-many`s entries `low+1..=head` and their records
+//!   in pages: the cost is the entries since the oldest unfinished one (pending mail plus the entries of
+//!   at most one retry interval), not the store.
+//! * **One attempt, one sender.** Before sending attempt `n` of a message, a deliverer `increment`s
+//!   `claim:outbox-send:{id}:{n}:{w-1}` and then `claim:outbox-send:{id}:{n}:{w}`, where `w` is its lease
+//!   window (Unix seconds / 600), and sends only if both answered 1. Two deliverers in the same or in
+//!   adjacent windows share a key, and `increment` answers 1 to exactly one caller, so at most one of them
+//!   sends attempt `n`. A deliverer that died after claiming blocks that attempt for one to two windows
+//!   (10–20 minutes), then a later deliverer's keys no longer overlap and it sends. (Compare-and-swap on
+//!   an absent key is not atomic on Spin's SQLite store, so no claim relies on it.)
+//! * **Advancing the mark without a lost update.** After a run the deliverer walks the entries from its
+//!   mark while they are finished, and for each entry `seq` `increment`s `claim:outbox-pass:{seq}`; only
+//!   the caller answered 1 then `increment`s the mark by one. Each entry moves the mark at most once,
+//!   whoever sees it, and only entries inside the finished prefix are ever passed, so the mark never
+//!   exceeds the finished prefix (it can never skip pending mail). A deliverer that dies between the two
+//!   increments leaves the mark one behind for good: it lags, which costs one extra entry read per run.
+//!   Pass claims are never deleted: a slow deliverer holding an old mark must still find them taken.
 
 use std::fmt;
 
@@ -48,10 +78,11 @@ pub enum RecordKind {
     DataRequest,
     ApiKey,
     Outbox,
+    OptOut,
 }
 
 impl RecordKind {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Submission => "submission",
             Self::Subscriber => "subscriber",
@@ -60,6 +91,7 @@ impl RecordKind {
             Self::DataRequest => "dsr",
             Self::ApiKey => "api-key",
             Self::Outbox => "outbox",
+            Self::OptOut => "opt-out",
         }
     }
 }
@@ -93,10 +125,21 @@ impl Log {
 }
 
 /// A do-not-contact channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Channel {
     Email,
     Phone,
+}
+
+impl Channel {
+    /// The id of the do-not-contact record for `pseudonym` on this channel.
+    pub fn opt_out_id(self, pseudonym: &str) -> String {
+        match self {
+            Self::Email => format!("email:{pseudonym}"),
+            Self::Phone => format!("phone:{pseudonym}"),
+        }
+    }
 }
 
 /// One key of the store.
@@ -112,8 +155,17 @@ pub enum Key<'a> {
         window: u64,
         client: &'a str,
     },
-    DoNotContact(Channel, &'a str),
     Claim(&'a str, &'a str),
+    /// Counter: every outbox entry at or below it is finished.
+    OutboxLowWater,
+    /// Claim on attempt `attempt` of outbox message `id` in lease window `window`.
+    OutboxSendClaim {
+        id: &'a str,
+        attempt: u32,
+        window: u64,
+    },
+    /// Claim on moving the outbox low-water mark past entry `seq`.
+    OutboxPassClaim(u64),
 }
 
 impl fmt::Display for Key<'_> {
@@ -125,9 +177,14 @@ impl fmt::Display for Key<'_> {
             Self::ConsentHistoryHead(id) => write!(f, "hist:consent:{id}:head"),
             Self::ConsentHistoryEntry(id, n) => write!(f, "hist:consent:{id}:{n:020}"),
             Self::Rate { window, client } => write!(f, "rate:{window}:{client}"),
-            Self::DoNotContact(Channel::Email, hash) => write!(f, "dnc:email:{hash}"),
-            Self::DoNotContact(Channel::Phone, hash) => write!(f, "dnc:phone:{hash}"),
             Self::Claim(what, id) => write!(f, "claim:{what}:{id}"),
+            Self::OutboxLowWater => write!(f, "log:{}:low", Log::Outbox.as_str()),
+            Self::OutboxSendClaim {
+                id,
+                attempt,
+                window,
+            } => write!(f, "claim:outbox-send:{id}:{attempt}:{window}"),
+            Self::OutboxPassClaim(seq) => write!(f, "claim:outbox-pass:{seq:020}"),
         }
     }
 }
@@ -151,5 +208,23 @@ mod tests {
             "rec:demo-request:abc"
         );
         assert_eq!(Key::LogHead(Log::OptOuts).to_string(), "log:opt-outs:head");
+    }
+
+    #[test]
+    fn outbox_keys_are_counters_apart_from_log_entries() {
+        assert_eq!(Key::OutboxLowWater.to_string(), "log:outbox:low");
+        assert_eq!(
+            Key::OutboxSendClaim {
+                id: "abc",
+                attempt: 2,
+                window: 7
+            }
+            .to_string(),
+            "claim:outbox-send:abc:2:7"
+        );
+        assert_eq!(
+            Key::OutboxPassClaim(3).to_string(),
+            "claim:outbox-pass:00000000000000000003"
+        );
     }
 }

@@ -11,7 +11,7 @@ pub use backend::SpinBackend;
 pub use backend::{Backend, BackendError};
 pub use keys::{Channel, Key, Log, RecordKind};
 
-use crate::records::{Action, Actor, LogEntry, SCHEMA_VERSION, Submission};
+use crate::records::{Action, Actor, LogEntry, OptOut, OptOutSource, SCHEMA_VERSION, Submission};
 use crate::time::Timestamp;
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -42,16 +42,26 @@ impl Store<SpinBackend> {
     }
 }
 
-/// What to append: the record's new state and what happened to it.
-pub struct Change<'a, R> {
+/// What happened, for the log entry that goes with every write: which log, what, who, when.
+#[derive(Debug, Clone)]
+pub struct Event {
     pub log: Log,
-    pub kind: RecordKind,
-    pub id: &'a str,
-    pub record: &'a R,
     pub action: Action,
     pub actor: Actor,
+    /// A short machine-readable note (the form, the spam reason, the list).
     pub detail: Option<String>,
     pub at: Timestamp,
+}
+
+/// The outcome of [`Store::update`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Updated<R> {
+    /// No record with that id.
+    Missing,
+    /// The change found nothing to change; the record as it is.
+    Unchanged(R),
+    /// The record's new state.
+    Changed(R),
 }
 
 impl<B: Backend> Store<B> {
@@ -59,28 +69,176 @@ impl<B: Backend> Store<B> {
         Self { backend }
     }
 
-    /// Writes a record's new state together with its log entry: one `increment` for the entry's number,
-    /// then one `set-many` (one commit) for both. Returns the entry's sequence number.
-    pub async fn append<R: Serialize>(&self, change: Change<'_, R>) -> Result<u64, StoreError> {
-        let record = serde_json::to_vec(change.record).map_err(StoreError::Encode)?;
-        let seq = self.next_seq(change.log).await?;
-        let entry = LogEntry {
-            v: SCHEMA_VERSION,
-            seq,
-            at: change.at,
-            action: change.action,
-            record: Some(change.id.to_owned()),
-            actor: change.actor,
-            detail: change.detail,
-        };
-        let entry = serde_json::to_vec(&entry).map_err(StoreError::Encode)?;
+    /// Writes a new record together with its log entry: one `increment` for the entry's number, then one
+    /// `set-many` (one commit) for both. Returns the entry's sequence number.
+    pub async fn append<R: Serialize>(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        record: &R,
+        event: Event,
+    ) -> Result<u64, StoreError> {
+        let record = serde_json::to_vec(record).map_err(StoreError::Encode)?;
+        let (log, seq, entry) = self.entry(id, event).await?;
         self.backend
             .set_many(vec![
-                (Key::Record(change.kind, change.id).to_string(), record),
-                (Key::LogEntry(change.log, seq).to_string(), entry),
+                (Key::Record(kind, id).to_string(), record),
+                (Key::LogEntry(log, seq).to_string(), entry),
             ])
             .await?;
         Ok(seq)
+    }
+
+    /// Changes an existing record without losing a concurrent change: reads it, lets `change` edit it
+    /// (answering whether it changed anything), writes the log entry, then swaps the new state in only if
+    /// the record is still as read, else starts over from a fresh read. The entry goes first because a
+    /// feed entry whose change did not land only makes a reader look at the record again, while a change
+    /// without its entry would be missed by every sync.
+    pub async fn update<R: Serialize + DeserializeOwned>(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        event: Event,
+        mut change: impl FnMut(&mut R) -> bool,
+    ) -> Result<Updated<R>, StoreError> {
+        let key = Key::Record(kind, id).to_string();
+        let mut entry_written = false;
+        loop {
+            let Some(current) = self.backend.get(&key).await? else {
+                return Ok(Updated::Missing);
+            };
+            let mut record: R = decode(&key, &current)?;
+            if !change(&mut record) {
+                return Ok(Updated::Unchanged(record));
+            }
+            if !entry_written {
+                let (log, seq, entry) = self.entry(id, event.clone()).await?;
+                self.backend
+                    .set_many(vec![(Key::LogEntry(log, seq).to_string(), entry)])
+                    .await?;
+                entry_written = true;
+            }
+            let new = serde_json::to_vec(&record).map_err(StoreError::Encode)?;
+            if self.backend.compare_and_swap(&key, &current, new).await? {
+                return Ok(Updated::Changed(record));
+            }
+        }
+    }
+
+    /// Claims the creation of record `kind`/`id` for the first caller only: `increment` hands 1 to exactly
+    /// one caller, so this is the safe "create if absent" on every backend. [`Store::erase`] releases it.
+    pub async fn claim_new(&self, kind: RecordKind, id: &str) -> Result<bool, StoreError> {
+        let key = Key::Claim(kind.as_str(), id).to_string();
+        Ok(self.backend.increment(&key, 1).await? == 1)
+    }
+
+    /// Erases a record: its stored state and its creation claim go, and the log gets an `erased` entry
+    /// (the feed's tombstone), written first so that a sync never misses the erasure.
+    pub async fn erase(&self, kind: RecordKind, id: &str, event: Event) -> Result<(), StoreError> {
+        let (log, seq, entry) = self
+            .entry(
+                id,
+                Event {
+                    action: Action::Erased,
+                    ..event
+                },
+            )
+            .await?;
+        self.backend
+            .set_many(vec![(Key::LogEntry(log, seq).to_string(), entry)])
+            .await?;
+        let keys = vec![
+            Key::Record(kind, id).to_string(),
+            Key::Claim(kind.as_str(), id).to_string(),
+        ];
+        Ok(self.backend.delete_many(keys).await?)
+    }
+
+    /// Puts `pseudonym` on the do-not-contact registry for `channel`, or puts a lifted entry back in
+    /// force. Answers whether anything changed (repeating an opt-out is a no-op).
+    pub async fn opt_out(
+        &self,
+        channel: Channel,
+        pseudonym: &str,
+        source: OptOutSource,
+        actor: Actor,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let id = channel.opt_out_id(pseudonym);
+        let event = Event {
+            log: Log::OptOuts,
+            action: Action::Captured,
+            actor,
+            detail: None,
+            at,
+        };
+        if self.claim_new(RecordKind::OptOut, &id).await? {
+            let entry = OptOut {
+                v: SCHEMA_VERSION,
+                id: id.clone(),
+                channel,
+                at,
+                source,
+                lifted_at: None,
+            };
+            self.append(RecordKind::OptOut, &id, &entry, event).await?;
+            return Ok(true);
+        }
+        let event = Event {
+            action: Action::Updated,
+            detail: Some("back in force".into()),
+            ..event
+        };
+        let updated = self
+            .update(RecordKind::OptOut, &id, event, |entry: &mut OptOut| {
+                let lifted = !entry.in_force();
+                if lifted {
+                    entry.lifted_at = None;
+                    entry.at = at;
+                    entry.source = source;
+                }
+                lifted
+            })
+            .await?;
+        Ok(matches!(updated, Updated::Changed(_)))
+    }
+
+    /// The do-not-contact entry for `pseudonym` on `channel`, if any.
+    pub async fn opt_out_entry(
+        &self,
+        channel: Channel,
+        pseudonym: &str,
+    ) -> Result<Option<OptOut>, StoreError> {
+        self.record(RecordKind::OptOut, &channel.opt_out_id(pseudonym))
+            .await
+    }
+
+    /// A record of any kind by id.
+    pub async fn get<R: DeserializeOwned>(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Option<R>, StoreError> {
+        self.record(kind, id).await
+    }
+
+    /// The number and encoded log entry for an event on record `id`.
+    async fn entry(&self, id: &str, event: Event) -> Result<(Log, u64, Vec<u8>), StoreError> {
+        let seq = self.next_seq(event.log).await?;
+        let entry = LogEntry {
+            v: SCHEMA_VERSION,
+            seq,
+            at: event.at,
+            action: event.action,
+            record: Some(id.to_owned()),
+            actor: event.actor,
+            detail: event.detail,
+        };
+        Ok((
+            event.log,
+            seq,
+            serde_json::to_vec(&entry).map_err(StoreError::Encode)?,
+        ))
     }
 
     /// The last sequence number handed out in `log` (0 when empty).
@@ -137,14 +295,6 @@ impl<B: Backend> Store<B> {
             .collect()
     }
 
-    /// Erases a record's stored state (the caller appends the `erased` entry).
-    pub async fn delete_record(&self, kind: RecordKind, id: &str) -> Result<(), StoreError> {
-        Ok(self
-            .backend
-            .delete_many(vec![Key::Record(kind, id).to_string()])
-            .await?)
-    }
-
     /// Counts one post by `client` in the rate-limit `window` and returns the count so far. On a
     /// client's first post of a window its previous window's counter is removed, so the store keeps at
     /// most one counter per client.
@@ -180,6 +330,61 @@ impl<B: Backend> Store<B> {
             .increment(&Key::LogHead(log).to_string(), 1)
             .await?;
         Ok(u64::try_from(seq).unwrap_or_default())
+    }
+}
+
+/// The outbox: its records, its low-water mark and its claims (design in [`keys`], "The outbox").
+impl<B: Backend> Store<B> {
+    /// One outbox message by id.
+    pub async fn outbox_message(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::mailer::OutboxMessage>, StoreError> {
+        self.record(RecordKind::Outbox, id).await
+    }
+
+    /// The outbox's low-water mark: every outbox entry at or below it is finished.
+    pub async fn outbox_low_water(&self) -> Result<u64, StoreError> {
+        let low = self
+            .backend
+            .increment(&Key::OutboxLowWater.to_string(), 0)
+            .await?;
+        Ok(u64::try_from(low).unwrap_or_default())
+    }
+
+    /// Claims attempt `attempt` of message `id` for a deliverer in lease window `window`: true for at most
+    /// one caller among all deliverers in windows `window - 1 ..= window + 1`. Claims the older window's key
+    /// first and stops at the first loss, so two contenders never both give up on a free attempt.
+    pub async fn claim_outbox_attempt(
+        &self,
+        id: &str,
+        attempt: u32,
+        window: u64,
+    ) -> Result<bool, StoreError> {
+        for window in window.saturating_sub(1)..=window {
+            let key = Key::OutboxSendClaim {
+                id,
+                attempt,
+                window,
+            };
+            if self.backend.increment(&key.to_string(), 1).await? != 1 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Moves the low-water mark past finished entry `seq`, unless another deliverer already did: one
+    /// claim, then (for its one winner) one increment of the mark. Answers whether this call moved it.
+    pub async fn pass_outbox_entry(&self, seq: u64) -> Result<bool, StoreError> {
+        let claim = Key::OutboxPassClaim(seq).to_string();
+        if self.backend.increment(&claim, 1).await? != 1 {
+            return Ok(false);
+        }
+        self.backend
+            .increment(&Key::OutboxLowWater.to_string(), 1)
+            .await?;
+        Ok(true)
     }
 }
 

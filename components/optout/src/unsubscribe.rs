@@ -1,0 +1,77 @@
+//! `POST /u/{token}`: unsubscribe at once, from the page's button or an RFC 8058 one-click POST
+//! (`List-Unsubscribe=One-Click`). Idempotent; a bad token changes nothing.
+
+use http::{HeaderMap, Response, StatusCode};
+use shared::capture::{CaptureSettings, client_ip};
+use shared::http::{ApiError, page};
+use shared::links::{UnsubscribeLink, UnsubscribeScope};
+use shared::records::{Action, Actor, OptOutSource, Subscriber, SubscriberStatus};
+use shared::store::{Backend, Channel, Event, Log, RecordKind, Store};
+use shared::time::Timestamp;
+
+pub async fn unsubscribe<K: Backend>(
+    headers: &HeaderMap,
+    settings: &CaptureSettings,
+    store: &Store<K>,
+    token: &str,
+) -> Result<Response<String>, ApiError> {
+    let link = UnsubscribeLink::open(&settings.keys, token)?;
+    let now = Timestamp::now();
+    let client = client_ip(headers, settings)?;
+    let actor = Actor::Visitor {
+        ip_truncated: client.truncated().to_string(),
+    };
+    let detail = match &link.scope {
+        UnsubscribeScope::AllEmail => "all email".to_owned(),
+        UnsubscribeScope::List(list) => format!("list {list}"),
+    };
+    let event = Event {
+        log: Log::Subscribers,
+        action: Action::Updated,
+        actor: actor.clone(),
+        detail: Some(detail),
+        at: now,
+    };
+    // The subscriber's id is the same pseudonym as the link's, so no address is needed.
+    store
+        .update(
+            RecordKind::Subscriber,
+            &link.pseudonym,
+            event,
+            |s: &mut Subscriber| {
+                if s.status == SubscriberStatus::Unsubscribed {
+                    return false;
+                }
+                match &link.scope {
+                    UnsubscribeScope::List(list) if s.lists.len() > 1 => {
+                        let before = s.lists.len();
+                        s.lists.retain(|l| l != list);
+                        s.lists.len() != before
+                    }
+                    UnsubscribeScope::List(list) if !s.lists.contains(list) => false,
+                    _ => {
+                        s.status = SubscriberStatus::Unsubscribed;
+                        s.unsubscribed_at = Some(now);
+                        true
+                    }
+                }
+            },
+        )
+        .await?;
+    if link.scope == UnsubscribeScope::AllEmail {
+        store
+            .opt_out(
+                Channel::Email,
+                &link.pseudonym,
+                OptOutSource::UnsubscribeLink,
+                actor,
+                now,
+            )
+            .await?;
+    }
+    Ok(page(
+        StatusCode::OK,
+        "You are unsubscribed",
+        "<p>Done. You will not receive these emails any more.</p>",
+    ))
+}

@@ -1,0 +1,133 @@
+//! The signups component's configuration, read once per component instance from Spin variables.
+
+use anyhow::{Context, bail};
+use shared::capture::CaptureSettings;
+use shared::domain::{ConsentId, EmailAddress, WebUrl};
+
+/// The variables this component reads (all granted in `spin.toml`).
+pub const VARIABLES: [&str; 17] = [
+    "signing_key",
+    "suppression_key",
+    "trusted_proxies",
+    "redirect_allow_list",
+    "allowed_origins",
+    "max_body_bytes",
+    "rate_limit",
+    "newsletter_lists",
+    "newsletter_thank_you",
+    "demo_thank_you",
+    "public_base_url",
+    "confirm_ttl_hours",
+    "resend_interval_minutes",
+    "free_mail_domains",
+    "mail_from",
+    "unsubscribe_mailto",
+    "signup_min_seconds",
+];
+
+/// Everything the component needs to know.
+#[derive(Debug)]
+pub struct SignupsConfig {
+    pub capture: CaptureSettings,
+    /// The newsletter lists a visitor may pick (`list_<id>` checkboxes); the first is the default.
+    pub lists: Vec<ConsentId>,
+    pub newsletter_thank_you: WebUrl,
+    pub demo_thank_you: WebUrl,
+    /// Where links in emails point: `{public_base_url}/api/newsletter/confirm/...`, `{...}/u/...`.
+    pub public_base_url: String,
+    pub confirm_ttl_hours: i64,
+    pub resend_interval_minutes: i64,
+    free_mail_domains: Vec<String>,
+    pub mail_from: EmailAddress,
+    pub unsubscribe_mailto: EmailAddress,
+    /// Seconds a person needs at least between rendering a signup form and posting it; 0 turns it off.
+    min_seconds: u32,
+}
+
+impl SignupsConfig {
+    pub fn from_variables(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let capture = CaptureSettings::from_variables(&get)?;
+        let var = |name: &str| get(name).unwrap_or_default();
+        let url = |name: &str| -> anyhow::Result<WebUrl> {
+            let url = WebUrl::parse(&var(name))
+                .map_err(|e| anyhow::anyhow!("variable {name}: {}", e.message))?;
+            if !capture.redirect_allowed(&url) {
+                bail!(
+                    "variable {name}: {:?} is not on redirect_allow_list",
+                    url.as_str()
+                );
+            }
+            Ok(url)
+        };
+        let email = |name: &str| {
+            EmailAddress::parse(&var(name))
+                .map_err(|e| anyhow::anyhow!("variable {name}: {}", e.message))
+        };
+        let number = |name: &str| -> anyhow::Result<i64> {
+            let n: i64 = var(name)
+                .trim()
+                .parse()
+                .with_context(|| format!("variable {name} must be a whole number"))?;
+            if n <= 0 {
+                bail!("variable {name} must be above 0");
+            }
+            Ok(n)
+        };
+        let lists = var("newsletter_lists")
+            .split(',')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                ConsentId::parse(l)
+                    .map_err(|e| anyhow::anyhow!("variable newsletter_lists: {l:?} {}", e.message))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if lists.is_empty() {
+            bail!("variable newsletter_lists must name at least one list");
+        }
+        let public_base_url = WebUrl::parse(&var("public_base_url"))
+            .map_err(|e| anyhow::anyhow!("variable public_base_url: {}", e.message))?
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned();
+        Ok(Self {
+            lists,
+            newsletter_thank_you: url("newsletter_thank_you")?,
+            demo_thank_you: url("demo_thank_you")?,
+            public_base_url,
+            confirm_ttl_hours: number("confirm_ttl_hours")?,
+            resend_interval_minutes: number("resend_interval_minutes")?,
+            free_mail_domains: var("free_mail_domains")
+                .split(',')
+                .map(|d| d.trim().to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .collect(),
+            mail_from: email("mail_from")?,
+            unsubscribe_mailto: email("unsubscribe_mailto")?,
+            min_seconds: var("signup_min_seconds")
+                .trim()
+                .parse()
+                .context("variable signup_min_seconds must be a whole number of seconds")?,
+            capture,
+        })
+    }
+
+    pub fn min_submit_seconds(&self) -> u32 {
+        self.min_seconds
+    }
+
+    /// Whether `email` is at a free-mail provider (flagged on demo requests, not refused).
+    pub fn is_free_mail(&self, email: &EmailAddress) -> bool {
+        self.free_mail_domains.iter().any(|d| d == email.domain())
+    }
+}
+
+/// The configuration, read on the instance's first request and kept for its lifetime.
+#[cfg(target_arch = "wasm32")]
+pub async fn load() -> Result<&'static SignupsConfig, shared::http::ApiError> {
+    static CONFIG: std::sync::OnceLock<SignupsConfig> = std::sync::OnceLock::new();
+    shared::variables::load_once(&CONFIG, &VARIABLES, |get| {
+        SignupsConfig::from_variables(get)
+    })
+    .await
+}

@@ -1,0 +1,165 @@
+//! The signed links people click in emails: confirming a newsletter signup and unsubscribing / opting
+//! out. Their payloads are authenticated, not secret, and never carry an email address in clear.
+
+use crate::time::Timestamp;
+use crate::tokens::{Keyring, Purpose, TokenError};
+
+/// Why a link was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkError {
+    /// Forged, truncated, tampered, or signed with a key that is no longer (or never was) ours.
+    Invalid(TokenError),
+    /// Past its expiry.
+    Expired,
+}
+
+impl From<LinkError> for crate::http::ApiError {
+    fn from(e: LinkError) -> Self {
+        match e {
+            LinkError::Invalid(_) => Self::BadRequest {
+                code: "invalid_link",
+                message: "This link is not valid. Copy the whole link from the email, or ask for a new one.".into(),
+            },
+            LinkError::Expired => Self::Gone {
+                message: "This link has expired. Sign up again to get a new one.".into(),
+            },
+        }
+    }
+}
+
+/// A newsletter confirmation link's content: which subscriber, which signup, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmLink {
+    pub subscriber: String,
+    /// The signup the link was sent for; a later signup supersedes it.
+    pub signed_up_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+impl ConfirmLink {
+    pub fn seal(&self, keys: &Keyring) -> String {
+        let payload = format!(
+            "{}|{}|{}",
+            self.subscriber,
+            self.signed_up_at.unix_millis(),
+            self.expires_at.unix_millis()
+        );
+        keys.seal(Purpose::Confirm, payload.as_bytes())
+    }
+
+    pub fn open(keys: &Keyring, token: &str, now: Timestamp) -> Result<Self, LinkError> {
+        let payload = keys
+            .open(Purpose::Confirm, token)
+            .map_err(LinkError::Invalid)?;
+        let malformed = LinkError::Invalid(TokenError::Malformed);
+        let payload = String::from_utf8(payload).map_err(|_| malformed)?;
+        let mut parts = payload.split('|');
+        let (Some(subscriber), Some(signed_up), Some(expires), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(malformed);
+        };
+        let millis = |raw: &str| {
+            raw.parse::<i64>()
+                .map(Timestamp::from_unix_millis)
+                .map_err(|_| malformed)
+        };
+        let link = Self {
+            subscriber: subscriber.to_owned(),
+            signed_up_at: millis(signed_up)?,
+            expires_at: millis(expires)?,
+        };
+        if now > link.expires_at {
+            return Err(LinkError::Expired);
+        }
+        Ok(link)
+    }
+}
+
+/// What an unsubscribe link stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnsubscribeScope {
+    /// One newsletter list.
+    List(String),
+    /// All marketing email to this address.
+    AllEmail,
+}
+
+/// An unsubscribe link's content: whose mailbox (by pseudonym) and what to stop. It does not expire:
+/// the link in an old email must still work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsubscribeLink {
+    pub pseudonym: String,
+    pub scope: UnsubscribeScope,
+}
+
+impl UnsubscribeLink {
+    pub fn seal(&self, keys: &Keyring) -> String {
+        let scope = match &self.scope {
+            UnsubscribeScope::AllEmail => "*",
+            UnsubscribeScope::List(list) => list.as_str(),
+        };
+        keys.seal(
+            Purpose::Unsubscribe,
+            format!("{}|{scope}", self.pseudonym).as_bytes(),
+        )
+    }
+
+    pub fn open(keys: &Keyring, token: &str) -> Result<Self, LinkError> {
+        let payload = keys
+            .open(Purpose::Unsubscribe, token)
+            .map_err(LinkError::Invalid)?;
+        let malformed = LinkError::Invalid(TokenError::Malformed);
+        let payload = String::from_utf8(payload).map_err(|_| malformed)?;
+        let (pseudonym, scope) = payload.split_once('|').ok_or(malformed)?;
+        if pseudonym.is_empty() || scope.is_empty() {
+            return Err(malformed);
+        }
+        Ok(Self {
+            pseudonym: pseudonym.to_owned(),
+            scope: match scope {
+                "*" => UnsubscribeScope::AllEmail,
+                list => UnsubscribeScope::List(list.to_owned()),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> Keyring {
+        Keyring::parse("k1:0123456789abcdef0123456789abcdef").unwrap()
+    }
+
+    #[test]
+    fn a_confirm_link_opens_until_it_expires() {
+        let link = ConfirmLink {
+            subscriber: "abc".into(),
+            signed_up_at: Timestamp::from_unix_millis(1_000),
+            expires_at: Timestamp::from_unix_millis(10_000),
+        };
+        let token = link.seal(&keys());
+        assert_eq!(
+            ConfirmLink::open(&keys(), &token, Timestamp::from_unix_millis(9_999)),
+            Ok(link)
+        );
+        assert_eq!(
+            ConfirmLink::open(&keys(), &token, Timestamp::from_unix_millis(10_001)),
+            Err(LinkError::Expired)
+        );
+    }
+
+    #[test]
+    fn an_unsubscribe_link_is_not_a_confirm_link_and_holds_no_address() {
+        let link = UnsubscribeLink {
+            pseudonym: "p".into(),
+            scope: UnsubscribeScope::List("news".into()),
+        };
+        let token = link.seal(&keys());
+        assert_eq!(UnsubscribeLink::open(&keys(), &token), Ok(link));
+        assert!(ConfirmLink::open(&keys(), &token, Timestamp::from_unix_millis(0)).is_err());
+        assert!(!token.contains('@'));
+    }
+}
