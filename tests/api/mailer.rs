@@ -14,29 +14,29 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const PROVIDER_TOKEN: &str = "pm-server-token-0123";
+pub const PROVIDER_TOKEN: &str = "pm-server-token-0123";
 const OUTBOX_TOKEN: &str = "outbox-token-0123456789";
 
 /// One request the provider received.
 #[derive(Debug, Clone)]
-struct Seen {
-    method: String,
-    path: String,
-    headers: http::HeaderMap,
-    body: Value,
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub headers: http::HeaderMap,
+    pub body: Value,
 }
 
 /// A local stand-in for the provider: records every request, answers the scripted statuses in order
 /// (then 200 with a `MessageID`), each after `delay`.
 #[derive(Clone)]
-struct Provider {
-    url: String,
+pub struct Provider {
+    pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     script: Arc<Mutex<VecDeque<u16>>>,
 }
 
 impl Provider {
-    async fn start(delay: Duration) -> Provider {
+    pub async fn start(delay: Duration) -> Provider {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let provider = Provider {
@@ -98,11 +98,11 @@ impl Provider {
         response
     }
 
-    fn fail_next(&self, status: u16) {
+    pub fn fail_next(&self, status: u16) {
         self.script.lock().unwrap().push_back(status);
     }
 
-    fn seen(&self) -> Vec<Seen> {
+    pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
 }

@@ -1,13 +1,15 @@
 //! The signups component through the test host: newsletter double opt-in, confirmation links, demo requests.
 
 use crate::harness::{TEST_SECRET, TestApp};
+use crate::mailer::{PROVIDER_TOKEN, Provider};
 use serde_json::{Value, json};
 use shared::links::{ConfirmLink, UnsubscribeLink, UnsubscribeScope};
-use shared::mailer::OutboxMessage;
+use shared::mailer::{OutboxMessage, OutboxStatus};
 use shared::records::{Action, DemoRequest, DemoStatus, LogEntry, Subscriber, SubscriberStatus};
 use shared::store::{Log, RecordKind};
 use shared::time::Timestamp;
 use shared::tokens::Keyring;
+use std::time::Duration;
 
 pub async fn spawn() -> TestApp {
     TestApp::spawn_with(|vars| {
@@ -29,13 +31,19 @@ pub fn signup(email: &str) -> Value {
     })
 }
 
-/// Every mail in the outbox, oldest first.
+/// Every mail in the outbox, oldest first (a message's later log entries, its delivery attempts, are
+/// the same mail).
 pub async fn outbox(app: &TestApp) -> Vec<OutboxMessage> {
-    let ids: Vec<String> = log(app, Log::Outbox)
+    let mut ids: Vec<String> = Vec::new();
+    for id in log(app, Log::Outbox)
         .await
         .into_iter()
         .filter_map(|e| e.record)
-        .collect();
+    {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let mails = app.store().records(RecordKind::Outbox, &ids).await.unwrap();
     mails
@@ -422,4 +430,72 @@ async fn a_demo_request_without_company_or_with_unknown_fields_is_refused() {
         "{fields:?}"
     );
     assert_eq!(app.store().log_head(Log::DemoRequests).await.unwrap(), 0);
+}
+
+async fn spawn_with_provider(provider: &Provider) -> TestApp {
+    TestApp::spawn_with(|vars| {
+        vars.set("signup_min_seconds", "0")
+            .set("mail_api_url", provider.url.clone())
+            .set("mail_api_token", PROVIDER_TOKEN);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_confirmation_mail_is_delivered_at_once_when_a_provider_is_configured() {
+    let provider = Provider::start(Duration::ZERO).await;
+    let app = spawn_with_provider(&provider).await;
+
+    assert_eq!(
+        app.post_json("/api/newsletter", &signup("ada@example.com"))
+            .await
+            .status(),
+        201
+    );
+
+    let mails = outbox(&app).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].status, OutboxStatus::Sent);
+    let seen = provider.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].body["To"], "ada@example.com");
+    assert_eq!(seen[0].body["Subject"], "Please confirm your subscription");
+}
+
+#[tokio::test]
+async fn a_provider_failure_at_signup_leaves_the_mail_queued_and_the_signup_succeeds() {
+    let provider = Provider::start(Duration::ZERO).await;
+    provider.fail_next(503);
+    let app = spawn_with_provider(&provider).await;
+
+    assert_eq!(
+        app.post_json("/api/newsletter", &signup("ada@example.com"))
+            .await
+            .status(),
+        201
+    );
+
+    let mails = outbox(&app).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].status, OutboxStatus::Failed);
+    assert_eq!(mails[0].attempts, 1);
+    assert!(
+        mails[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("503")),
+        "{:?}",
+        mails[0].last_error
+    );
+    assert!(
+        !mails[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains(PROVIDER_TOKEN)
+    );
+    assert_eq!(
+        only_subscriber(&app).await.status,
+        SubscriberStatus::Pending
+    );
 }

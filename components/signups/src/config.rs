@@ -3,9 +3,10 @@
 use anyhow::{Context, bail};
 use shared::capture::CaptureSettings;
 use shared::domain::{ConsentId, EmailAddress, WebUrl};
+use shared::mailer::MailSettings;
 
 /// The variables this component reads (all granted in `spin.toml`).
-pub const VARIABLES: [&str; 17] = [
+pub const VARIABLES: [&str; 19] = [
     "signing_key",
     "suppression_key",
     "trusted_proxies",
@@ -23,6 +24,8 @@ pub const VARIABLES: [&str; 17] = [
     "mail_from",
     "unsubscribe_mailto",
     "signup_min_seconds",
+    "mail_api_url",
+    "mail_api_token",
 ];
 
 /// Everything the component needs to know.
@@ -42,6 +45,8 @@ pub struct SignupsConfig {
     pub unsubscribe_mailto: EmailAddress,
     /// Seconds a person needs at least between rendering a signup form and posting it; 0 turns it off.
     min_seconds: u32,
+    /// The mail provider, for delivering a confirmation mail right after queueing it.
+    pub mail: MailSettings,
 }
 
 impl SignupsConfig {
@@ -108,6 +113,7 @@ impl SignupsConfig {
                 .trim()
                 .parse()
                 .context("variable signup_min_seconds must be a whole number of seconds")?,
+            mail: MailSettings::from_variables(&get)?,
             capture,
         })
     }

@@ -23,6 +23,7 @@ mod entry {
     use http::Method;
     use shared::capture::{error_as_html, preflight, respond};
     use shared::http::ApiError;
+    use shared::mailer::SpinTransport;
     use shared::store::Store;
     use spin_sdk::http::Request;
 
@@ -41,7 +42,7 @@ mod entry {
         };
         let result = match (request.method().clone(), segments.as_slice()) {
             (Method::POST, ["api", "newsletter"]) => {
-                subscribe::subscribe(request, config, &store).await
+                subscribe::subscribe(request, config, &store, SpinTransport).await
             }
             (Method::GET, ["api", "newsletter", "confirm", token]) => {
                 show_confirmation::show_confirmation(config, token)

@@ -4,14 +4,17 @@
 use crate::config::SignupsConfig;
 use shared::http::ApiError;
 use shared::links::{ConfirmLink, UnsubscribeLink, UnsubscribeScope};
-use shared::mailer::{Message, enqueue};
+use shared::mailer::{Mailer, Message, Transport, deliver_now, enqueue};
 use shared::records::Subscriber;
 use shared::store::{Backend, Store};
 use shared::time::Timestamp;
 
-pub async fn send_confirmation<K: Backend>(
+/// Queues the mail, then tries to deliver it at once; a failed attempt leaves it queued for the
+/// mailer's scheduled runs, and the signup succeeds either way.
+pub async fn send_confirmation<K: Backend, T: Transport>(
     config: &SignupsConfig,
     store: &Store<K>,
+    transport: T,
     subscriber: &Subscriber,
     now: Timestamp,
 ) -> Result<(), ApiError> {
@@ -48,6 +51,10 @@ pub async fn send_confirmation<K: Backend>(
     )
     .and_then(|m| m.with_unsubscribe(&unsubscribe_url, &mailto))
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("composing the confirmation mail: {e:?}")))?;
-    enqueue(store, message, now).await?;
+    let id = enqueue(store, message, now).await?;
+    let mailer = Mailer::new(config.mail.clone(), transport);
+    if let Err(error) = deliver_now(store, mailer.as_ref(), &id, now).await {
+        eprintln!("confirmation mail {id} stays queued: {error:#}");
+    }
     Ok(())
 }

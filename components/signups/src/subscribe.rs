@@ -9,6 +9,7 @@ use serde::Serialize;
 use shared::capture::{ContactField, ContactFields, Intake, Screening, VisitFields, screen};
 use shared::domain::{ConsentId, FormId, parse_tick};
 use shared::http::ApiError;
+use shared::mailer::Transport;
 use shared::records::{
     Action, Actor, NetworkOrigin, Proof, SCHEMA_VERSION, Subscriber, SubscriberStatus,
 };
@@ -24,15 +25,17 @@ struct Answer {
     status: &'static str,
 }
 
-pub async fn subscribe<B, K>(
+pub async fn subscribe<B, K, T>(
     request: http::Request<B>,
     config: &SignupsConfig,
     store: &Store<K>,
+    transport: T,
 ) -> Result<Response<String>, ApiError>
 where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     K: Backend,
+    T: Transport,
 {
     let settings = &config.capture;
     let mut intake = Intake::read(request, settings).await?;
@@ -170,7 +173,7 @@ where
         }
     };
     if let Some(subscriber) = send {
-        mail::send_confirmation(config, store, &subscriber, now).await?;
+        mail::send_confirmation(config, store, transport, &subscriber, now).await?;
     }
     let thank_you = common.next.as_ref().unwrap_or(&config.newsletter_thank_you);
     Ok(intake.accepted(thank_you, &Answer { status: "pending" }))
