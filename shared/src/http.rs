@@ -32,6 +32,9 @@ pub enum ApiError {
     /// 400: the body is not well-formed JSON / urlencoded, or a parameter is malformed.
     #[error("bad request: {message}")]
     BadRequest { code: &'static str, message: String },
+    /// 401: no credentials, or not valid ones; answered with `WWW-Authenticate: Bearer`.
+    #[error("unauthorized")]
+    Unauthorized,
     /// 404: no such route or resource.
     #[error("not found")]
     NotFound,
@@ -84,6 +87,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Gone { .. } => StatusCode::GONE,
@@ -99,6 +103,7 @@ impl ApiError {
     fn code_and_message(&self) -> (&str, String) {
         match self {
             Self::BadRequest { code, message } => (code, message.clone()),
+            Self::Unauthorized => ("unauthorized", "Send Authorization: Bearer <token>.".into()),
             Self::NotFound => ("not_found", "There is nothing here.".into()),
             Self::MethodNotAllowed { allow } => ("method_not_allowed", format!("Use {allow}.")),
             Self::Gone { message } => ("gone", message.clone()),
@@ -176,6 +181,9 @@ impl ApiError {
             }
             Self::RateLimited { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            Self::Unauthorized => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             _ => {}
         }
@@ -313,6 +321,13 @@ mod tests {
             ApiError::Internal(anyhow::anyhow!("db password is hunter2")).into_response(false);
         assert_eq!(response.status(), 500);
         assert!(!response.body().contains("hunter2"));
+    }
+
+    #[test]
+    fn unauthorized_answers_ask_for_a_bearer_token() {
+        let response = ApiError::Unauthorized.into_response(false);
+        assert_eq!(response.status(), 401);
+        assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
     }
 
     #[test]

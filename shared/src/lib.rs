@@ -6,6 +6,7 @@
 //! | [`records`] | what is stored, schema-versioned, built from domain types |
 //! | [`store`] | every key format ([`store::keys`]) and every call to the key-value store |
 //! | [`capture`] | the intake of website posts: settings, fields, client IP, spam, answers |
+//! | `entry` | the frame of every component's HTTP entry point (wasm only) |
 //! | [`http`] | the one error type and its status codes, responses, body limits |
 //! | [`geo`] | the embedded DB-IP Lite range table and its lookup |
 //! | [`tokens`] | HMAC signatures and sealed tokens under the app's keyring (key ids, rotation) |
@@ -15,6 +16,8 @@
 
 pub mod capture;
 pub mod domain;
+#[cfg(target_arch = "wasm32")]
+pub mod entry;
 pub mod geo;
 pub mod http;
 pub mod ids;

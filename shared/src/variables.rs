@@ -21,16 +21,17 @@ pub async fn read(names: &[&str]) -> anyhow::Result<HashMap<String, String>> {
 
 /// A component's configuration, built from its variables on the instance's first request and kept in
 /// `cell` for the instance's lifetime (Spin reuses instances; variable values cannot change while the app
-/// runs). A bad value is a 500 whose cause is logged.
+/// runs). `names` lists the variables in groups (the shared settings' and the component's own). A bad
+/// value is a 500 whose cause is logged.
 pub async fn load_once<T>(
     cell: &'static OnceLock<T>,
-    names: &[&str],
+    names: &[&[&str]],
     build: impl FnOnce(&dyn Fn(&str) -> Option<String>) -> anyhow::Result<T>,
 ) -> Result<&'static T, ApiError> {
     if let Some(config) = cell.get() {
         return Ok(config);
     }
-    let values = read(names).await?;
+    let values = read(&names.concat()).await?;
     let config = build(&|name| values.get(name).cloned())?;
     Ok(cell.get_or_init(|| config))
 }

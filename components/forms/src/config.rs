@@ -7,17 +7,8 @@ use shared::capture::{CaptureSettings, ContactField, ContactFields};
 use shared::domain::{ConsentId, FormId, FormKind, WebUrl};
 use std::collections::BTreeMap;
 
-/// The variables this component reads (all granted in `spin.toml`).
-pub const VARIABLES: [&str; 8] = [
-    "signing_key",
-    "suppression_key",
-    "trusted_proxies",
-    "redirect_allow_list",
-    "allowed_origins",
-    "max_body_bytes",
-    "rate_limit",
-    "forms",
-];
+/// The variables this component reads besides the capture settings' (all granted in `spin.toml`).
+pub const VARIABLES: [&str; 1] = ["forms"];
 
 /// One website form.
 #[derive(Debug, Clone)]
@@ -114,7 +105,10 @@ fn spec(capture: &CaptureSettings, id: &str, form: RawForm) -> anyhow::Result<Fo
 #[cfg(target_arch = "wasm32")]
 pub async fn load() -> Result<&'static FormsConfig, shared::http::ApiError> {
     static CONFIG: std::sync::OnceLock<FormsConfig> = std::sync::OnceLock::new();
-    shared::variables::load_once(&CONFIG, &VARIABLES, |get| FormsConfig::from_variables(get)).await
+    shared::variables::load_once(&CONFIG, &[&CaptureSettings::VARIABLES, &VARIABLES], |get| {
+        FormsConfig::from_variables(get)
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -12,37 +12,41 @@ pub mod submit;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
-    use crate::{config, issue_token, submit};
-    use http::Method;
-    use shared::capture::{error_as_html, preflight, respond};
+    use crate::config::{self, FormsConfig};
+    use crate::{issue_token, submit};
+    use http::{Method, Response};
+    use shared::capture::preflight;
+    use shared::entry::{Incoming, serve};
     use shared::http::ApiError;
-    use shared::store::Store;
-    use spin_sdk::http::Request;
+    use shared::store::{SpinBackend, Store};
 
     #[spin_sdk::http_service]
-    async fn handle(request: Request) -> http::Response<String> {
-        let config = match config::load().await {
-            Ok(config) => config,
-            Err(error) => return error.into_response(error_as_html(request.headers())),
-        };
-        let headers = request.headers().clone();
-        let path = request.uri().path().to_owned();
-        let segments: Vec<&str> = path.trim_start_matches("/api/forms/").split('/').collect();
-        let result = match (request.method().clone(), segments.as_slice()) {
-            (Method::POST, [form]) => match Store::open() {
-                Ok(store) => submit::submit(request, config, &store, form).await,
-                Err(error) => Err(error.into()),
-            },
-            (Method::GET, [form, "token"]) => issue_token::issue_token(config, form),
-            (Method::OPTIONS, _) => preflight(&headers, &config.capture),
-            (_, [_]) => Err(ApiError::MethodNotAllowed {
+    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
+        serve(request, config::load().await, |c| Some(&c.capture), route).await
+    }
+
+    async fn route(
+        incoming: Incoming,
+        config: &'static FormsConfig,
+        store: Store<SpinBackend>,
+    ) -> Result<Response<String>, ApiError> {
+        let segments = incoming.segments();
+        match (&incoming.method, &segments[..]) {
+            (&Method::POST, ["api", "forms", form]) => {
+                let form = form.to_string();
+                submit::submit(incoming.request, config, &store, &form).await
+            }
+            (&Method::GET, ["api", "forms", form, "token"]) => {
+                issue_token::issue_token(config, form)
+            }
+            (&Method::OPTIONS, _) => preflight(&incoming.headers, &config.capture),
+            (_, ["api", "forms", _]) => Err(ApiError::MethodNotAllowed {
                 allow: "POST, OPTIONS",
             }),
-            (_, [_, "token"]) => Err(ApiError::MethodNotAllowed {
+            (_, ["api", "forms", _, "token"]) => Err(ApiError::MethodNotAllowed {
                 allow: "GET, OPTIONS",
             }),
             _ => Err(ApiError::NotFound),
-        };
-        respond(&headers, &config.capture, result)
+        }
     }
 }

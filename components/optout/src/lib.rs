@@ -14,40 +14,43 @@ pub mod unsubscribe;
 #[cfg(target_arch = "wasm32")]
 mod entry {
     use crate::{config, do_not_call, show_unsubscribe, unsubscribe};
-    use http::Method;
-    use shared::capture::{error_as_html, preflight, respond};
+    use http::{Method, Response};
+    use shared::capture::{CaptureSettings, preflight};
+    use shared::entry::{Incoming, serve};
     use shared::http::ApiError;
-    use shared::store::Store;
-    use spin_sdk::http::Request;
+    use shared::store::{SpinBackend, Store};
 
     #[spin_sdk::http_service]
-    async fn handle(request: Request) -> http::Response<String> {
-        let settings = match config::load().await {
-            Ok(settings) => settings,
-            Err(error) => return error.into_response(error_as_html(request.headers())),
-        };
-        let headers = request.headers().clone();
-        let path = request.uri().path().to_owned();
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let store = match Store::open() {
-            Ok(store) => store,
-            Err(error) => return respond(&headers, settings, Err(error.into())),
-        };
-        let result = match (request.method().clone(), segments.as_slice()) {
-            (Method::GET, ["u", token]) => show_unsubscribe::show_unsubscribe(settings, token),
-            (Method::POST, ["u", token]) => {
-                unsubscribe::unsubscribe(&headers, settings, &store, token).await
+    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
+        serve(
+            request,
+            config::load().await,
+            |settings| Some(settings),
+            route,
+        )
+        .await
+    }
+
+    async fn route(
+        incoming: Incoming,
+        settings: &'static CaptureSettings,
+        store: Store<SpinBackend>,
+    ) -> Result<Response<String>, ApiError> {
+        let segments = incoming.segments();
+        match (&incoming.method, &segments[..]) {
+            (&Method::GET, ["u", token]) => show_unsubscribe::show_unsubscribe(settings, token),
+            (&Method::POST, ["u", token]) => {
+                unsubscribe::unsubscribe(&incoming.headers, settings, &store, token).await
             }
-            (Method::POST, ["api", "opt-out", "phone"]) => {
-                do_not_call::do_not_call(request, settings, &store).await
+            (&Method::POST, ["api", "opt-out", "phone"]) => {
+                do_not_call::do_not_call(incoming.request, settings, &store).await
             }
-            (Method::OPTIONS, ["api", ..]) => preflight(&headers, settings),
+            (&Method::OPTIONS, ["api", ..]) => preflight(&incoming.headers, settings),
             (_, ["u", _]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
             (_, ["api", "opt-out", "phone"]) => Err(ApiError::MethodNotAllowed {
                 allow: "POST, OPTIONS",
             }),
             _ => Err(ApiError::NotFound),
-        };
-        respond(&headers, settings, result)
+        }
     }
 }

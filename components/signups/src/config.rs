@@ -5,15 +5,8 @@ use shared::capture::CaptureSettings;
 use shared::domain::{ConsentId, EmailAddress, WebUrl};
 use shared::mailer::MailSettings;
 
-/// The variables this component reads (all granted in `spin.toml`).
-pub const VARIABLES: [&str; 19] = [
-    "signing_key",
-    "suppression_key",
-    "trusted_proxies",
-    "redirect_allow_list",
-    "allowed_origins",
-    "max_body_bytes",
-    "rate_limit",
+/// The variables this component reads besides the capture settings' (all granted in `spin.toml`).
+pub const VARIABLES: [&str; 9] = [
     "newsletter_lists",
     "newsletter_thank_you",
     "demo_thank_you",
@@ -21,11 +14,8 @@ pub const VARIABLES: [&str; 19] = [
     "confirm_ttl_hours",
     "resend_interval_minutes",
     "free_mail_domains",
-    "mail_from",
     "unsubscribe_mailto",
     "signup_min_seconds",
-    "mail_api_url",
-    "mail_api_token",
 ];
 
 /// Everything the component needs to know.
@@ -132,8 +122,14 @@ impl SignupsConfig {
 #[cfg(target_arch = "wasm32")]
 pub async fn load() -> Result<&'static SignupsConfig, shared::http::ApiError> {
     static CONFIG: std::sync::OnceLock<SignupsConfig> = std::sync::OnceLock::new();
-    shared::variables::load_once(&CONFIG, &VARIABLES, |get| {
-        SignupsConfig::from_variables(get)
-    })
+    shared::variables::load_once(
+        &CONFIG,
+        &[
+            &CaptureSettings::VARIABLES,
+            &MailSettings::VARIABLES,
+            &VARIABLES,
+        ],
+        |get| SignupsConfig::from_variables(get),
+    )
     .await
 }

@@ -19,47 +19,46 @@ pub mod subscribe;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
-    use crate::{config, confirm, issue_token, request_demo, show_confirmation, subscribe};
-    use http::Method;
-    use shared::capture::{error_as_html, preflight, respond};
+    use crate::config::{self, SignupsConfig};
+    use crate::{confirm, issue_token, request_demo, show_confirmation, subscribe};
+    use http::{Method, Response};
+    use shared::capture::preflight;
+    use shared::entry::{Incoming, serve};
     use shared::http::ApiError;
     use shared::mailer::SpinTransport;
-    use shared::store::Store;
-    use spin_sdk::http::Request;
+    use shared::store::{SpinBackend, Store};
 
     #[spin_sdk::http_service]
-    async fn handle(request: Request) -> http::Response<String> {
-        let config = match config::load().await {
-            Ok(config) => config,
-            Err(error) => return error.into_response(error_as_html(request.headers())),
-        };
-        let headers = request.headers().clone();
-        let path = request.uri().path().to_owned();
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let store = match Store::open() {
-            Ok(store) => store,
-            Err(error) => return respond(&headers, &config.capture, Err(error.into())),
-        };
-        let result = match (request.method().clone(), segments.as_slice()) {
-            (Method::POST, ["api", "newsletter"]) => {
-                subscribe::subscribe(request, config, &store, SpinTransport).await
+    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
+        serve(request, config::load().await, |c| Some(&c.capture), route).await
+    }
+
+    async fn route(
+        incoming: Incoming,
+        config: &'static SignupsConfig,
+        store: Store<SpinBackend>,
+    ) -> Result<Response<String>, ApiError> {
+        let segments = incoming.segments();
+        match (&incoming.method, &segments[..]) {
+            (&Method::POST, ["api", "newsletter"]) => {
+                subscribe::subscribe(incoming.request, config, &store, SpinTransport).await
             }
-            (Method::GET, ["api", "newsletter", "confirm", token]) => {
+            (&Method::GET, ["api", "newsletter", "confirm", token]) => {
                 show_confirmation::show_confirmation(config, token)
             }
-            (Method::POST, ["api", "newsletter", "confirm", token]) => {
-                confirm::confirm(&headers, config, &store, token).await
+            (&Method::POST, ["api", "newsletter", "confirm", token]) => {
+                confirm::confirm(&incoming.headers, config, &store, token).await
             }
-            (Method::POST, ["api", "demo"]) => {
-                request_demo::request_demo(request, config, &store).await
+            (&Method::POST, ["api", "demo"]) => {
+                request_demo::request_demo(incoming.request, config, &store).await
             }
-            (Method::GET, ["api", "newsletter", "token"]) => {
+            (&Method::GET, ["api", "newsletter", "token"]) => {
                 Ok(issue_token::issue_token(config, subscribe::FORM))
             }
-            (Method::GET, ["api", "demo", "token"]) => {
+            (&Method::GET, ["api", "demo", "token"]) => {
                 Ok(issue_token::issue_token(config, request_demo::FORM))
             }
-            (Method::OPTIONS, _) => preflight(&headers, &config.capture),
+            (&Method::OPTIONS, _) => preflight(&incoming.headers, &config.capture),
             (_, ["api", "newsletter" | "demo"]) => Err(ApiError::MethodNotAllowed {
                 allow: "POST, OPTIONS",
             }),
@@ -67,7 +66,6 @@ mod entry {
                 Err(ApiError::MethodNotAllowed { allow: "GET, POST" })
             }
             _ => Err(ApiError::NotFound),
-        };
-        respond(&headers, &config.capture, result)
+        }
     }
 }

@@ -49,6 +49,17 @@ pub struct CaptureSettings {
 }
 
 impl CaptureSettings {
+    /// The variables the capture settings are built from; every capture component is granted them.
+    pub const VARIABLES: [&'static str; 7] = [
+        "signing_key",
+        "suppression_key",
+        "trusted_proxies",
+        "redirect_allow_list",
+        "allowed_origins",
+        "max_body_bytes",
+        "rate_limit",
+    ];
+
     /// Builds the settings from variable values; `get` answers `None` for an unset variable.
     /// A bad value is an error naming the variable (the operator's mistake, reported as a 500 and logged).
     pub fn from_variables(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {

@@ -1,0 +1,33 @@
+//! `GET /api/outbox?limit=N`: the messages still waiting, oldest first (`{"pending": [...]}`): how a
+//! developer reads the local outbox when no provider is configured.
+
+use crate::config::MailerConfig;
+use crate::limit::limit;
+use http::{HeaderMap, Response, StatusCode};
+use serde::Serialize;
+use shared::http::{ApiError, json_response};
+use shared::mailer::{OutboxMessage, pending};
+use shared::store::{Backend, Store};
+use shared::time::Timestamp;
+
+#[derive(Serialize)]
+struct Pending<'a> {
+    pending: &'a [OutboxMessage],
+}
+
+pub async fn list_outbox<B: Backend>(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    config: &MailerConfig,
+    store: &Store<B>,
+    now: Timestamp,
+) -> Result<Response<String>, ApiError> {
+    if !config.authorized(headers) {
+        return Err(ApiError::Unauthorized);
+    }
+    let messages = pending(store, now, limit(query)?).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &Pending { pending: &messages },
+    ))
+}

@@ -1,0 +1,59 @@
+//! The frame of every component's HTTP entry point: configuration, store, answer and CORS, so that a
+//! component's `lib.rs` holds only its route table.
+
+use crate::capture::{CaptureSettings, respond};
+use crate::http::{ApiError, prefers_html};
+use crate::store::{SpinBackend, Store};
+use http::Response;
+use spin_sdk::http::Request;
+
+/// One request, as a route table sees it.
+pub struct Incoming {
+    pub request: Request,
+    pub query: Option<String>,
+    pub method: http::Method,
+    pub headers: http::HeaderMap,
+    path: String,
+}
+
+impl Incoming {
+    /// The path's segments without the leading `/`: `/u/abc` → `["u", "abc"]`.
+    pub fn segments(&self) -> Vec<&str> {
+        self.path.trim_start_matches('/').split('/').collect()
+    }
+}
+
+/// Answers `request`: loads the component's configuration (`config`), opens the store, runs `route`, and
+/// turns its error into a page or JSON as the client prefers, with CORS headers for the origins that
+/// `cors` allows (`None` for server-to-server endpoints).
+pub async fn serve<C: 'static>(
+    request: Request,
+    config: Result<&'static C, ApiError>,
+    cors: fn(&C) -> Option<&CaptureSettings>,
+    route: impl AsyncFnOnce(
+        Incoming,
+        &'static C,
+        Store<SpinBackend>,
+    ) -> Result<Response<String>, ApiError>,
+) -> Response<String> {
+    let headers = request.headers().clone();
+    let config = match config {
+        Ok(config) => config,
+        Err(error) => return error.into_response(prefers_html(&headers)),
+    };
+    let incoming = Incoming {
+        method: request.method().clone(),
+        path: request.uri().path().to_owned(),
+        query: request.uri().query().map(str::to_owned),
+        headers: headers.clone(),
+        request,
+    };
+    let result = match Store::open() {
+        Ok(store) => route(incoming, config, store).await,
+        Err(error) => Err(error.into()),
+    };
+    match cors(config) {
+        Some(settings) => respond(&headers, settings, result),
+        None => result.unwrap_or_else(|error| error.into_response(prefers_html(&headers))),
+    }
+}
