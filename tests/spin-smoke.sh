@@ -10,7 +10,9 @@ tmp=$(mktemp -d)
 key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 pseudonym_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
-SPIN_VARIABLE_SIGNING_KEY=$key SPIN_VARIABLE_SUPPRESSION_KEY=$pseudonym_key "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" >"$tmp/spin.log" 2>&1 &
+outbox_token=smoke-outbox-token
+SPIN_VARIABLE_SIGNING_KEY=$key SPIN_VARIABLE_SUPPRESSION_KEY=$pseudonym_key SPIN_VARIABLE_OUTBOX_TOKEN=$outbox_token \
+  SPIN_VARIABLE_SIGNUP_MIN_SECONDS=0 "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" >"$tmp/spin.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
@@ -47,4 +49,21 @@ grep -q '"religion"' "$tmp/bad.out" || fail "422 does not name the unknown field
 expect 415 "$tmp/415.out" -H 'content-type: text/plain' -d 'hi' "$base/api/forms/contact"
 expect 404 "$tmp/404.out" "$base/api/forms/nope/token"
 
-echo "spin smoke: 6 passed, 0 failed"
+# Newsletter double opt-in, read from the outbox, confirmed, then unsubscribed by RFC 8058 one-click.
+expect 201 "$tmp/signup.out" -H 'content-type: application/json' \
+  -d '{"email":"ada@example.com","consent_newsletter":true,"consent_policy_version":"2026-01"}' "$base/api/newsletter"
+expect 200 "$tmp/outbox.json" -H "authorization: Bearer $outbox_token" "$base/api/outbox"
+confirm=$(grep -o '/api/newsletter/confirm/[A-Za-z0-9._-]*' "$tmp/outbox.json" | head -1)
+unsubscribe=$(grep -o '/u/[A-Za-z0-9._-]*' "$tmp/outbox.json" | head -1)
+[ -n "$confirm" ] && [ -n "$unsubscribe" ] || fail "no links in the outbox: $(cat "$tmp/outbox.json")"
+expect 200 "$tmp/confirm-page.out" "$base$confirm"
+expect 200 "$tmp/confirm.out" -X POST "$base$confirm"
+grep -q 'Subscription confirmed' "$tmp/confirm.out" || fail "not confirmed: $(cat "$tmp/confirm.out")"
+expect 200 "$tmp/unsubscribe.out" -d 'List-Unsubscribe=One-Click' "$base$unsubscribe"
+expect 400 "$tmp/forged.out" -d 'List-Unsubscribe=One-Click' "$base${unsubscribe}x"
+expect 201 "$tmp/dnc.out" -H 'content-type: application/json' -d '{"phone":"+31 20 123 4567"}' "$base/api/opt-out/phone"
+expect 201 "$tmp/demo.out" -H 'content-type: application/json' \
+  -d '{"name":"Grace","email":"grace@example.com","company":"Navy","consent_policy_version":"1","consent_privacy_policy":true}' "$base/api/demo"
+expect 401 "$tmp/deliver.out" -X POST "$base/api/outbox/deliver"
+
+echo "spin smoke: 15 passed, 0 failed"
