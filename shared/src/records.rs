@@ -197,6 +197,10 @@ pub struct Submission {
     pub consent: ConsentSnapshot,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spam: Option<SpamReason>,
+    /// Channels on the do-not-contact registry when this was captured: marketing must not follow up on
+    /// them (the submission itself is still answered).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub do_not_contact: Vec<crate::store::Channel>,
 }
 
 impl Submission {
@@ -223,6 +227,7 @@ impl Submission {
             origin,
             consent,
             spam,
+            do_not_contact: Vec::new(),
         }
     }
 }
@@ -347,6 +352,9 @@ pub struct DemoRequest {
     pub consent: ConsentSnapshot,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spam: Option<SpamReason>,
+    /// Channels on the do-not-contact registry when the request came in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub do_not_contact: Vec<crate::store::Channel>,
 }
 
 /// How a do-not-contact entry came about.

@@ -325,3 +325,45 @@ async fn signing_up_again_after_unsubscribing_starts_a_fresh_opt_in() {
     assert!(subscriber.confirmed.is_none());
     assert_eq!(outbox(&app).await.len(), 2);
 }
+
+#[tokio::test]
+async fn form_capture_and_demo_requests_record_the_persons_opt_outs() {
+    let app = spawn().await;
+    let path = confirmed_subscriber(&app, "ada@example.com").await;
+    app.post_form(&path, &[]).await;
+    app.post_json("/api/opt-out/phone", &json!({"phone": "+44 20 7946 0018"}))
+        .await;
+    let contact = json!({
+        "name": "Ada", "email": "ADA@example.com", "phone": "+44 20 7946 0018", "company": "AE",
+        "consent_policy_version": "1", "consent_privacy_policy": true,
+    });
+
+    let demo = app.post_json("/api/demo", &contact).await;
+    let mut form = contact.clone();
+    form.as_object_mut().unwrap().remove("company");
+    form["message"] = json!("hi");
+    let submission = app.post_json("/api/forms/contact", &form).await;
+
+    assert_eq!(
+        (demo.status().as_u16(), submission.status().as_u16()),
+        (201, 201),
+        "still captured"
+    );
+    let demo_id = demo.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let submission_id = submission.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let store = app.store();
+    let demo: shared::records::DemoRequest = store
+        .get(RecordKind::DemoRequest, &demo_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let submission = store.submission(&submission_id).await.unwrap().unwrap();
+    assert_eq!(demo.do_not_contact, [Channel::Email, Channel::Phone]);
+    assert_eq!(submission.do_not_contact, [Channel::Email, Channel::Phone]);
+}

@@ -4,7 +4,7 @@ use crate::config::FormsConfig;
 use http::Response;
 use http_body::Body;
 use serde::Serialize;
-use shared::capture::{Intake, Screening, VisitFields, screen};
+use shared::capture::{Intake, Screening, VisitFields, do_not_contact, screen};
 use shared::domain::FormId;
 use shared::http::ApiError;
 use shared::ids::new_id;
@@ -59,7 +59,7 @@ where
     let actor = Actor::Visitor {
         ip_truncated: origin.ip_truncated.clone(),
     };
-    let record = Submission::new(
+    let mut record = Submission::new(
         id.clone(),
         &form,
         spec.kind,
@@ -70,6 +70,7 @@ where
         common.consent,
         spam,
     );
+    record.do_not_contact = do_not_contact(store, settings, &contact).await?;
     let event = Event {
         log: Log::Submissions,
         action: if spam.is_some() {

@@ -4,7 +4,9 @@ use crate::config::SignupsConfig;
 use http::Response;
 use http_body::Body;
 use serde::Serialize;
-use shared::capture::{ContactField, ContactFields, Intake, Screening, VisitFields, screen};
+use shared::capture::{
+    ContactField, ContactFields, Intake, Screening, VisitFields, do_not_contact, screen,
+};
 use shared::domain::{ConsentId, FormId, PreferredTime};
 use shared::http::ApiError;
 use shared::ids::new_id;
@@ -86,6 +88,7 @@ where
         origin,
         consent: common.consent,
         spam,
+        do_not_contact: do_not_contact(store, settings, &contact).await?,
     };
     let action = if spam.is_some() {
         Action::CapturedAsSpam

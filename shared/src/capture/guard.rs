@@ -6,8 +6,8 @@ use super::settings::CaptureSettings;
 use super::spam::judge;
 use crate::domain::FormId;
 use crate::http::ApiError;
-use crate::records::SpamReason;
-use crate::store::{Backend, Store};
+use crate::records::{Contact, SpamReason};
+use crate::store::{Backend, Channel, Store};
 
 /// What the spam check looks at: the form the render token was issued for, and the control fields.
 pub struct Screening<'a> {
@@ -42,4 +42,24 @@ pub async fn screen<B: Backend>(
         screening.min_seconds,
         intake.received_at,
     ))
+}
+
+/// The channels on which the person behind `contact` asked not to be contacted (do-not-contact registry),
+/// so that a capture records it and marketing does not follow up that way. One batch read.
+pub async fn do_not_contact<B: Backend>(
+    store: &Store<B>,
+    settings: &CaptureSettings,
+    contact: &Contact,
+) -> Result<Vec<Channel>, ApiError> {
+    let mut wanted = Vec::new();
+    if let Some(email) = &contact.email {
+        wanted.push((Channel::Email, settings.pseudonym(&email.normalized())));
+    }
+    if let Some(phone) = &contact.phone {
+        wanted.push((Channel::Phone, settings.pseudonym(phone.as_str())));
+    }
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(store.opted_out(&wanted).await?)
 }

@@ -10,7 +10,7 @@ mod spam;
 
 pub use contact::{ContactField, ContactFields};
 pub use fields::{BodyFormat, FieldReader, RawFields};
-pub use guard::{Screening, screen};
+pub use guard::{Screening, do_not_contact, screen};
 pub use intake::{Intake, VisitFields, client_ip, error_as_html, preflight, respond, with_cors};
 pub use settings::{CaptureSettings, RateLimit};
 pub use spam::{

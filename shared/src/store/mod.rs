@@ -203,6 +203,25 @@ impl<B: Backend> Store<B> {
         Ok(matches!(updated, Updated::Changed(_)))
     }
 
+    /// The channels among `wanted` whose do-not-contact entry is in force, in one batch read.
+    pub async fn opted_out(
+        &self,
+        wanted: &[(Channel, String)],
+    ) -> Result<Vec<Channel>, StoreError> {
+        let ids: Vec<String> = wanted
+            .iter()
+            .map(|(channel, p)| channel.opt_out_id(p))
+            .collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let entries: Vec<Option<OptOut>> = self.records(RecordKind::OptOut, &ids).await?;
+        Ok(entries
+            .into_iter()
+            .flatten()
+            .filter(OptOut::in_force)
+            .map(|entry| entry.channel)
+            .collect())
+    }
+
     /// The do-not-contact entry for `pseudonym` on `channel`, if any.
     pub async fn opt_out_entry(
         &self,
