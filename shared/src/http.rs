@@ -221,6 +221,16 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response<String> {
     response
 }
 
+/// A static asset (`200`) with its content type and `Cache-Control` policy, e.g. the demo site's pages
+/// and the banner script.
+pub fn asset(content_type: &'static str, body: &str, cache: &'static str) -> Response<String> {
+    let mut response = with_type(StatusCode::OK, body.to_owned(), content_type);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
 /// `303 See Other` to `location` (already checked against the allow-list by the caller).
 pub fn see_other(location: &str) -> Response<String> {
     let mut response = with_type(StatusCode::SEE_OTHER, String::new(), "text/plain");

@@ -387,3 +387,44 @@ impl OptOut {
         self.lifted_at.is_none()
     }
 }
+
+/// How a cookie-consent decision was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentMethod {
+    AcceptAll,
+    RejectAll,
+    Custom,
+    Preferences,
+    Withdraw,
+}
+
+/// One cookie-consent decision (`hist:consent:{id}:{n}`): what was shown, what was chosen, when and how.
+/// It holds the truncated IP and country only, never a full IP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentDecision {
+    pub v: u32,
+    pub consent_id: String,
+    /// The decision's place in this id's history, from 1.
+    pub n: u64,
+    pub at: Timestamp,
+    pub expires_at: Timestamp,
+    pub banner_version: String,
+    pub text_hash: String,
+    pub locale: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    pub method: ConsentMethod,
+    /// The effective choice per category, after `Sec-GPC` and required categories are applied.
+    pub decisions: BTreeMap<String, bool>,
+    /// `Sec-GPC: 1` was sent.
+    pub gpc: bool,
+    /// Categories that `Sec-GPC` forced to refused although the visitor granted them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gpc_refused: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    pub ip_truncated: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}

@@ -9,8 +9,35 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-/// The value given to every required secret variable in tests (32+ bytes, as `signing_key` needs).
+/// The stem of the values given to required secret variables in tests (32+ bytes, as keys need).
 pub const TEST_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+
+/// The test value of the required secret variable `name`: each secret gets its own, so a mix-up
+/// between two of them fails the tests.
+pub fn test_secret(name: &str) -> String {
+    format!("{TEST_SECRET}-{name}")
+}
+
+/// The keyring the test app signs links with (`signing_key`).
+pub fn test_signing_keys() -> shared::tokens::Keyring {
+    shared::tokens::Keyring::parse(&test_secret("signing_key")).expect("a valid key")
+}
+
+/// The keyring of the test app's unsubscribe links (from `suppression_key`, which never rotates).
+pub fn test_unsubscribe_keys() -> shared::tokens::Keyring {
+    test_settings().unsubscribe_keys().clone()
+}
+
+/// The capture settings of a test app with default variables (for pseudonyms and keys).
+pub fn test_settings() -> shared::capture::CaptureSettings {
+    shared::capture::CaptureSettings::from_variables(|name| match name {
+        "signing_key" | "suppression_key" => Some(test_secret(name)),
+        "max_body_bytes" => Some("1".into()),
+        "rate_limit" => Some("1/1".into()),
+        _ => None,
+    })
+    .expect("valid test settings")
+}
 
 /// App variable overrides for [`TestApp::spawn_with`].
 #[derive(Debug, Default, Clone)]
@@ -97,13 +124,13 @@ impl TestApp {
     }
 
     /// The builder `spawn*` use: in-memory store, no env variables (tests are reproducible), every
-    /// required secret variable set to [`TEST_SECRET`], then the overrides.
+    /// required secret variable set to its [`test_secret`], then the overrides.
     pub fn builder(manifest: &Path, f: impl FnOnce(&mut Vars)) -> AppBuilder {
         let parsed = ::host::manifest::Manifest::load(manifest).expect("manifest");
         let mut vars = Vars::default();
         for (name, var) in &parsed.variables {
             if var.required && var.secret {
-                vars.set(name, TEST_SECRET);
+                vars.set(name, test_secret(name));
             }
         }
         f(&mut vars);

@@ -58,7 +58,7 @@ async fn variables_are_rendered_from_overrides() {
     assert_eq!(text(&app, "/var/greeting").await.1, "hello overridden");
     assert_eq!(
         text(&app, "/var/secret").await.1,
-        crate::harness::TEST_SECRET
+        crate::harness::test_secret("secret_thing")
     );
 }
 
@@ -235,9 +235,11 @@ async fn an_ipv6_peer_is_reported_in_brackets() {
 }
 
 #[tokio::test]
-async fn the_project_app_loads_and_answers_404_outside_its_routes() {
+async fn the_project_app_loads_and_answers_404_for_unknown_paths() {
     let app = TestApp::spawn().await;
-    assert_eq!(text(&app, "/nowhere").await, (404, String::new()));
+    // The site component serves `/...`, so an unknown page is its 404, not the host's empty one.
+    assert_eq!(text(&app, "/nowhere").await.0, 404);
+    assert_eq!(text(&app, "/api/forms/contact/nowhere").await.0, 404);
 }
 
 #[tokio::test]

@@ -1,26 +1,18 @@
 //! The opt-out component through the test host: unsubscribe links (page, button, RFC 8058 one-click),
 //! the do-not-call request, and a registry that survives erasure.
 
-use crate::harness::{TEST_SECRET, TestApp};
+use crate::harness::{TestApp, test_settings, test_unsubscribe_keys};
 use crate::signups::{link_path, log, only_subscriber, outbox, signup, spawn};
 use serde_json::json;
-use shared::capture::CaptureSettings;
 use shared::links::{UnsubscribeLink, UnsubscribeScope};
 use shared::records::{Action, Actor, OptOut, OptOutSource, SubscriberStatus};
 use shared::store::{Channel, Event, Log, RecordKind};
 use shared::time::Timestamp;
 use shared::tokens::Keyring;
 
-/// The app's pseudonym of an address or number (tests know the app's test secrets).
+/// The app's pseudonym of an address or number.
 fn pseudonym(value: &str) -> String {
-    let settings = CaptureSettings::from_variables(|name| match name {
-        "signing_key" | "suppression_key" => Some(TEST_SECRET.into()),
-        "max_body_bytes" => Some("1".into()),
-        "rate_limit" => Some("1/1".into()),
-        _ => None,
-    })
-    .unwrap();
-    settings.pseudonym(value)
+    test_settings().pseudonym(value)
 }
 
 /// Signs up and confirms `email`; returns the unsubscribe path from the confirmation mail.
@@ -144,7 +136,7 @@ async fn a_list_link_leaves_the_other_lists_and_the_registry_alone() {
         pseudonym: subscriber.id.clone(),
         scope: UnsubscribeScope::List("events".into()),
     }
-    .seal(&Keyring::parse(TEST_SECRET).unwrap());
+    .seal(&test_unsubscribe_keys());
 
     assert_eq!(
         app.post_form(&format!("/u/{token}"), &[]).await.status(),

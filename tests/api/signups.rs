@@ -1,12 +1,14 @@
 //! The signups component through the test host: newsletter double opt-in, confirmation links, demo requests.
 
-use crate::harness::{TEST_SECRET, TestApp};
+use crate::harness::{TestApp, test_signing_keys, test_unsubscribe_keys};
 use crate::mailer::{PROVIDER_TOKEN, Provider};
 use serde_json::{Value, json};
 use shared::links::{ConfirmLink, UnsubscribeLink, UnsubscribeScope};
 use shared::mailer::{OutboxMessage, OutboxStatus};
-use shared::records::{Action, DemoRequest, DemoStatus, LogEntry, Subscriber, SubscriberStatus};
-use shared::store::{Log, RecordKind};
+use shared::records::{
+    Action, Actor, DemoRequest, DemoStatus, LogEntry, Subscriber, SubscriberStatus,
+};
+use shared::store::{Event, Log, RecordKind};
 use shared::time::Timestamp;
 use shared::tokens::Keyring;
 use std::time::Duration;
@@ -153,8 +155,7 @@ async fn a_signup_is_pending_and_queues_a_confirmation_mail_with_one_click_unsub
     let token = link_path(list_unsubscribe, "/u/")
         .trim_start_matches("/u/")
         .to_owned();
-    let link = UnsubscribeLink::open(&Keyring::parse(TEST_SECRET).unwrap(), &token)
-        .expect("our signed link");
+    let link = UnsubscribeLink::open(&test_unsubscribe_keys(), &token).expect("our signed link");
     assert_eq!(
         link.pseudonym, subscriber.id,
         "the link names the mailbox by pseudonym only"
@@ -236,7 +237,7 @@ async fn forged_tampered_expired_and_unknown_key_links_are_refused_and_change_no
     let path = confirmation_path(&app).await;
     let subscriber = only_subscriber(&app).await;
     let token = path.rsplit('/').next().unwrap().to_owned();
-    let ours = Keyring::parse(TEST_SECRET).unwrap();
+    let ours = test_signing_keys();
     let expired = ConfirmLink {
         subscriber: subscriber.id.clone(),
         signed_up_at: subscriber.signed_up.at,
@@ -432,30 +433,34 @@ async fn a_demo_request_without_company_or_with_unknown_fields_is_refused() {
     assert_eq!(app.store().log_head(Log::DemoRequests).await.unwrap(), 0);
 }
 
-async fn spawn_with_provider(provider: &Provider) -> TestApp {
-    TestApp::spawn_with(|vars| {
+#[tokio::test]
+async fn the_mailer_delivers_the_queued_confirmation_mail_to_the_provider() {
+    let provider = Provider::start(Duration::ZERO).await;
+    let app = TestApp::spawn_with(|vars| {
         vars.set("signup_min_seconds", "0")
             .set("mail_api_url", provider.url.clone())
-            .set("mail_api_token", PROVIDER_TOKEN);
+            .set("mail_api_token", PROVIDER_TOKEN)
+            .set("outbox_token", "outbox-token-for-signups");
     })
-    .await
-}
-
-#[tokio::test]
-async fn the_confirmation_mail_is_delivered_at_once_when_a_provider_is_configured() {
-    let provider = Provider::start(Duration::ZERO).await;
-    let app = spawn_with_provider(&provider).await;
-
+    .await;
+    app.post_json("/api/newsletter", &signup("ada@example.com"))
+        .await;
     assert_eq!(
-        app.post_json("/api/newsletter", &signup("ada@example.com"))
-            .await
-            .status(),
-        201
+        outbox(&app).await[0].status,
+        OutboxStatus::Queued,
+        "queued, not sent during the signup"
     );
 
-    let mails = outbox(&app).await;
-    assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].status, OutboxStatus::Sent);
+    let run = app
+        .client
+        .post(app.url("/api/outbox/deliver"))
+        .bearer_auth("outbox-token-for-signups")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(run.status(), 200);
+    assert_eq!(outbox(&app).await[0].status, OutboxStatus::Sent);
     let seen = provider.seen();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].body["To"], "ada@example.com");
@@ -463,39 +468,78 @@ async fn the_confirmation_mail_is_delivered_at_once_when_a_provider_is_configure
 }
 
 #[tokio::test]
-async fn a_provider_failure_at_signup_leaves_the_mail_queued_and_the_signup_succeeds() {
-    let provider = Provider::start(Duration::ZERO).await;
-    provider.fail_next(503);
-    let app = spawn_with_provider(&provider).await;
+async fn a_pending_signup_after_the_interval_gets_a_new_mail_and_this_signups_proof() {
+    let app = spawn().await;
+    let mut bot = signup("ada@example.com");
+    bot["_gotcha"] = json!("http://spam.example");
+    app.post_json_with(
+        "/api/newsletter",
+        &bot,
+        &[("x-forwarded-for", "203.0.113.66")],
+    )
+    .await;
+    let flagged = only_subscriber(&app).await;
+    assert!(flagged.spam.is_some());
+    assert!(outbox(&app).await.is_empty(), "no mail for a bot's signup");
 
-    assert_eq!(
-        app.post_json("/api/newsletter", &signup("ada@example.com"))
-            .await
-            .status(),
-        201
-    );
+    // The real person signs up: the bot's record is replaced, the mail goes out.
+    app.post_json_with(
+        "/api/newsletter",
+        &signup("ada@example.com"),
+        &[("x-forwarded-for", "80.128.0.1")],
+    )
+    .await;
+    let person = only_subscriber(&app).await;
+    assert_eq!(person.spam, None);
+    assert_eq!(person.signed_up.origin.ip.as_deref(), Some("80.128.0.1"));
+    assert_eq!(outbox(&app).await.len(), 1);
 
-    let mails = outbox(&app).await;
-    assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].status, OutboxStatus::Failed);
-    assert_eq!(mails[0].attempts, 1);
-    assert!(
-        mails[0]
-            .last_error
-            .as_deref()
-            .is_some_and(|e| e.contains("503")),
-        "{:?}",
-        mails[0].last_error
+    // Within the interval nothing is re-sent; after it, a new mail carries this signup's proof.
+    app.post_json_with(
+        "/api/newsletter",
+        &signup("ada@example.com"),
+        &[("x-forwarded-for", "193.0.6.139")],
+    )
+    .await;
+    assert_eq!(outbox(&app).await.len(), 1);
+    let earlier = person.confirmation_sent_at.unwrap().plus_seconds(-3600);
+    let event = Event {
+        log: Log::Subscribers,
+        action: Action::Updated,
+        actor: Actor::System,
+        detail: None,
+        at: Timestamp::now(),
+    };
+    app.store()
+        .update(
+            RecordKind::Subscriber,
+            &person.id,
+            event,
+            |s: &mut Subscriber| {
+                s.confirmation_sent_at = Some(earlier);
+                true
+            },
+        )
+        .await
+        .unwrap();
+    app.post_json_with(
+        "/api/newsletter",
+        &signup("ada@example.com"),
+        &[("x-forwarded-for", "193.0.6.139")],
+    )
+    .await;
+    assert_eq!(outbox(&app).await.len(), 2);
+    assert_eq!(
+        only_subscriber(&app).await.signed_up.origin.ip.as_deref(),
+        Some("193.0.6.139")
     );
-    assert!(
-        !mails[0]
-            .last_error
-            .as_deref()
-            .unwrap()
-            .contains(PROVIDER_TOKEN)
+    let first_link = link_path(
+        &outbox(&app).await[0].message.text_body,
+        "/api/newsletter/confirm/",
     );
     assert_eq!(
-        only_subscriber(&app).await.status,
-        SubscriberStatus::Pending
+        app.post_form(&first_link, &[]).await.status(),
+        410,
+        "the earlier mail's link is superseded"
     );
 }

@@ -37,6 +37,7 @@ async fn main() -> Result<()> {
     let forms = App::builder(workspace_root().join("spin.toml"))
         .env_variables(false)
         .variable("signing_key", SIGNING_KEY)
+        .variable("suppression_key", SIGNING_KEY)
         .variable("rate_limit", "1000000000/600")
         .variable("forms", BENCH_FORMS)
         .file_store(dir.join("forms.db"))
@@ -65,18 +66,43 @@ async fn main() -> Result<()> {
         let capture = measure(
             forms_addr,
             "/api/forms/contact",
-            Some(CONTACT),
+            Some(CONTACT.to_owned()),
+            requests,
+            keep_alive,
+        )
+        .await?;
+        let consent = measure(
+            forms_addr,
+            "/api/consent",
+            Some(consent_body(forms_addr).await?),
             requests,
             keep_alive,
         )
         .await?;
         println!(
-            "  {mode:<18} one KV set: {set:>8.0}/s   form capture: {capture:>8.0}/s   capture/set: {:.2}",
-            capture / set
+            "  {mode:<18} one KV set: {set:>8.0}/s   form capture: {capture:>8.0}/s ({:.2} of set)   consent decision: {consent:>8.0}/s ({:.2} of set)",
+            capture / set,
+            consent / set
         );
     }
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
+}
+
+/// A first "reject all" decision for the banner the app serves (a new visitor: the busiest case).
+async fn consent_body(app: SocketAddr) -> Result<String> {
+    let config: serde_json::Value = reqwest::get(format!("http://{app}/api/consent/config"))
+        .await?
+        .json()
+        .await?;
+    Ok(serde_json::json!({
+        "decisions": {},
+        "banner_version": config["banner_version"],
+        "text_hash": config["text_hash"],
+        "locale": "en",
+        "method": "reject_all",
+    })
+    .to_string())
 }
 
 /// Clients sending at once (`BENCH_CONCURRENCY`, default 8).
@@ -101,7 +127,7 @@ fn scratch_dir() -> Result<PathBuf> {
 async fn measure(
     addr: SocketAddr,
     path: &str,
-    json: Option<&'static str>,
+    json: Option<String>,
     requests: usize,
     keep_alive: bool,
 ) -> Result<f64> {
@@ -114,10 +140,10 @@ async fn measure(
     let per_client = requests / concurrency();
     let started = Instant::now();
     let workers = (0..concurrency()).map(|_| {
-        let (client, url) = (client.clone(), url.clone());
+        let (client, url, json) = (client.clone(), url.clone(), json.clone());
         tokio::spawn(async move {
             for _ in 0..per_client {
-                let request = match json {
+                let request = match json.clone() {
                     Some(body) => client
                         .post(&url)
                         .header("content-type", "application/json")

@@ -7,8 +7,8 @@ use serde::Serialize;
 use shared::capture::{CaptureSettings, Intake, Screening, screen};
 use shared::domain::{FormId, PhoneNumber};
 use shared::http::ApiError;
-use shared::records::{Actor, OptOutSource};
-use shared::store::{Backend, Channel, Store};
+use shared::records::{Action, Actor, OptOutSource};
+use shared::store::{Backend, Channel, Event, Log, Store};
 
 /// The render-token form id of the do-not-call form (no minimum time: it is one field).
 pub const FORM: &str = "do-not-call";
@@ -52,19 +52,31 @@ where
         render_token: None,
         min_seconds: 0,
     };
-    // A bot's opt-out is not stored: it would only block calls to a number nobody asked about.
-    if screen(store, settings, &intake, screening).await?.is_none() {
-        let actor = Actor::Visitor {
-            ip_truncated: intake.client.truncated().to_string(),
+    let actor = Actor::Visitor {
+        ip_truncated: intake.client.truncated().to_string(),
+    };
+    let pseudonym = settings.pseudonym(phone.as_str());
+    let at = intake.received_at;
+    if screen(store, settings, &intake, screening).await?.is_some() {
+        // A bot's opt-out would block calls to a number nobody asked about: registered, not applied.
+        let event = Event {
+            log: Log::OptOuts,
+            action: Action::CapturedAsSpam,
+            actor,
+            detail: None,
+            at,
         };
-        let pseudonym = settings.pseudonym(phone.as_str());
+        store
+            .note(&Channel::Phone.opt_out_id(&pseudonym), event)
+            .await?;
+    } else {
         store
             .opt_out(
                 Channel::Phone,
                 &pseudonym,
                 OptOutSource::DoNotCallRequest,
                 actor,
-                intake.received_at,
+                at,
             )
             .await?;
     }

@@ -10,7 +10,7 @@ pub fn show_unsubscribe(
     settings: &CaptureSettings,
     token: &str,
 ) -> Result<Response<String>, ApiError> {
-    let link = UnsubscribeLink::open(&settings.keys, token)?;
+    let link = UnsubscribeLink::open(settings.unsubscribe_keys(), token)?;
     let what = match &link.scope {
         UnsubscribeScope::AllEmail => {
             "You will receive no more marketing email from us at this address.".to_owned()

@@ -15,7 +15,7 @@ pub async fn unsubscribe<K: Backend>(
     store: &Store<K>,
     token: &str,
 ) -> Result<Response<String>, ApiError> {
-    let link = UnsubscribeLink::open(&settings.keys, token)?;
+    let link = UnsubscribeLink::open(settings.unsubscribe_keys(), token)?;
     let now = Timestamp::now();
     let client = client_ip(headers, settings)?;
     let actor = Actor::Visitor {

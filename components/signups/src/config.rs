@@ -3,10 +3,9 @@
 use anyhow::{Context, bail};
 use shared::capture::CaptureSettings;
 use shared::domain::{ConsentId, EmailAddress, WebUrl};
-use shared::mailer::MailSettings;
 
 /// The variables this component reads besides the capture settings' (all granted in `spin.toml`).
-pub const VARIABLES: [&str; 9] = [
+pub const VARIABLES: [&str; 10] = [
     "newsletter_lists",
     "newsletter_thank_you",
     "demo_thank_you",
@@ -16,6 +15,7 @@ pub const VARIABLES: [&str; 9] = [
     "free_mail_domains",
     "unsubscribe_mailto",
     "signup_min_seconds",
+    "mail_from",
 ];
 
 /// Everything the component needs to know.
@@ -31,12 +31,11 @@ pub struct SignupsConfig {
     pub confirm_ttl_hours: i64,
     pub resend_interval_minutes: i64,
     free_mail_domains: Vec<String>,
-    pub mail_from: EmailAddress,
+    /// The sender of signup mail: `news@example.com` or `Example News <news@example.com>`.
+    pub mail_from: String,
     pub unsubscribe_mailto: EmailAddress,
     /// Seconds a person needs at least between rendering a signup form and posting it; 0 turns it off.
     min_seconds: u32,
-    /// The mail provider, for delivering a confirmation mail right after queueing it.
-    pub mail: MailSettings,
 }
 
 impl SignupsConfig {
@@ -80,11 +79,7 @@ impl SignupsConfig {
         if lists.is_empty() {
             bail!("variable newsletter_lists must name at least one list");
         }
-        let public_base_url = WebUrl::parse(&var("public_base_url"))
-            .map_err(|e| anyhow::anyhow!("variable public_base_url: {}", e.message))?
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned();
+        let public_base_url = public_base_url(&var("public_base_url"))?;
         Ok(Self {
             lists,
             newsletter_thank_you: url("newsletter_thank_you")?,
@@ -97,13 +92,12 @@ impl SignupsConfig {
                 .map(|d| d.trim().to_ascii_lowercase())
                 .filter(|d| !d.is_empty())
                 .collect(),
-            mail_from: email("mail_from")?,
+            mail_from: mail_from(&var("mail_from"))?,
             unsubscribe_mailto: email("unsubscribe_mailto")?,
             min_seconds: var("signup_min_seconds")
                 .trim()
                 .parse()
                 .context("variable signup_min_seconds must be a whole number of seconds")?,
-            mail: MailSettings::from_variables(&get)?,
             capture,
         })
     }
@@ -122,14 +116,43 @@ impl SignupsConfig {
 #[cfg(target_arch = "wasm32")]
 pub async fn load() -> Result<&'static SignupsConfig, shared::http::ApiError> {
     static CONFIG: std::sync::OnceLock<SignupsConfig> = std::sync::OnceLock::new();
-    shared::variables::load_once(
-        &CONFIG,
-        &[
-            &CaptureSettings::VARIABLES,
-            &MailSettings::VARIABLES,
-            &VARIABLES,
-        ],
-        |get| SignupsConfig::from_variables(get),
-    )
+    shared::variables::load_once(&CONFIG, &[&CaptureSettings::VARIABLES, &VARIABLES], |get| {
+        SignupsConfig::from_variables(get)
+    })
     .await
+}
+
+/// The sender of signup mail: one line holding an address (a display name may come first).
+fn mail_from(raw: &str) -> anyhow::Result<String> {
+    let raw = raw.trim();
+    let address = raw
+        .rsplit_once('<')
+        .map_or(raw, |(_, rest)| rest.trim_end_matches('>'));
+    EmailAddress::parse(address)
+        .map_err(|e| anyhow::anyhow!("variable mail_from: {}", e.message))?;
+    if raw.chars().any(char::is_control) {
+        bail!("variable mail_from must be one line");
+    }
+    Ok(raw.to_owned())
+}
+
+/// Where links in emails point: https, or plain http on a loopback address for local runs (mail clients
+/// and RFC 8058 one-click need https links).
+fn public_base_url(raw: &str) -> anyhow::Result<String> {
+    let url = WebUrl::parse(raw)
+        .map_err(|e| anyhow::anyhow!("variable public_base_url: {}", e.message))?;
+    let url = url.as_str().trim_end_matches('/');
+    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|origin| {
+            url == *origin
+                || url.starts_with(&format!("{origin}:"))
+                || url.starts_with(&format!("{origin}/"))
+        });
+    if !url.starts_with("https://") && !local {
+        bail!(
+            "variable public_base_url must be an https URL (plain http only on 127.0.0.1 or localhost)"
+        );
+    }
+    Ok(url.to_owned())
 }

@@ -25,7 +25,6 @@ mod entry {
     use shared::capture::preflight;
     use shared::entry::{Incoming, serve};
     use shared::http::ApiError;
-    use shared::mailer::SpinTransport;
     use shared::store::{SpinBackend, Store};
 
     #[spin_sdk::http_service]
@@ -41,7 +40,7 @@ mod entry {
         let segments = incoming.segments();
         match (&incoming.method, &segments[..]) {
             (&Method::POST, ["api", "newsletter"]) => {
-                subscribe::subscribe(incoming.request, config, &store, SpinTransport).await
+                subscribe::subscribe(incoming.request, config, &store).await
             }
             (&Method::GET, ["api", "newsletter", "confirm", token]) => {
                 show_confirmation::show_confirmation(config, token)

@@ -4,33 +4,29 @@
 use crate::config::SignupsConfig;
 use shared::http::ApiError;
 use shared::links::{ConfirmLink, UnsubscribeLink, UnsubscribeScope};
-use shared::mailer::{Mailer, Message, Transport, deliver_now, enqueue};
-use shared::records::Subscriber;
+use shared::mailer::{Message, enqueue};
 use shared::store::{Backend, Store};
 use shared::time::Timestamp;
 
-/// Queues the mail, then tries to deliver it at once; a failed attempt leaves it queued for the
-/// mailer's scheduled runs, and the signup succeeds either way.
-pub async fn send_confirmation<K: Backend, T: Transport>(
+/// The confirmation mail for a signup of `email` (subscriber `id`) made at `signed_up_at`.
+pub fn confirmation(
     config: &SignupsConfig,
-    store: &Store<K>,
-    transport: T,
-    subscriber: &Subscriber,
-    now: Timestamp,
-) -> Result<(), ApiError> {
-    let keys = &config.capture.keys;
+    id: &str,
+    email: &str,
+    signed_up_at: Timestamp,
+) -> Result<Message, ApiError> {
     let base = &config.public_base_url;
     let confirm = ConfirmLink {
-        subscriber: subscriber.id.clone(),
-        signed_up_at: subscriber.signed_up.at,
-        expires_at: now.plus_seconds(config.confirm_ttl_hours * 3600),
+        subscriber: id.to_owned(),
+        signed_up_at,
+        expires_at: signed_up_at.plus_seconds(config.confirm_ttl_hours * 3600),
     }
-    .seal(keys);
+    .seal(&config.capture.keys);
     let unsubscribe = UnsubscribeLink {
-        pseudonym: subscriber.id.clone(),
+        pseudonym: id.to_owned(),
         scope: UnsubscribeScope::AllEmail,
     }
-    .seal(keys);
+    .seal(config.capture.unsubscribe_keys());
     let confirm_url = format!("{base}/api/newsletter/confirm/{confirm}");
     let unsubscribe_url = format!("{base}/u/{unsubscribe}");
     let mailto = format!(
@@ -43,18 +39,23 @@ pub async fn send_confirmation<K: Backend, T: Transport>(
          Never email me again: {unsubscribe_url}\n",
         hours = config.confirm_ttl_hours
     );
-    let message = Message::new(
-        &subscriber.email,
-        config.mail_from.as_str(),
+    Message::new(
+        email,
+        &config.mail_from,
         "Please confirm your subscription",
         &text,
     )
     .and_then(|m| m.with_unsubscribe(&unsubscribe_url, &mailto))
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("composing the confirmation mail: {e:?}")))?;
-    let id = enqueue(store, message, now).await?;
-    let mailer = Mailer::new(config.mail.clone(), transport);
-    if let Err(error) = deliver_now(store, mailer.as_ref(), &id, now).await {
-        eprintln!("confirmation mail {id} stays queued: {error:#}");
-    }
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("composing the confirmation mail: {e:?}")))
+}
+
+/// Queues the mail; the mailer's scheduled runs deliver it. (Delivering here would make a new address
+/// answer slower than a confirmed one, telling who is subscribed.)
+pub async fn queue<K: Backend>(
+    store: &Store<K>,
+    message: Message,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    enqueue(store, message, now).await?;
     Ok(())
 }

@@ -9,7 +9,6 @@ use serde::Serialize;
 use shared::capture::{ContactField, ContactFields, Intake, Screening, VisitFields, screen};
 use shared::domain::{ConsentId, FormId, parse_tick};
 use shared::http::ApiError;
-use shared::mailer::Transport;
 use shared::records::{
     Action, Actor, NetworkOrigin, Proof, SCHEMA_VERSION, Subscriber, SubscriberStatus,
 };
@@ -25,17 +24,15 @@ struct Answer {
     status: &'static str,
 }
 
-pub async fn subscribe<B, K, T>(
+pub async fn subscribe<B, K>(
     request: http::Request<B>,
     config: &SignupsConfig,
     store: &Store<K>,
-    transport: T,
 ) -> Result<Response<String>, ApiError>
 where
     B: Body,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     K: Backend,
-    T: Transport,
 {
     let settings = &config.capture;
     let mut intake = Intake::read(request, settings).await?;
@@ -85,95 +82,119 @@ where
         ip_truncated: proof.origin.ip_truncated.clone(),
     };
     let resend_after = now.plus_seconds(-60 * config.resend_interval_minutes);
+    // Built before anything is written, so a mail that cannot be composed leaves no half-done signup.
+    let confirmation = mail::confirmation(config, &id, email.as_str(), now)?;
+    let fresh = Subscriber {
+        v: SCHEMA_VERSION,
+        id: id.clone(),
+        email: email.as_str().to_owned(),
+        name: contact.name.map(|n| n.as_str().to_owned()),
+        lists,
+        status: SubscriberStatus::Pending,
+        consent: common.consent,
+        visit: common.visit,
+        signed_up: proof,
+        confirmed: None,
+        confirmation_sent_at: spam.is_none().then_some(now),
+        unsubscribed_at: None,
+        spam,
+    };
+    let event = |action, detail: Option<&str>| Event {
+        log: Log::Subscribers,
+        action,
+        actor: actor.clone(),
+        detail: detail.map(str::to_owned),
+        at: now,
+    };
 
-    let send = if store.claim_new(RecordKind::Subscriber, &id).await? {
-        let subscriber = Subscriber {
-            v: SCHEMA_VERSION,
-            id: id.clone(),
-            email: email.as_str().to_owned(),
-            name: contact.name.map(|n| n.as_str().to_owned()),
-            lists,
-            status: SubscriberStatus::Pending,
-            consent: common.consent,
-            visit: common.visit,
-            signed_up: proof,
-            confirmed: None,
-            confirmation_sent_at: spam.is_none().then_some(now),
-            unsubscribed_at: None,
-            spam,
-        };
-        let action = if spam.is_some() {
-            Action::CapturedAsSpam
+    let created = store.claim_new(RecordKind::Subscriber, &id).await?;
+    let send = if spam.is_some() {
+        if created {
+            store
+                .append(
+                    RecordKind::Subscriber,
+                    &id,
+                    &fresh,
+                    event(Action::CapturedAsSpam, None),
+                )
+                .await?;
         } else {
-            Action::Captured
-        };
-        let event = Event {
-            log: Log::Subscribers,
-            action,
-            actor,
-            detail: None,
-            at: now,
-        };
+            // A bot must not re-send mail to, or change, someone else's subscription; the attempt is
+            // still registered.
+            store
+                .note(
+                    &id,
+                    event(
+                        Action::CapturedAsSpam,
+                        Some("signup for an existing address"),
+                    ),
+                )
+                .await?;
+        }
+        false
+    } else if created {
         store
-            .append(RecordKind::Subscriber, &id, &subscriber, event)
+            .append(
+                RecordKind::Subscriber,
+                &id,
+                &fresh,
+                event(Action::Captured, None),
+            )
             .await?;
-        spam.is_none().then_some(subscriber)
-    } else if spam.is_some() {
-        // A bot must not re-send mail to, or change, someone else's subscription.
-        None
+        true
     } else {
-        let event = Event {
-            log: Log::Subscribers,
-            action: Action::Updated,
-            actor,
-            detail: Some("signup".into()),
-            at: now,
-        };
         let updated = store
             .update(
                 RecordKind::Subscriber,
                 &id,
-                event,
-                |s: &mut Subscriber| match s.status {
-                    SubscriberStatus::Confirmed => false,
-                    SubscriberStatus::Pending => {
-                        let due = s
+                event(Action::Updated, Some("signup")),
+                |s: &mut Subscriber| {
+                    let due = match s.status {
+                        SubscriberStatus::Confirmed => false,
+                        SubscriberStatus::Pending => s
                             .confirmation_sent_at
-                            .is_none_or(|sent| sent < resend_after);
-                        if due {
-                            s.confirmation_sent_at = Some(now);
-                            for list in &lists {
-                                if !s.lists.contains(list) {
-                                    s.lists.push(list.clone());
-                                }
-                            }
+                            .is_none_or(|sent| sent < resend_after),
+                        // Signing up again after unsubscribing is fresh consent: a new opt-in from scratch.
+                        SubscriberStatus::Unsubscribed => true,
+                    };
+                    if due {
+                        // The proof of opt-in is this signup's (its consent, address, time), not an earlier
+                        // one's that nobody confirmed (a typo, a bot, someone else).
+                        let mut lists = fresh.lists.clone();
+                        if s.status == SubscriberStatus::Pending {
+                            lists.extend(
+                                s.lists.iter().filter(|l| !fresh.lists.contains(l)).cloned(),
+                            );
                         }
-                        due
+                        *s = Subscriber {
+                            lists,
+                            ..fresh.clone()
+                        };
                     }
-                    // Signing up again after unsubscribing is fresh consent: a new opt-in from scratch.
-                    SubscriberStatus::Unsubscribed => {
-                        s.status = SubscriberStatus::Pending;
-                        s.lists = lists.clone();
-                        s.consent = common.consent.clone();
-                        s.visit = common.visit.clone();
-                        s.signed_up = proof.clone();
-                        s.confirmed = None;
-                        s.unsubscribed_at = None;
-                        s.confirmation_sent_at = Some(now);
-                        true
-                    }
+                    due
                 },
             )
             .await?;
         match updated {
-            Updated::Changed(subscriber) => Some(subscriber),
-            // Unchanged: confirmed, or a confirmation went out recently. Missing: another request
-            // claimed the address a moment ago and is creating the record now.
-            Updated::Unchanged(_) | Updated::Missing => None,
+            Updated::Changed(_) => true,
+            Updated::Unchanged(_) => false,
+            // Claimed, but the record never landed (its writer failed): create it now, so the address
+            // is not locked out. A concurrent creator writes the same pending signup.
+            Updated::Missing => {
+                store
+                    .append(
+                        RecordKind::Subscriber,
+                        &id,
+                        &fresh,
+                        event(Action::Captured, None),
+                    )
+                    .await?;
+                true
+            }
         }
     };
-    if let Some(subscriber) = send {
-        mail::send_confirmation(config, store, transport, &subscriber, now).await?;
+    if send {
+        mail::queue(store, confirmation, now).await?;
     }
     let thank_you = common.next.as_ref().unwrap_or(&config.newsletter_thank_you);
     Ok(intake.accepted(thank_you, &Answer { status: "pending" }))

@@ -48,12 +48,7 @@ impl Intake {
     {
         let (parts, body) = request.into_parts();
         let headers = &parts.headers;
-        if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
-            && origin != "null"
-            && !settings.origin_allowed(origin)
-        {
-            return Err(ApiError::ForbiddenOrigin);
-        }
+        check_origin(headers, settings)?;
         let content_type = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
@@ -66,14 +61,14 @@ impl Intake {
             })?;
         let body = read_body(headers, body, settings.max_body_bytes).await?;
         let (fields, format) = RawFields::parse(content_type, &body)?;
-        let client = client_ip(headers, settings)?;
+        let visitor = Visitor::of(headers, settings)?;
         Ok(Self {
             format,
             html: format == BodyFormat::UrlEncoded && !wants_json(headers),
-            client,
-            gpc: last_header(headers, "sec-gpc").is_some_and(|v| v.trim() == "1"),
-            user_agent: last_header(headers, "user-agent").map(str::to_owned),
-            received_at: Timestamp::now(),
+            client: visitor.client,
+            gpc: visitor.gpc,
+            user_agent: visitor.user_agent,
+            received_at: visitor.received_at,
             fields: FieldReader::new(fields),
         })
     }
@@ -88,10 +83,80 @@ impl Intake {
     }
 }
 
+/// Who sent a request and when: address, `Sec-GPC`, user agent, server time.
+pub struct Visitor {
+    pub client: ClientIp,
+    /// `Sec-GPC: 1` (Global Privacy Control) was sent.
+    pub gpc: bool,
+    pub user_agent: Option<String>,
+    pub received_at: Timestamp,
+}
+
+impl Visitor {
+    pub fn of(headers: &HeaderMap, settings: &CaptureSettings) -> Result<Self, ApiError> {
+        Ok(Self {
+            client: client_ip(headers, settings)?,
+            gpc: last_header(headers, "sec-gpc").is_some_and(|v| v.trim() == "1"),
+            user_agent: last_header(headers, "user-agent").map(str::to_owned),
+            received_at: Timestamp::now(),
+        })
+    }
+}
+
+/// Reads a JSON object body (for endpoints whose body is not flat fields): 403 for a foreign `Origin`,
+/// 415 for another type, 413 over the limit, 400 for malformed JSON or a non-object.
+pub async fn read_json_object<B>(
+    request: http::Request<B>,
+    settings: &CaptureSettings,
+) -> Result<(Visitor, serde_json::Map<String, serde_json::Value>), ApiError>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    check_origin(headers, settings)?;
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase());
+    if media.as_deref() != Some("application/json") {
+        return Err(ApiError::UnsupportedMediaType {
+            accepted: "application/json",
+        });
+    }
+    let body = read_body(headers, body, settings.max_body_bytes).await?;
+    let bad = |message: String| ApiError::BadRequest {
+        code: "malformed_json",
+        message,
+    };
+    let value: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| bad(format!("The body is not valid JSON: {e}")))?;
+    let serde_json::Value::Object(object) = value else {
+        return Err(bad("The body must be a JSON object.".into()));
+    };
+    Ok((Visitor::of(headers, settings)?, object))
+}
+
+/// 403 for a request from a page on an origin that may not call capture endpoints.
+fn check_origin(headers: &HeaderMap, settings: &CaptureSettings) -> Result<(), ApiError> {
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) if origin != "null" && !settings.origin_allowed(origin) => {
+            Err(ApiError::ForbiddenOrigin)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The visitor's address for a request, believing forwarded headers only from trusted proxies.
 pub fn client_ip(headers: &HeaderMap, settings: &CaptureSettings) -> Result<ClientIp, ApiError> {
-    ClientIp::resolve(ip_headers(headers), &settings.trusted_proxies)
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the host did not set spin-client-addr")))
+    ClientIp::resolve(
+        ip_headers(headers),
+        &settings.trusted_proxies,
+        settings.client_ip_header,
+    )
+    .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("the host did not set spin-client-addr")))
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {

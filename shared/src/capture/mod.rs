@@ -11,7 +11,10 @@ mod spam;
 pub use contact::{ContactField, ContactFields};
 pub use fields::{BodyFormat, FieldReader, RawFields};
 pub use guard::{Screening, do_not_contact, screen};
-pub use intake::{Intake, VisitFields, client_ip, error_as_html, preflight, respond, with_cors};
+pub use intake::{
+    Intake, VisitFields, Visitor, client_ip, error_as_html, preflight, read_json_object, respond,
+    with_cors,
+};
 pub use settings::{CaptureSettings, RateLimit};
 pub use spam::{
     HONEYPOT_FIELD, RENDER_TOKEN_FIELD, issue_render_token, judge, render_token_response,

@@ -41,7 +41,12 @@ pub struct CaptureSettings {
     /// Keys the pseudonyms of email addresses and phone numbers in the do-not-contact registry. Never
     /// rotates: a new key would make every entry unfindable.
     suppression_key: SigningKey,
+    /// Signs unsubscribe links, with the never-rotating suppression key: a link in a mail sent years ago
+    /// must still work after the signing keys rotated.
+    unsubscribe_keys: Keyring,
     pub trusted_proxies: Vec<IpNet>,
+    /// The header the trusted proxies set to name the visitor; the others are ignored.
+    pub client_ip_header: crate::domain::IpSource,
     redirect_allow_list: Vec<String>,
     allowed_origins: Vec<String>,
     pub max_body_bytes: usize,
@@ -50,10 +55,11 @@ pub struct CaptureSettings {
 
 impl CaptureSettings {
     /// The variables the capture settings are built from; every capture component is granted them.
-    pub const VARIABLES: [&'static str; 7] = [
+    pub const VARIABLES: [&'static str; 8] = [
         "signing_key",
         "suppression_key",
         "trusted_proxies",
+        "client_ip_header",
         "redirect_allow_list",
         "allowed_origins",
         "max_body_bytes",
@@ -76,6 +82,8 @@ impl CaptureSettings {
             .map_err(|e| anyhow::anyhow!("variable signing_key: {}", e.message))?;
         let suppression_key = SigningKey::parse(&var("suppression_key"))
             .map_err(|e| anyhow::anyhow!("variable suppression_key: {}", e.message))?;
+        let unsubscribe_keys = Keyring::parse(&format!("u:{}", var("suppression_key").trim()))
+            .map_err(|e| anyhow::anyhow!("variable suppression_key: {}", e.message))?;
         let trusted_proxies = list("trusted_proxies")
             .iter()
             .map(|net| {
@@ -86,6 +94,14 @@ impl CaptureSettings {
                     })
             })
             .collect::<anyhow::Result<_>>()?;
+        let client_ip_header = match var("client_ip_header").trim().to_ascii_lowercase().as_str() {
+            "" | "x-forwarded-for" => crate::domain::IpSource::XForwardedFor,
+            "true-client-ip" => crate::domain::IpSource::TrueClientIp,
+            "cf-connecting-ip" => crate::domain::IpSource::CfConnectingIp,
+            other => bail!(
+                "variable client_ip_header: {other:?} is not x-forwarded-for, true-client-ip or cf-connecting-ip"
+            ),
+        };
         let redirect_allow_list = list("redirect_allow_list");
         for prefix in &redirect_allow_list {
             WebUrl::parse(prefix).map_err(|e| {
@@ -100,7 +116,9 @@ impl CaptureSettings {
         Ok(Self {
             keys,
             suppression_key,
+            unsubscribe_keys,
             trusted_proxies,
+            client_ip_header,
             redirect_allow_list,
             allowed_origins: list("allowed_origins"),
             max_body_bytes,
@@ -113,6 +131,11 @@ impl CaptureSettings {
     pub fn pseudonym(&self, value: &str) -> String {
         self.suppression_key
             .sign(Purpose::Pseudonym, &[value.as_bytes()])
+    }
+
+    /// The keyring of unsubscribe links (see [`crate::links::UnsubscribeLink`]).
+    pub fn unsubscribe_keys(&self) -> &Keyring {
+        &self.unsubscribe_keys
     }
 
     /// The rate-limit bucket of a client address (a keyed hash, so no raw IP is in a key).

@@ -33,47 +33,41 @@ pub struct IpHeaders<'a> {
 }
 
 impl ClientIp {
-    /// Resolves the visitor's address. Returns `None` only when the peer address itself is missing or
-    /// unreadable (Spin always sets it).
-    pub fn resolve(headers: IpHeaders<'_>, trusted_proxies: &[IpNet]) -> Option<Self> {
+    /// Resolves the visitor's address: the peer's, unless the peer is a trusted proxy, in which case the
+    /// one header that proxy sets (`forwarded`) names the visitor. Other forwarding headers are ignored,
+    /// since a proxy passes through whatever a client sent in them. Returns `None` only when the peer
+    /// address itself is missing or unreadable (Spin always sets it).
+    pub fn resolve(
+        headers: IpHeaders<'_>,
+        trusted_proxies: &[IpNet],
+        forwarded: IpSource,
+    ) -> Option<Self> {
         let peer = parse_addr(headers.spin_client_addr?)?;
         let trusted = |ip: &IpAddr| trusted_proxies.iter().any(|net| net.contains(ip));
-        if !trusted(&peer) {
-            return Some(Self {
-                ip: peer,
-                source: IpSource::Peer,
-            });
-        }
-        let single = |value: Option<&str>| value.and_then(|v| v.trim().parse::<IpAddr>().ok());
-        if let Some(ip) = single(headers.true_client_ip) {
-            return Some(Self {
-                ip,
-                source: IpSource::TrueClientIp,
-            });
-        }
-        if let Some(ip) = single(headers.cf_connecting_ip) {
-            return Some(Self {
-                ip,
-                source: IpSource::CfConnectingIp,
-            });
-        }
-        // Each proxy appends the address it saw, so walk from the right past our own proxies:
-        // the first address a trusted proxy did not add is the one its peer claimed to be.
-        if let Some(list) = headers.x_forwarded_for {
-            for entry in list.rsplit(',') {
-                let Some(ip) = parse_addr(entry) else { break };
-                if !trusted(&ip) {
-                    return Some(Self {
-                        ip,
-                        source: IpSource::XForwardedFor,
-                    });
-                }
-            }
-        }
-        Some(Self {
+        let at_peer = Self {
             ip: peer,
             source: IpSource::Peer,
-        })
+        };
+        if !trusted(&peer) {
+            return Some(at_peer);
+        }
+        let single = |value: Option<&str>| value.and_then(|v| v.trim().parse::<IpAddr>().ok());
+        let found = match forwarded {
+            IpSource::Peer => None,
+            IpSource::TrueClientIp => single(headers.true_client_ip),
+            IpSource::CfConnectingIp => single(headers.cf_connecting_ip),
+            // Each proxy appends the address it saw, so walk from the right past our own proxies:
+            // the first address a trusted proxy did not add is the one its peer claimed to be.
+            IpSource::XForwardedFor => headers.x_forwarded_for.and_then(|list| {
+                list.rsplit(',')
+                    .map_while(parse_addr)
+                    .find(|ip| !trusted(ip))
+            }),
+        };
+        Some(found.map_or(at_peer, |ip| Self {
+            ip,
+            source: forwarded,
+        }))
     }
 
     pub fn ip(&self) -> IpAddr {
@@ -131,7 +125,8 @@ mod tests {
             true_client_ip: Some("1.1.1.1"),
             ..Default::default()
         };
-        let ip = ClientIp::resolve(headers, &nets(&["10.0.0.0/8"])).unwrap();
+        let ip =
+            ClientIp::resolve(headers, &nets(&["10.0.0.0/8"]), IpSource::XForwardedFor).unwrap();
         assert_eq!(ip.ip().to_string(), "203.0.113.9");
         assert_eq!(ip.source(), IpSource::Peer);
     }
@@ -143,22 +138,31 @@ mod tests {
             x_forwarded_for: Some("6.6.6.6, 8.8.8.8, 10.0.0.7"),
             ..Default::default()
         };
-        let ip = ClientIp::resolve(headers, &nets(&["10.0.0.0/8"])).unwrap();
+        let ip =
+            ClientIp::resolve(headers, &nets(&["10.0.0.0/8"]), IpSource::XForwardedFor).unwrap();
         assert_eq!(ip.ip().to_string(), "8.8.8.8");
         assert_eq!(ip.source(), IpSource::XForwardedFor);
     }
 
     #[test]
-    fn true_client_ip_from_a_trusted_ipv6_proxy_wins() {
+    fn only_the_header_the_trusted_proxy_sets_is_believed() {
         let headers = IpHeaders {
             spin_client_addr: Some("[2001:db8::1]:443"),
             true_client_ip: Some("2001:4860:4860::8888"),
+            cf_connecting_ip: Some("1.1.1.1"),
             x_forwarded_for: Some("9.9.9.9"),
-            ..Default::default()
         };
-        let ip = ClientIp::resolve(headers, &nets(&["2001:db8::/32"])).unwrap();
-        assert_eq!(ip.ip().to_string(), "2001:4860:4860::8888");
-        assert_eq!(ip.source(), IpSource::TrueClientIp);
+        let trusted = nets(&["2001:db8::/32"]);
+        let by_true_client_ip =
+            ClientIp::resolve(headers, &trusted, IpSource::TrueClientIp).unwrap();
+        assert_eq!(by_true_client_ip.ip().to_string(), "2001:4860:4860::8888");
+        assert_eq!(by_true_client_ip.source(), IpSource::TrueClientIp);
+        // A proxy that only appends X-Forwarded-For passes a client's forged True-Client-IP through.
+        let by_forwarded_for =
+            ClientIp::resolve(headers, &trusted, IpSource::XForwardedFor).unwrap();
+        assert_eq!(by_forwarded_for.ip().to_string(), "9.9.9.9");
+        let by_cloudflare = ClientIp::resolve(headers, &trusted, IpSource::CfConnectingIp).unwrap();
+        assert_eq!(by_cloudflare.ip().to_string(), "1.1.1.1");
     }
 
     #[test]
@@ -168,7 +172,8 @@ mod tests {
             x_forwarded_for: Some("not-an-ip"),
             ..Default::default()
         };
-        let ip = ClientIp::resolve(headers, &nets(&["127.0.0.1/32"])).unwrap();
+        let ip =
+            ClientIp::resolve(headers, &nets(&["127.0.0.1/32"]), IpSource::XForwardedFor).unwrap();
         assert_eq!(ip.source(), IpSource::Peer);
     }
 
@@ -195,7 +200,10 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            ClientIp::resolve(headers, &[]).unwrap().ip().to_string(),
+            ClientIp::resolve(headers, &[], IpSource::XForwardedFor)
+                .unwrap()
+                .ip()
+                .to_string(),
             "192.0.2.1"
         );
     }

@@ -11,7 +11,8 @@
 //! | `rec:{kind}:{id}` | the current state of one record (`submission`, `subscriber`, `demo-request`, `consent`, `dsr`, `api-key`, `outbox`, `opt-out`) | capture; later changes by compare-and-swap |
 //! | `log:{log}:head` | counter: the last sequence number handed out in that log | `increment` |
 //! | `log:{log}:{seq}` | [`LogEntry`](crate::records::LogEntry): change-feed entry and processing-register entry in one | the same `set-many` as the record |
-//! | `hist:consent:{id}:head`, `hist:consent:{id}:{n}` | one consent id's decision history (dense, per id) | consent |
+//! | `hist:consent:{id}:{n}` | decision `n` (from 1) of one cookie-consent id; the `consents` log entry names it | consent |
+//! | `hist:consent:{id}:head` | counter: how many decisions came after the first (absent = 0; the first needs no counter) | consent |
 //! | `rate:{window}:{client}` | counter: posts from one client (keyed hash of the IP) in one window | capture |
 //! | `rec:opt-out:{channel}:{pseudonym}` | do-not-contact entry (`email` or `phone`) keyed by a keyed hash of the normalised address or E.164 number; survives erasure | opt-out |
 //! | `rec:subscriber:{pseudonym}` | a newsletter subscriber: one per mailbox, so its id is the email's pseudonym | signups |

@@ -11,7 +11,9 @@ pub use backend::SpinBackend;
 pub use backend::{Backend, BackendError};
 pub use keys::{Channel, Key, Log, RecordKind};
 
-use crate::records::{Action, Actor, LogEntry, OptOut, OptOutSource, SCHEMA_VERSION, Submission};
+use crate::records::{
+    Action, Actor, ConsentDecision, LogEntry, OptOut, OptOutSource, SCHEMA_VERSION, Submission,
+};
 use crate::time::Timestamp;
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -125,6 +127,15 @@ impl<B: Backend> Store<B> {
         }
     }
 
+    /// Registers an event that changes no record (a refused attempt, a read): only a log entry.
+    pub async fn note(&self, id: &str, event: Event) -> Result<u64, StoreError> {
+        let (log, seq, entry) = self.entry(id, event).await?;
+        self.backend
+            .set_many(vec![(Key::LogEntry(log, seq).to_string(), entry)])
+            .await?;
+        Ok(seq)
+    }
+
     /// Claims the creation of record `kind`/`id` for the first caller only: `increment` hands 1 to exactly
     /// one caller, so this is the safe "create if absent" on every backend. [`Store::erase`] releases it.
     pub async fn claim_new(&self, kind: RecordKind, id: &str) -> Result<bool, StoreError> {
@@ -165,42 +176,48 @@ impl<B: Backend> Store<B> {
         at: Timestamp,
     ) -> Result<bool, StoreError> {
         let id = channel.opt_out_id(pseudonym);
-        let event = Event {
+        let entry = OptOut {
+            v: SCHEMA_VERSION,
+            id: id.clone(),
+            channel,
+            at,
+            source,
+            lifted_at: None,
+        };
+        let event = |action, detail: Option<&str>| Event {
             log: Log::OptOuts,
-            action: Action::Captured,
-            actor,
-            detail: None,
+            action,
+            actor: actor.clone(),
+            detail: detail.map(str::to_owned),
             at,
         };
-        if self.claim_new(RecordKind::OptOut, &id).await? {
-            let entry = OptOut {
-                v: SCHEMA_VERSION,
-                id: id.clone(),
-                channel,
-                at,
-                source,
-                lifted_at: None,
-            };
-            self.append(RecordKind::OptOut, &id, &entry, event).await?;
-            return Ok(true);
+        if !self.claim_new(RecordKind::OptOut, &id).await? {
+            let again = event(Action::Updated, Some("back in force"));
+            let updated = self
+                .update(RecordKind::OptOut, &id, again, |existing: &mut OptOut| {
+                    let lifted = !existing.in_force();
+                    if lifted {
+                        *existing = entry.clone();
+                    }
+                    lifted
+                })
+                .await?;
+            match updated {
+                Updated::Changed(_) => return Ok(true),
+                Updated::Unchanged(_) => return Ok(false),
+                // Claimed, but the entry never landed (its writer failed): write it below, or the
+                // opt-out would be lost for good. A concurrent creator writes the same entry.
+                Updated::Missing => {}
+            }
         }
-        let event = Event {
-            action: Action::Updated,
-            detail: Some("back in force".into()),
-            ..event
-        };
-        let updated = self
-            .update(RecordKind::OptOut, &id, event, |entry: &mut OptOut| {
-                let lifted = !entry.in_force();
-                if lifted {
-                    entry.lifted_at = None;
-                    entry.at = at;
-                    entry.source = source;
-                }
-                lifted
-            })
-            .await?;
-        Ok(matches!(updated, Updated::Changed(_)))
+        self.append(
+            RecordKind::OptOut,
+            &id,
+            &entry,
+            event(Action::Captured, None),
+        )
+        .await?;
+        Ok(true)
     }
 
     /// The channels among `wanted` whose do-not-contact entry is in force, in one batch read.
@@ -230,6 +247,69 @@ impl<B: Backend> Store<B> {
     ) -> Result<Option<OptOut>, StoreError> {
         self.record(RecordKind::OptOut, &channel.opt_out_id(pseudonym))
             .await
+    }
+
+    /// Whether consent id `id` was ever issued (its first decision exists).
+    pub async fn consent_exists(&self, id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .backend
+            .get(&Key::ConsentHistoryEntry(id, 1).to_string())
+            .await?
+            .is_some())
+    }
+
+    /// Appends `decision` to its id's history and to the `consents` log in one `set-many`. A new id's
+    /// first decision is number 1 without touching a counter (nobody else knows the id yet), so it costs
+    /// one `increment` (the log's) and one commit; a later decision takes its number from the id's own
+    /// counter, so concurrent decisions for one id all land, numbered without gaps.
+    pub async fn record_consent(
+        &self,
+        decision: &mut ConsentDecision,
+        first: bool,
+        event: Event,
+    ) -> Result<u64, StoreError> {
+        let id = decision.consent_id.clone();
+        decision.n = if first {
+            1
+        } else {
+            let later = self
+                .backend
+                .increment(&Key::ConsentHistoryHead(&id).to_string(), 1)
+                .await?;
+            u64::try_from(later).unwrap_or_default() + 1
+        };
+        let value = serde_json::to_vec(&*decision).map_err(StoreError::Encode)?;
+        let event = Event {
+            detail: Some(format!("decision {}", decision.n)),
+            ..event
+        };
+        let (log, seq, entry) = self.entry(&id, event).await?;
+        self.backend
+            .set_many(vec![
+                (Key::ConsentHistoryEntry(&id, decision.n).to_string(), value),
+                (Key::LogEntry(log, seq).to_string(), entry),
+            ])
+            .await?;
+        Ok(decision.n)
+    }
+
+    /// Every decision of consent id `id`, newest first: one counter read and one batch read, O(history).
+    /// A number whose decision is still being written is left out.
+    pub async fn consent_history(&self, id: &str) -> Result<Vec<ConsentDecision>, StoreError> {
+        let later = self
+            .backend
+            .increment(&Key::ConsentHistoryHead(id).to_string(), 0)
+            .await?;
+        let count = u64::try_from(later).unwrap_or_default() + 1;
+        let keys: Vec<String> = (1..=count)
+            .rev()
+            .map(|n| Key::ConsentHistoryEntry(id, n).to_string())
+            .collect();
+        let values = self.backend.get_many(keys.clone()).await?;
+        keys.iter()
+            .zip(values)
+            .filter_map(|(key, value)| value.map(|bytes| decode(key, &bytes)))
+            .collect()
     }
 
     /// A record of any kind by id.

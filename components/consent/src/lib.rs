@@ -1,0 +1,55 @@
+//! Cookie-consent log: per-category decisions with proof of what was shown, a history per pseudonymous
+//! consent id, and receipts.
+//!
+//! | route | handler |
+//! |---|---|
+//! | `GET /api/consent/config` | [`show_config::show_config`]: categories, texts per locale, banner version and text hash |
+//! | `POST /api/consent` | [`record_consent::record_consent`]: a decision (new id on the first one) |
+//! | `GET /api/consent/{id}` | [`show_receipt::show_receipt`]: current decision and history, JSON or HTML |
+//! | `OPTIONS /api/consent...` | CORS preflight for allowed origins |
+
+pub mod config;
+pub mod record_consent;
+pub mod show_config;
+pub mod show_receipt;
+
+#[cfg(target_arch = "wasm32")]
+mod entry {
+    use crate::config::{self, ConsentConfig};
+    use crate::{record_consent, show_config, show_receipt};
+    use http::{Method, Response};
+    use shared::capture::preflight;
+    use shared::entry::{Incoming, serve};
+    use shared::http::ApiError;
+    use shared::store::{SpinBackend, Store};
+
+    #[spin_sdk::http_service]
+    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
+        serve(request, config::load().await, |c| Some(&c.capture), route).await
+    }
+
+    async fn route(
+        incoming: Incoming,
+        config: &'static ConsentConfig,
+        store: Store<SpinBackend>,
+    ) -> Result<Response<String>, ApiError> {
+        let segments = incoming.segments();
+        match (&incoming.method, &segments[..]) {
+            (&Method::GET, ["api", "consent", "config"]) => Ok(show_config::show_config(config)),
+            (&Method::POST, ["api", "consent"]) => {
+                record_consent::record_consent(incoming.request, config, &store).await
+            }
+            (&Method::GET, ["api", "consent", id]) => {
+                show_receipt::show_receipt(&incoming.headers, &store, id).await
+            }
+            (&Method::OPTIONS, _) => preflight(&incoming.headers, &config.capture),
+            (_, ["api", "consent"]) => Err(ApiError::MethodNotAllowed {
+                allow: "POST, OPTIONS",
+            }),
+            (_, ["api", "consent", _]) => Err(ApiError::MethodNotAllowed {
+                allow: "GET, OPTIONS",
+            }),
+            _ => Err(ApiError::NotFound),
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! The browser test: headless Chromium, driven through WebDriver (`chromedriver` + `fantoccini`), clicks
+//! through the demo page served by the test host, and checks what the consent API stored.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the test passes
+//! with a note, except under CI (`CI` set), where it fails: CI must run it.
+//! `CHROMEDRIVER` and `CHROMIUM` override where the two binaries are looked for.
+
+#[path = "../api/harness.rs"]
+mod harness;
+
+use anyhow::{Context, Result, bail, ensure};
+use fantoccini::{Client, ClientBuilder, Locator, key::Key};
+use harness::{TestApp, project_manifest};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use shared::records::{ConsentDecision, ConsentMethod};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_visitor_refuses_then_grants_analytics_and_the_server_keeps_both_decisions() {
+    let Some(tools) = Tools::find() else {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "browser test: chromedriver or chromium not found; install them: apt-get install -y chromium chromium-driver"
+            );
+        }
+        println!("browser test skipped: install chromium chromium-driver");
+        return;
+    };
+    let app = spawn_app().await;
+    let driver = Driver::start(&tools).expect("starting chromedriver");
+    let browser = driver.session(&tools).await.expect("a Chromium session");
+    let result = scenario(&app, &browser).await;
+    let _ = browser.close().await;
+    drop(driver);
+    result.unwrap();
+}
+
+async fn scenario(app: &TestApp, c: &Client) -> Result<()> {
+    // A first visit: the banner, with "Reject all" exactly as prominent as "Accept all".
+    c.goto(&app.url("/")).await?;
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(".mc-banner"))
+        .await
+        .context("the banner appears on a first visit")?;
+    let looks = c
+        .execute(
+            r#"const look = s => { const b = document.querySelector(s), r = b.getBoundingClientRect(),
+                   st = getComputedStyle(b);
+                   return [b.tagName, b.className, r.width, r.height, st.fontSize, st.fontWeight,
+                           st.backgroundColor, st.color, st.borderStyle, st.padding]; };
+               return [look('.mc-banner [data-mc=accept]'), look('.mc-banner [data-mc=reject]')];"#,
+            vec![],
+        )
+        .await?;
+    ensure!(
+        looks[0] == looks[1],
+        "accept and reject look different: {looks}"
+    );
+    ensure!(
+        c.find_all(Locator::Css("[role=dialog]")).await?.is_empty(),
+        "no dialog before Preferences"
+    );
+    let shot = c.screenshot().await?;
+    let png = ::host::workspace_root().join("target/banner.png");
+    std::fs::write(&png, shot).with_context(|| format!("writing {}", png.display()))?;
+    ensure!(
+        !analytics_ran(c).await?,
+        "the gated script ran before consent"
+    );
+
+    // "Reject all": a refusal stored on the server, its id in the first-party cookie.
+    c.find(Locator::Css(".mc-banner [data-mc=reject]"))
+        .await?
+        .click()
+        .await?;
+    until(
+        c,
+        "window.marketingConsent.get() !== null",
+        "the refusal is recorded",
+    )
+    .await?;
+    ensure!(
+        c.find_all(Locator::Css(".mc-banner")).await?.is_empty(),
+        "the banner is gone after a choice"
+    );
+    let consent = c
+        .execute("return window.marketingConsent.get();", vec![])
+        .await?;
+    let id = consent["consentId"]
+        .as_str()
+        .context("a consent id")?
+        .to_owned();
+    ensure!(
+        consent["decisions"] == json!({"necessary": true, "analytics": false, "marketing": false}),
+        "get() reports the refusal: {consent}"
+    );
+    let cookie = c.get_named_cookie("mc_consent").await?;
+    ensure!(
+        cookie.value().contains(&id),
+        "the cookie keeps the id: {cookie}"
+    );
+    let history = receipt(app, &id).await?;
+    ensure!(history.len() == 1, "one decision: {history:?}");
+    ensure!(history[0].method == ConsentMethod::RejectAll);
+    ensure!(!history[0].decisions["analytics"] && !history[0].decisions["marketing"]);
+    ensure!(
+        !analytics_ran(c).await?,
+        "refused, the gated script stays inert"
+    );
+
+    // A reload: the cookie answers, no banner.
+    c.refresh().await?;
+    ready(c).await?;
+    ensure!(
+        c.find_all(Locator::Css(".mc-banner")).await?.is_empty(),
+        "the banner stays hidden after a reload"
+    );
+    ensure!(
+        !analytics_ran(c).await?,
+        "after a reload, the refusal still holds"
+    );
+
+    // The settings link reopens the preferences: a modal dialog holding the focus; Escape closes it and
+    // gives the focus back to the link.
+    c.find(Locator::Css("main [data-consent-settings]"))
+        .await?
+        .click()
+        .await?;
+    let dialog = c
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css("[role=dialog]"))
+        .await
+        .context("the settings link opens the dialog")?;
+    ensure!(dialog.attr("aria-modal").await?.as_deref() == Some("true"));
+    let labelled = c
+        .execute(
+            "const d = document.querySelector('[role=dialog]');
+             const t = document.getElementById(d.getAttribute('aria-labelledby'));
+             return [!!t && t.textContent.length > 0, d.contains(document.activeElement)];",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        labelled == json!([true, true]),
+        "labelled, focus inside: {labelled}"
+    );
+    let necessary = c
+        .find(Locator::Css("[role=dialog] input[data-category=necessary]"))
+        .await?;
+    let shot = c.screenshot().await?;
+    let png = ::host::workspace_root().join("target/banner-preferences.png");
+    std::fs::write(&png, shot).with_context(|| format!("writing {}", png.display()))?;
+    ensure!(necessary.prop("checked").await?.as_deref() == Some("true"));
+    ensure!(necessary.prop("disabled").await?.as_deref() == Some("true"));
+    // Tab from the last control wraps to the first (the focus is trapped).
+    c.execute(
+        "const f = [...document.querySelectorAll('[role=dialog] button, [role=dialog] input:not([disabled])')];
+         f[f.length - 1].focus();",
+        vec![],
+    )
+    .await?;
+    c.active_element()
+        .await?
+        .send_keys(&Key::Tab.to_string())
+        .await?;
+    let inside = c
+        .execute(
+            "return document.querySelector('[role=dialog]').contains(document.activeElement);",
+            vec![],
+        )
+        .await?;
+    ensure!(inside == json!(true), "Tab stays inside the dialog");
+    c.active_element()
+        .await?
+        .send_keys(&Key::Escape.to_string())
+        .await?;
+    until(
+        c,
+        "document.querySelector('[role=dialog]') === null",
+        "Escape closes the dialog",
+    )
+    .await?;
+    let back = c
+        .execute(
+            "return document.activeElement.matches('main [data-consent-settings]');",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        back == json!(true),
+        "the focus returns to the settings link"
+    );
+
+    // Reopened, analytics granted and saved: a second entry in the history, and the gated script runs.
+    c.execute(
+        "window.changes = [];
+         document.addEventListener('consent:changed', e => window.changes.push(e.detail));",
+        vec![],
+    )
+    .await?;
+    c.find(Locator::Css("main [data-consent-settings]"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css("[role=dialog] input[data-category=analytics]"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Css("[role=dialog] [data-mc=save]"))
+        .await?
+        .click()
+        .await?;
+    until(
+        c,
+        "document.body.dataset.analytics === 'loaded'",
+        "the gated script runs once analytics is granted",
+    )
+    .await?;
+    let changes = c.execute("return window.changes;", vec![]).await?;
+    ensure!(
+        changes == json!([{"necessary": true, "analytics": true, "marketing": false}]),
+        "one consent:changed event with the decisions: {changes}"
+    );
+    let after = c
+        .execute("return window.marketingConsent.get();", vec![])
+        .await?;
+    ensure!(after["consentId"] == json!(id), "the same id: {after}");
+    let history = receipt(app, &id).await?;
+    ensure!(
+        history.len() == 2,
+        "two decisions, newest first: {history:?}"
+    );
+    ensure!(history[0].n == 2 && history[1].n == 1);
+    ensure!(history[0].method == ConsentMethod::Preferences);
+    ensure!(history[0].decisions["analytics"] && !history[0].decisions["marketing"]);
+    ensure!(history[1].method == ConsentMethod::RejectAll);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_site_serves_its_assets_and_leaves_the_api_routes_to_their_components() {
+    let app = TestApp::spawn().await;
+    for (path, content_type) in [
+        ("/", "text/html; charset=utf-8"),
+        ("/thanks.html", "text/html; charset=utf-8"),
+        ("/consent.js", "text/javascript; charset=utf-8"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["content-type"], content_type, "{path}");
+        assert!(
+            response.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("max-age="),
+            "{path} is cacheable"
+        );
+    }
+    assert_eq!(app.get("/nothing-here").await.status(), 404);
+    assert_eq!(app.get("/consent.js/x").await.status(), 404);
+    // The most specific route wins: `/...` does not shadow the API components.
+    for path in ["/api/forms/contact/token", "/api/consent/config"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/json",
+            "{path}"
+        );
+    }
+}
+
+/// The project app on a port known before it starts, so its page's origin can be allowed.
+async fn spawn_app() -> TestApp {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let origin = format!("http://127.0.0.1:{port}");
+    TestApp::try_spawn(
+        &project_manifest(),
+        |vars| {
+            vars.set("allowed_origins", origin);
+        },
+        format!("127.0.0.1:{port}").parse().unwrap(),
+    )
+    .await
+    .expect("spawning the app")
+}
+
+/// The consent history of `id`, newest first, from the receipt endpoint.
+async fn receipt(app: &TestApp, id: &str) -> Result<Vec<ConsentDecision>> {
+    let response = app
+        .client
+        .get(app.url(&format!("/api/consent/{id}")))
+        .header("accept", "application/json")
+        .send()
+        .await?;
+    ensure!(response.status() == 200, "receipt: {}", response.status());
+    let body: Value = response.json().await?;
+    Ok(serde_json::from_value(body["history"].clone())?)
+}
+
+async fn analytics_ran(c: &Client) -> Result<bool> {
+    let ran = c
+        .execute(
+            "return document.body.dataset.analytics === 'loaded';",
+            vec![],
+        )
+        .await?;
+    Ok(ran == json!(true))
+}
+
+/// Waits until the banner script has loaded its configuration and decided whether to show the banner.
+async fn ready(c: &Client) -> Result<()> {
+    until(
+        c,
+        "!!window.marketingConsent",
+        "the banner script is loaded",
+    )
+    .await?;
+    c.execute_async(
+        "window.marketingConsent.ready.then(() => arguments[0](true));",
+        vec![],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Polls the JavaScript expression `condition` until it is true (at most 10 s).
+async fn until(c: &Client, condition: &str, what: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let script = format!("return !!({condition});");
+    loop {
+        if c.execute(&script, vec![]).await? == json!(true) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("timed out: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Where chromedriver and Chromium are.
+struct Tools {
+    chromedriver: PathBuf,
+    chromium: PathBuf,
+}
+
+impl Tools {
+    fn find() -> Option<Tools> {
+        Some(Tools {
+            chromedriver: locate("CHROMEDRIVER", &["chromedriver"])?,
+            chromium: locate("CHROMIUM", &["chromium", "chromium-browser"])?,
+        })
+    }
+}
+
+/// `$var`, or the first of `names` on the `PATH`.
+fn locate(var: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(var) {
+        return Some(PathBuf::from(path)).filter(|p| p.is_file());
+    }
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// A chromedriver on a free port, stopped (with its browser profile removed) on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: PathBuf,
+}
+
+impl Driver {
+    fn start(tools: &Tools) -> Result<Driver> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(&tools.chromedriver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("running {}", tools.chromedriver.display()))?;
+        let profile =
+            std::env::temp_dir().join(format!("browser-test-{}-{port}", std::process::id()));
+        Ok(Driver {
+            child,
+            port,
+            profile,
+        })
+    }
+
+    /// A headless Chromium session with a fresh profile, once chromedriver answers.
+    async fn session(&self, tools: &Tools) -> Result<Client> {
+        let url = format!("http://127.0.0.1:{}", self.port);
+        wait_for_status(&format!("{url}/status")).await?;
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1200,800",
+            &format!("--user-data-dir={}", self.profile.display()),
+        ];
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": path_str(&tools.chromium)?, "args": args },
+        });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
+        Ok(ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&url)
+            .await?)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+async fn wait_for_status(url: &str) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(r) = reqwest::get(url).await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("chromedriver did not answer at {url}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn path_str(path: &Path) -> Result<&str> {
+    path.to_str().context("a UTF-8 path")
+}
