@@ -66,4 +66,17 @@ expect 201 "$tmp/demo.out" -H 'content-type: application/json' \
   -d '{"name":"Grace","email":"grace@example.com","company":"Navy","consent_policy_version":"1","consent_privacy_policy":true}' "$base/api/demo"
 expect 401 "$tmp/deliver.out" -X POST "$base/api/outbox/deliver"
 
-echo "spin smoke: 15 passed, 0 failed"
+# Cookie consent: the banner's config, a decision, its receipt; the demo site and the banner script.
+expect 200 "$tmp/consent-config.json" "$base/api/consent/config"
+version=$(sed -E 's/.*"banner_version":"([^"]+)".*/\1/' "$tmp/consent-config.json")
+hash=$(sed -E 's/.*"text_hash":"([^"]+)".*/\1/' "$tmp/consent-config.json")
+expect 201 "$tmp/consent.json" -H 'content-type: application/json' \
+  -d "{\"decisions\":{},\"banner_version\":\"$version\",\"text_hash\":\"$hash\",\"locale\":\"en\",\"method\":\"reject_all\"}" \
+  "$base/api/consent"
+consent_id=$(sed -E 's/.*"consent_id":"([^"]+)".*/\1/' "$tmp/consent.json")
+expect 200 "$tmp/receipt.json" "$base/api/consent/$consent_id"
+grep -q '"method":"reject_all"' "$tmp/receipt.json" || fail "receipt without the decision: $(cat "$tmp/receipt.json")"
+expect 200 "$tmp/index.html" "$base/"
+expect 200 "$tmp/consent.js" "$base/consent.js"
+
+echo "spin smoke: 20 passed, 0 failed"
