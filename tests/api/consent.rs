@@ -29,7 +29,7 @@ async fn decision(app: &TestApp, method: &str, decisions: Value, id: Option<&str
         "banner_version": version,
         "text_hash": hash,
         "locale": "en",
-        "page_url": "https://www.example.com/pricing",
+        "page_url": "https://www.example.com/pricing?email=ada%40example.com#top",
         "method": method,
     });
     if let Some(id) = id {

@@ -217,7 +217,8 @@ fn parse(
     }
     let page_url =
         text(&mut body, "page_url", &mut refuse).and_then(|raw| match WebUrl::parse(&raw) {
-            Ok(url) => Some(url.as_str().to_owned()),
+            // The page, not its query or fragment: those may carry personal data (an email in a link).
+            Ok(url) => url.as_str().split(['?', '#']).next().map(str::to_owned),
             Err(invalid) => {
                 refuse("page_url", invalid.code, &invalid.message);
                 None
