@@ -301,6 +301,22 @@ async fn without_a_provider_messages_stay_queued_and_can_be_read_from_the_outbox
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["id"], id.as_str());
     assert_eq!(listed[0]["message"]["subject"], "Hello");
+    let store = app.store();
+    let head = store.log_head(shared::store::Log::Access).await.unwrap();
+    let entries = store
+        .log_entries(shared::store::Log::Access, 0, head)
+        .await
+        .unwrap();
+    let reads: Vec<_> = entries
+        .into_iter()
+        .filter_map(|(_, e)| e)
+        .filter(|e| e.action == shared::records::Action::Read)
+        .collect();
+    assert_eq!(reads.len(), 1, "the listing is registered as a staff read");
+    assert_eq!(
+        reads[0].detail.as_deref(),
+        Some("outbox: 1 pending messages listed")
+    );
 }
 
 #[tokio::test]

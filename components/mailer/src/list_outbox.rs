@@ -1,5 +1,6 @@
 //! `GET /api/outbox?limit=N`: the messages still waiting, oldest first (`{"pending": [...]}`): how a
-//! developer reads the local outbox when no provider is configured.
+//! developer reads the local outbox when no provider is configured. Each listing is registered as a
+//! staff read.
 
 use crate::config::MailerConfig;
 use crate::limit::limit;
@@ -7,7 +8,8 @@ use http::{HeaderMap, Response, StatusCode};
 use serde::Serialize;
 use shared::http::{ApiError, json_response};
 use shared::mailer::{OutboxMessage, pending};
-use shared::store::{Backend, Store};
+use shared::records::{Action, Actor};
+use shared::store::{Backend, Event, Log, Store};
 use shared::time::Timestamp;
 
 #[derive(Serialize)]
@@ -26,6 +28,20 @@ pub async fn list_outbox<B: Backend>(
         return Err(ApiError::Unauthorized);
     }
     let messages = pending(store, now, limit(query)?).await?;
+    // Recipients and live links are personal data: reading them is a staff read, so it is registered.
+    let event = Event {
+        log: Log::Access,
+        action: Action::Read,
+        actor: Actor::ApiKey {
+            key_id: "outbox_token".into(),
+        },
+        detail: Some(format!(
+            "outbox: {} pending messages listed",
+            messages.len()
+        )),
+        at: now,
+    };
+    store.note("outbox", event).await?;
     Ok(json_response(
         StatusCode::OK,
         &Pending { pending: &messages },
