@@ -35,6 +35,18 @@ pub enum ApiError {
     /// 401: no credentials, or not valid ones; answered with `WWW-Authenticate: Bearer`.
     #[error("unauthorized")]
     Unauthorized,
+    /// 403: the API key lacks this scope (named in the body's `error.scope`).
+    #[error("missing scope")]
+    MissingScope(&'static str),
+    /// 406: none of the formats the client accepts is served.
+    #[error("not acceptable")]
+    NotAcceptable { served: &'static str },
+    /// 503: a part of the service is closed until an operator configures it (e.g. an unset admin key).
+    #[error("not configured")]
+    NotConfigured {
+        code: &'static str,
+        message: &'static str,
+    },
     /// 404: no such route or resource.
     #[error("not found")]
     NotFound,
@@ -79,6 +91,8 @@ struct ErrorBody<'a> {
 struct ErrorDetail<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     fields: &'a [FieldError],
 }
@@ -88,6 +102,9 @@ impl ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::MissingScope(_) => StatusCode::FORBIDDEN,
+            Self::NotAcceptable { .. } => StatusCode::NOT_ACCEPTABLE,
+            Self::NotConfigured { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Gone { .. } => StatusCode::GONE,
@@ -104,6 +121,15 @@ impl ApiError {
         match self {
             Self::BadRequest { code, message } => (code, message.clone()),
             Self::Unauthorized => ("unauthorized", "Send Authorization: Bearer <token>.".into()),
+            Self::MissingScope(scope) => (
+                "missing_scope",
+                format!("This key lacks the scope {scope}."),
+            ),
+            Self::NotAcceptable { served } => (
+                "not_acceptable",
+                format!("This resource is served as {served}."),
+            ),
+            Self::NotConfigured { code, message } => (code, (*message).to_owned()),
             Self::NotFound => ("not_found", "There is nothing here.".into()),
             Self::MethodNotAllowed { allow } => ("method_not_allowed", format!("Use {allow}.")),
             Self::Gone { message } => ("gone", message.clone()),
@@ -145,6 +171,10 @@ impl ApiError {
             Self::Invalid(fields) => fields.as_slice(),
             _ => &[],
         };
+        let scope = match &self {
+            Self::MissingScope(scope) => Some(*scope),
+            _ => None,
+        };
         let mut response = if html {
             let items: String = fields
                 .iter()
@@ -169,6 +199,7 @@ impl ApiError {
                     error: ErrorDetail {
                         code,
                         message: &message,
+                        scope,
                         fields,
                     },
                 },

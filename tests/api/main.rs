@@ -5,5 +5,6 @@ mod forms;
 mod harness;
 mod host;
 mod mailer;
+mod marketing_api;
 mod optout;
 mod signups;

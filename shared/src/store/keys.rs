@@ -20,6 +20,9 @@
 //! | `log:outbox:low` | counter: the outbox's low-water mark; every outbox entry at or below it is finished (see "The outbox") | mailer |
 //! | `claim:outbox-send:{id}:{attempt}:{window}` | counter: claim on one delivery attempt of a message in one lease window | mailer |
 //! | `claim:outbox-pass:{seq}` | counter: claim on moving the outbox low-water mark past entry `seq` | mailer |
+//! | `idx:api-key:head` | counter: how many API keys were ever created | marketing-api |
+//! | `idx:api-key:{n}` | the id of the `n`-th API key created (from 1): the key list, read without `get-keys` | marketing-api |
+//! | `used:api-key:{id}` | when API key `id` was last used (last writer wins; kept off the key's record) | marketing-api |
 //!
 //! Logs: `submissions`, `subscribers`, `demo-requests`, `consents`, `opt-outs`, `requests` (data-subject
 //! requests), `access` (staff reads, exports, key management) and `outbox` (mail to send).
@@ -167,6 +170,12 @@ pub enum Key<'a> {
     },
     /// Claim on moving the outbox low-water mark past entry `seq`.
     OutboxPassClaim(u64),
+    /// Counter: how many API keys were ever created.
+    ApiKeyListHead,
+    /// The id of the `n`-th API key created (from 1).
+    ApiKeyListEntry(u64),
+    /// When API key `id` was last used.
+    ApiKeyLastUsed(&'a str),
 }
 
 impl fmt::Display for Key<'_> {
@@ -186,6 +195,9 @@ impl fmt::Display for Key<'_> {
                 window,
             } => write!(f, "claim:outbox-send:{id}:{attempt}:{window}"),
             Self::OutboxPassClaim(seq) => write!(f, "claim:outbox-pass:{seq:020}"),
+            Self::ApiKeyListHead => write!(f, "idx:api-key:head"),
+            Self::ApiKeyListEntry(n) => write!(f, "idx:api-key:{n:020}"),
+            Self::ApiKeyLastUsed(id) => write!(f, "used:api-key:{id}"),
         }
     }
 }
@@ -227,5 +239,15 @@ mod tests {
             Key::OutboxPassClaim(3).to_string(),
             "claim:outbox-pass:00000000000000000003"
         );
+    }
+
+    #[test]
+    fn api_key_list_keys_sort_in_creation_order() {
+        assert_eq!(Key::ApiKeyListHead.to_string(), "idx:api-key:head");
+        assert_eq!(
+            Key::ApiKeyListEntry(2).to_string(),
+            "idx:api-key:00000000000000000002"
+        );
+        assert_eq!(Key::ApiKeyLastUsed("k1").to_string(), "used:api-key:k1");
     }
 }

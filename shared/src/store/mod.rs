@@ -493,3 +493,97 @@ fn decode<R: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<R, StoreError>
         source,
     })
 }
+
+/// Marketing API keys and the register of reads (design in [`keys`]: `idx:api-key:*`, `used:api-key:*`).
+impl<B: Backend> Store<B> {
+    /// Stores a new API key with its place in the key list and its `event` (key management is
+    /// registered) in one `set-many`, after one `increment` for the list and one for the log.
+    pub async fn create_api_key(
+        &self,
+        key: &crate::records::ApiKey,
+        event: Event,
+    ) -> Result<u64, StoreError> {
+        let record = serde_json::to_vec(key).map_err(StoreError::Encode)?;
+        let n = self
+            .backend
+            .increment(&Key::ApiKeyListHead.to_string(), 1)
+            .await?;
+        let n = u64::try_from(n).unwrap_or_default();
+        let listed = serde_json::to_vec(&key.id).map_err(StoreError::Encode)?;
+        let (log, seq, entry) = self.entry(&key.id, event).await?;
+        self.backend
+            .set_many(vec![
+                (Key::Record(RecordKind::ApiKey, &key.id).to_string(), record),
+                (Key::ApiKeyListEntry(n).to_string(), listed),
+                (Key::LogEntry(log, seq).to_string(), entry),
+            ])
+            .await?;
+        Ok(seq)
+    }
+
+    /// Every API key ever created, oldest first, with when it was last used: one counter read and three
+    /// batch reads, O(keys).
+    pub async fn api_keys(
+        &self,
+    ) -> Result<Vec<(crate::records::ApiKey, Option<Timestamp>)>, StoreError> {
+        let head = self
+            .backend
+            .increment(&Key::ApiKeyListHead.to_string(), 0)
+            .await?;
+        let head = u64::try_from(head).unwrap_or_default();
+        let keys: Vec<String> = (1..=head)
+            .map(|n| Key::ApiKeyListEntry(n).to_string())
+            .collect();
+        let values = self.backend.get_many(keys.clone()).await?;
+        let ids: Vec<String> = keys
+            .iter()
+            .zip(values)
+            .filter_map(|(key, value)| value.map(|bytes| decode::<String>(key, &bytes)))
+            .collect::<Result<_, _>>()?;
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let records: Vec<Option<crate::records::ApiKey>> =
+            self.records(RecordKind::ApiKey, &refs).await?;
+        let used_keys: Vec<String> = ids
+            .iter()
+            .map(|id| Key::ApiKeyLastUsed(id).to_string())
+            .collect();
+        let used = self.backend.get_many(used_keys.clone()).await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for ((record, used), used_key) in records.into_iter().zip(used).zip(&used_keys) {
+            let used: Option<Timestamp> = used.map(|b| decode(used_key, &b)).transpose()?;
+            if let Some(record) = record {
+                out.push((record, used));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Notes that API key `id` was used at `at` (one plain write; the last writer wins).
+    pub async fn touch_api_key(&self, id: &str, at: Timestamp) -> Result<(), StoreError> {
+        let value = serde_json::to_vec(&at).map_err(StoreError::Encode)?;
+        Ok(self
+            .backend
+            .set_many(vec![(Key::ApiKeyLastUsed(id).to_string(), value)])
+            .await?)
+    }
+
+    /// Registers an activity that touches many records (a page of an export): a log entry naming no
+    /// record; its `detail` says which.
+    pub async fn note_many(&self, event: Event) -> Result<u64, StoreError> {
+        let seq = self.next_seq(event.log).await?;
+        let entry = LogEntry {
+            v: SCHEMA_VERSION,
+            seq,
+            at: event.at,
+            action: event.action,
+            record: None,
+            actor: event.actor,
+            detail: event.detail,
+        };
+        let entry = serde_json::to_vec(&entry).map_err(StoreError::Encode)?;
+        self.backend
+            .set_many(vec![(Key::LogEntry(event.log, seq).to_string(), entry)])
+            .await?;
+        Ok(seq)
+    }
+}

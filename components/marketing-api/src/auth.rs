@@ -1,0 +1,131 @@
+//! API keys: their format, their hash, and the check of a request's key and scopes.
+//!
+//! A key reads `mck_{id}_{secret}`: `mck_` makes it recognisable (secret scanners, logs), `{id}` is the
+//! key's public id (22 URL-safe characters), `{secret}` 256 random bits (44 URL-safe characters). The
+//! store keeps only `sha256:` + hex SHA-256 of the whole key; a request's key is found by its id and its
+//! hash compared in constant time.
+
+use http::{HeaderMap, header};
+use sha2::{Digest, Sha256};
+use shared::http::ApiError;
+use shared::ids::{is_id, new_id};
+use shared::records::ApiKey;
+use shared::store::{Backend, RecordKind, Store};
+use shared::time::Timestamp;
+
+/// The prefix of every key.
+pub const PREFIX: &str = "mck_";
+
+/// The scopes a key can carry.
+pub const LEADS_READ: &str = "leads:read";
+pub const DEMO_REQUESTS_WRITE: &str = "demo-requests:write";
+pub const CONSENTS_READ: &str = "consents:read";
+pub const OPT_OUTS_READ: &str = "opt-outs:read";
+pub const IP_READ: &str = "ip:read";
+pub const SCOPES: [&str; 5] = [
+    LEADS_READ,
+    DEMO_REQUESTS_WRITE,
+    CONSENTS_READ,
+    OPT_OUTS_READ,
+    IP_READ,
+];
+
+/// A new key for id `id`: the key as shown once, and the hash to store.
+pub fn new_key(id: &str) -> (String, String) {
+    let key = format!("{PREFIX}{id}_{}{}", new_id(), new_id());
+    let hash = hash(&key);
+    (key, hash)
+}
+
+/// `sha256:` + hex SHA-256 of `key`.
+pub fn hash(key: &str) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
+/// The key id inside a key of the right shape.
+pub fn key_id(key: &str) -> Option<&str> {
+    let rest = key.strip_prefix(PREFIX)?;
+    let id = rest.get(..22)?;
+    let secret = rest.get(22..)?.strip_prefix('_')?;
+    (is_id(id) && secret.len() == 44).then_some(id)
+}
+
+/// The token of `Authorization: Bearer <token>`.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        })
+        .map(|(_, token)| token.trim())
+}
+
+/// Compares without an early exit, so the time taken says nothing about how much of a guess was right.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        let x = a.get(i).copied().unwrap_or(0);
+        let y = b.get(i).copied().unwrap_or(0);
+        diff |= usize::from(x ^ y);
+    }
+    diff == 0
+}
+
+/// The request's key, if it is known, unexpired and unrevoked (401 otherwise); its use is noted.
+pub async fn authenticate<B: Backend>(
+    headers: &HeaderMap,
+    store: &Store<B>,
+    now: Timestamp,
+) -> Result<ApiKey, ApiError> {
+    let token = bearer(headers).ok_or(ApiError::Unauthorized)?;
+    let id = key_id(token).ok_or(ApiError::Unauthorized)?;
+    let key: ApiKey = store
+        .get(RecordKind::ApiKey, id)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let valid = constant_time_eq(&hash(token), &key.secret_hash)
+        && key.revoked_at.is_none()
+        && key.expires_at.is_none_or(|at| at > now);
+    if !valid {
+        return Err(ApiError::Unauthorized);
+    }
+    store.touch_api_key(&key.id, now).await?;
+    Ok(key)
+}
+
+/// 403 unless `key` carries `scope`.
+pub fn require(key: &ApiKey, scope: &'static str) -> Result<(), ApiError> {
+    if has(key, scope) {
+        Ok(())
+    } else {
+        Err(ApiError::MissingScope(scope))
+    }
+}
+
+/// Whether `key` carries `scope`.
+pub fn has(key: &ApiKey, scope: &str) -> bool {
+    key.scopes.iter().any(|s| s == scope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_key_carries_its_id_and_only_its_hash_is_kept() {
+        let id = new_id();
+        let (key, stored) = new_key(&id);
+        assert!(key.starts_with("mck_"));
+        assert_eq!(key_id(&key), Some(id.as_str()));
+        assert_eq!(stored, hash(&key));
+        assert!(!stored.contains(&key[4 + 22 + 1..]));
+        assert_eq!(key_id("mck_short_x"), None);
+        assert_eq!(key_id(&key[..key.len() - 1]), None);
+        assert_eq!(key_id(&key.replacen("mck_", "xyz_", 1)), None);
+    }
+}

@@ -1,0 +1,90 @@
+//! The component's configuration: the admin key, read once per component instance.
+
+use crate::auth::{bearer, constant_time_eq};
+use http::HeaderMap;
+use shared::http::ApiError;
+
+/// The variables this component reads (granted in `spin.toml`).
+pub const VARIABLES: [&str; 1] = ["admin_api_key"];
+
+/// The shortest admin key accepted; a shorter one counts as unset.
+pub const MIN_ADMIN_KEY_LEN: usize = 32;
+
+/// The component's configuration.
+pub struct ApiConfig {
+    /// `None` while `admin_api_key` is unset or too short: every admin call is refused.
+    admin_key: Option<String>,
+}
+
+impl ApiConfig {
+    pub fn from_variables(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let admin_key = get("admin_api_key")
+            .map(|k| k.trim().to_owned())
+            .filter(|k| k.len() >= MIN_ADMIN_KEY_LEN);
+        Ok(Self { admin_key })
+    }
+
+    /// Lets the request through only with `Authorization: Bearer {admin_api_key}` (compared in constant
+    /// time): 503 while no usable admin key is configured, 401 for any other token.
+    pub fn check_admin(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let Some(admin) = &self.admin_key else {
+            return Err(ApiError::NotConfigured {
+                code: "admin_key_not_configured",
+                message: "Key management is closed: set the admin_api_key variable (at least 32 characters).",
+            });
+        };
+        match bearer(headers) {
+            Some(token) if constant_time_eq(token, admin) => Ok(()),
+            _ => Err(ApiError::Unauthorized),
+        }
+    }
+}
+
+/// The configuration, read on the instance's first request and kept for its lifetime.
+#[cfg(target_arch = "wasm32")]
+pub async fn load() -> Result<&'static ApiConfig, shared::http::ApiError> {
+    static CONFIG: std::sync::OnceLock<ApiConfig> = std::sync::OnceLock::new();
+    shared::variables::load_once(&CONFIG, &[&VARIABLES], |get| ApiConfig::from_variables(get)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderValue, header};
+
+    fn config(key: &str) -> ApiConfig {
+        ApiConfig::from_variables(|_| Some(key.to_owned())).unwrap()
+    }
+
+    fn bearer_of(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn an_unset_or_short_admin_key_refuses_everyone() {
+        let short = "x".repeat(MIN_ADMIN_KEY_LEN - 1);
+        for c in [config(""), config(&short)] {
+            let refusal = c.check_admin(&bearer_of(&format!("Bearer {short}")));
+            assert!(matches!(
+                refusal,
+                Err(ApiError::NotConfigured {
+                    code: "admin_key_not_configured",
+                    ..
+                })
+            ));
+        }
+        let key = "k".repeat(MIN_ADMIN_KEY_LEN);
+        let c = config(&key);
+        assert!(c.check_admin(&bearer_of(&format!("Bearer {key}"))).is_ok());
+        assert!(matches!(
+            c.check_admin(&bearer_of(&format!("Bearer {key}x"))),
+            Err(ApiError::Unauthorized)
+        ));
+        assert!(matches!(
+            c.check_admin(&HeaderMap::new()),
+            Err(ApiError::Unauthorized)
+        ));
+    }
+}

@@ -1,0 +1,253 @@
+//! The change feed of one collection, page by page, for every collection alike.
+//!
+//! A collection is a log of the store (`log:{log}:{seq}`) whose entries name records. A cursor is the
+//! sequence number of the last entry a client has consumed, made opaque (URL-safe base64 of
+//! `{collection}:{seq}`, so a cursor of one collection is refused by another). A page reads entries
+//! `after+1..` in one `get-many` and the records they name in a second: O(page), whatever the store
+//! holds. Each item is the record's *current* state; a record named twice within one page appears once,
+//! at its later place; a record that is gone appears as a tombstone `{"id", "deleted": true}`. A record
+//! that changes after it was read gets a new entry, so it comes again after the client's cursor.
+//!
+//! Holes (a writer died between taking a number and writing its entry, or is still writing): the page
+//! stops at a hole unless a later entry is older than [`GRACE_MS`], in which case the hole is stepped
+//! over for good. A page looks up to [`LOOKAHEAD`] entries past its `limit` to date a hole.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use shared::http::ApiError;
+use shared::store::{Backend, Log, RecordKind, Store, StoreError};
+use shared::time::Timestamp;
+use std::collections::HashSet;
+
+/// How long a hole may still be filled by a slow writer.
+pub const GRACE_MS: i64 = 60_000;
+/// Entries read past `limit` to find how old a hole is.
+pub const LOOKAHEAD: u64 = 64;
+/// Items a page holds when the client names no `limit`, and the most it may name.
+pub const DEFAULT_LIMIT: u64 = 100;
+pub const MAX_LIMIT: u64 = 1000;
+
+/// One collection of the API: its name in URLs, its log, its records and the scope that reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Collection {
+    pub name: &'static str,
+    pub log: Log,
+    pub kind: RecordKind,
+    pub scope: &'static str,
+}
+
+pub const SUBMISSIONS: Collection = Collection {
+    name: "submissions",
+    log: Log::Submissions,
+    kind: RecordKind::Submission,
+    scope: crate::auth::LEADS_READ,
+};
+
+pub const SUBSCRIBERS: Collection = Collection {
+    name: "subscribers",
+    log: Log::Subscribers,
+    kind: RecordKind::Subscriber,
+    scope: crate::auth::LEADS_READ,
+};
+
+pub const DEMO_REQUESTS: Collection = Collection {
+    name: "demo-requests",
+    log: Log::DemoRequests,
+    kind: RecordKind::DemoRequest,
+    scope: crate::auth::LEADS_READ,
+};
+
+/// The collections served, by their name in URLs.
+pub const COLLECTIONS: [Collection; 3] = [SUBMISSIONS, SUBSCRIBERS, DEMO_REQUESTS];
+
+/// The collection named `name` in a URL.
+pub fn collection(name: &str) -> Option<&'static Collection> {
+    COLLECTIONS.iter().find(|c| c.name == name)
+}
+
+impl Collection {
+    /// The opaque cursor that stands after entry `seq`.
+    pub fn cursor(&self, seq: u64) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}:{seq}", self.name))
+    }
+
+    /// The entry a cursor stands after; 400 for anything this collection did not hand out.
+    pub fn parse_cursor(&self, raw: &str) -> Result<u64, ApiError> {
+        URL_SAFE_NO_PAD
+            .decode(raw)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| {
+                let (name, seq) = text.split_once(':')?;
+                (name == self.name).then(|| seq.parse::<u64>().ok())?
+            })
+            .ok_or_else(bad_cursor)
+    }
+}
+
+pub fn bad_cursor() -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_cursor",
+        message: "after must be a next_cursor this collection handed out".into(),
+    }
+}
+
+/// `after` and `limit` from the query string (absent: from the start, [`DEFAULT_LIMIT`]).
+pub fn params(collection: &Collection, query: Option<&str>) -> Result<(u64, u64), ApiError> {
+    let (mut after, mut limit) = (0, DEFAULT_LIMIT);
+    for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match &*name {
+            "after" => after = collection.parse_cursor(&value)?,
+            "limit" => {
+                limit = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=MAX_LIMIT).contains(n))
+                    .ok_or_else(|| ApiError::BadRequest {
+                        code: "invalid_limit",
+                        message: format!("limit must be a number from 1 to {MAX_LIMIT}"),
+                    })?;
+            }
+            _ => {}
+        }
+    }
+    Ok((after, limit))
+}
+
+/// One page of the feed.
+#[derive(Debug)]
+pub struct Page {
+    pub items: Vec<Value>,
+    /// The last entry consumed (`after` when nothing was).
+    pub next: u64,
+}
+
+/// Up to `limit` items after entry `after` (which must not lie past the log's head), with full IP
+/// addresses only when `full_ips`.
+pub async fn page<B: Backend>(
+    store: &Store<B>,
+    collection: &Collection,
+    after: u64,
+    limit: u64,
+    full_ips: bool,
+    now: Timestamp,
+) -> Result<Page, StoreError> {
+    let head = store.log_head(collection.log).await?;
+    let end = head.min(after.saturating_add(limit).saturating_add(LOOKAHEAD));
+    let entries = store
+        .log_entries(collection.log, after, end.saturating_sub(after))
+        .await?;
+    let mut next = after;
+    let mut named: Vec<String> = Vec::new();
+    for (i, (seq, entry)) in entries.iter().enumerate() {
+        if named.len() as u64 == limit || *seq > after + limit {
+            break;
+        }
+        match entry {
+            Some(entry) => named.extend(entry.record.clone()),
+            None => {
+                let next_at = entries[i + 1..]
+                    .iter()
+                    .find_map(|(_, e)| e.as_ref().map(|e| e.at));
+                let old =
+                    next_at.is_some_and(|at| at.unix_millis() + GRACE_MS <= now.unix_millis());
+                if !old {
+                    break;
+                }
+            }
+        }
+        next = *seq;
+    }
+    // A record named twice in the page appears once, at its later place.
+    let mut seen = HashSet::new();
+    let mut ids: Vec<&str> = named
+        .iter()
+        .rev()
+        .filter(|id| seen.insert(id.as_str()))
+        .map(String::as_str)
+        .collect();
+    ids.reverse();
+    let records: Vec<Option<Value>> = store.records(collection.kind, &ids).await?;
+    let items = ids
+        .iter()
+        .zip(records)
+        .map(|(id, record)| match record {
+            Some(mut record) => {
+                if !full_ips {
+                    truncate_ips(&mut record);
+                }
+                record
+            }
+            None => json!({"id": id, "deleted": true}),
+        })
+        .collect();
+    Ok(Page { items, next })
+}
+
+/// Replaces every full IP address in a record (an object's `ip` beside its `ip_truncated`) with the
+/// truncated one, wherever it sits.
+pub fn truncate_ips(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(truncated) = map.get("ip_truncated").cloned()
+                && map.contains_key("ip")
+            {
+                map.insert("ip".into(), truncated);
+            }
+            map.values_mut().for_each(truncate_ips);
+        }
+        Value::Array(items) => items.iter_mut().for_each(truncate_ips),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_belong_to_their_collection() {
+        let c = SUBMISSIONS;
+        assert_eq!(c.parse_cursor(&c.cursor(42)).unwrap(), 42);
+        let other = Collection {
+            name: "subscribers",
+            ..c
+        };
+        assert!(c.parse_cursor(&other.cursor(42)).is_err());
+        assert!(c.parse_cursor("not base64!").is_err());
+        assert!(
+            c.parse_cursor(&URL_SAFE_NO_PAD.encode("submissions:x"))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn limits_default_and_refuse_nonsense() {
+        let c = SUBMISSIONS;
+        assert_eq!(params(&c, None).unwrap(), (0, DEFAULT_LIMIT));
+        assert_eq!(params(&c, Some("limit=1000")).unwrap().1, 1000);
+        for bad in [
+            "limit=0",
+            "limit=1001",
+            "limit=all",
+            "limit=-1",
+            "after=zzz",
+        ] {
+            assert!(params(&c, Some(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_full_ip_is_replaced_by_the_truncated_one() {
+        let mut record = json!({
+            "origin": {"ip": "203.0.113.7", "ip_truncated": "203.0.113.0"},
+            "signed_up": {"origin": {"ip": "2001:db8::1", "ip_truncated": "2001:db8::"}},
+            "contact": {"name": "Ada"}
+        });
+        truncate_ips(&mut record);
+        assert_eq!(record["origin"]["ip"], "203.0.113.0");
+        assert_eq!(record["signed_up"]["origin"]["ip"], "2001:db8::");
+        assert_eq!(record["contact"]["name"], "Ada");
+    }
+}

@@ -1,0 +1,157 @@
+//! `GET /api/v1/{collection}?after=&limit=`: one page of a collection's change feed, as JSON
+//! (`{"items": [...], "next_cursor": "..."}`) or NDJSON (one item per line, the next cursor in the
+//! `Next-Cursor` header), chosen by `format=json|ndjson` or `Accept`. Needs the collection's scope; full
+//! IP addresses only with `ip:read`. Every pull is registered in the `access` log: the key, the collection, the entries read
+//! and the number of records.
+
+use crate::auth::{IP_READ, authenticate, has, require};
+use crate::feed::{Collection, bad_cursor, page, params};
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use serde::Serialize;
+use serde_json::Value;
+use shared::http::{ApiError, json_response};
+use shared::records::{Action, Actor};
+use shared::store::{Backend, Event, Log, Store};
+use shared::time::Timestamp;
+
+/// The formats served.
+pub const SERVED: &str = "application/json or application/x-ndjson";
+
+/// The header that carries the next cursor of an NDJSON page.
+pub const NEXT_CURSOR: &str = "next-cursor";
+
+/// A page's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Ndjson,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    items: &'a [Value],
+    next_cursor: String,
+}
+
+pub async fn pull<B: Backend>(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    collection: &Collection,
+    store: &Store<B>,
+    now: Timestamp,
+) -> Result<Response<String>, ApiError> {
+    let key = authenticate(headers, store, now).await?;
+    require(&key, collection.scope)?;
+    let format = negotiate(headers, query)?;
+    let (after, limit) = params(collection, query)?;
+    if after > store.log_head(collection.log).await? {
+        return Err(bad_cursor());
+    }
+    let page = page(store, collection, after, limit, has(&key, IP_READ), now).await?;
+    let event = Event {
+        log: Log::Access,
+        action: Action::Read,
+        actor: Actor::ApiKey {
+            key_id: key.id.clone(),
+        },
+        detail: Some(format!(
+            "collection={} after={after} to={} count={}",
+            collection.name,
+            page.next,
+            page.items.len()
+        )),
+        at: now,
+    };
+    store.note_many(event).await?;
+    let next_cursor = collection.cursor(page.next);
+    Ok(match format {
+        Format::Json => json_response(
+            StatusCode::OK,
+            &Body {
+                items: &page.items,
+                next_cursor,
+            },
+        ),
+        Format::Ndjson => ndjson(&page.items, &next_cursor),
+    })
+}
+
+/// One item per line, each line a JSON value, the next cursor in [`NEXT_CURSOR`].
+fn ndjson(items: &[Value], next_cursor: &str) -> Response<String> {
+    let body: String = items.iter().map(|item| format!("{item}\n")).collect();
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-ndjson"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(cursor) = HeaderValue::from_str(next_cursor) {
+        headers.insert(NEXT_CURSOR, cursor);
+    }
+    response
+}
+
+/// The format: `format=json|ndjson`, else the first of `Accept`'s media ranges that is served
+/// (`application/x-ndjson`; `application/json`, `application/*`, `*/*` or no `Accept`: JSON); 406 when
+/// none is.
+pub fn negotiate(headers: &HeaderMap, query: Option<&str>) -> Result<Format, ApiError> {
+    let refused = ApiError::NotAcceptable { served: SERVED };
+    let format = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(name, _)| name == "format")
+        .map(|(_, value)| value.into_owned());
+    if let Some(format) = format {
+        return match format.as_str() {
+            "json" | "application/json" => Ok(Format::Json),
+            "ndjson" | "application/x-ndjson" => Ok(Format::Ndjson),
+            _ => Err(refused),
+        };
+    }
+    let Some(accept) = headers.get(header::ACCEPT) else {
+        return Ok(Format::Json);
+    };
+    let accept = accept.to_str().unwrap_or_default();
+    if accept.trim().is_empty() {
+        return Ok(Format::Json);
+    }
+    accept
+        .split(',')
+        .find_map(|range| {
+            let media = range.split(';').next().unwrap_or_default().trim();
+            let is = |name: &str| media.eq_ignore_ascii_case(name);
+            if is("application/x-ndjson") {
+                Some(Format::Ndjson)
+            } else if is("application/json") || is("application/*") || is("*/*") {
+                Some(Format::Json)
+            } else {
+                None
+            }
+        })
+        .ok_or(refused)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn json_or_ndjson_is_served_to_whoever_takes_it_and_nothing_else() {
+        let json = |h: &HeaderMap, q| matches!(negotiate(h, q), Ok(Format::Json));
+        let ndjson = |h: &HeaderMap, q| matches!(negotiate(h, q), Ok(Format::Ndjson));
+        assert!(json(&HeaderMap::new(), None));
+        assert!(json(&accept("application/json"), None));
+        assert!(json(&accept("text/html, */*;q=0.1"), None));
+        assert!(json(&HeaderMap::new(), Some("format=json")));
+        assert!(ndjson(&accept("text/csv, application/x-ndjson"), None));
+        assert!(ndjson(&accept("application/json"), Some("format=ndjson")));
+        assert!(negotiate(&accept("text/csv"), None).is_err());
+        assert!(negotiate(&HeaderMap::new(), Some("format=xml")).is_err());
+    }
+}

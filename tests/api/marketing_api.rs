@@ -1,0 +1,647 @@
+//! The marketing API through the test host: scoped keys (created, used, listed, revoked, expired), the
+//! submissions feed walked by cursor, IP masking, and the register entry of every pull.
+
+use crate::harness::TestApp;
+use serde_json::{Value, json};
+use shared::records::{Action, Actor, ApiKey, LogEntry, Submission};
+use shared::store::{Backend, Event, Key, Log, RecordKind};
+use shared::time::Timestamp;
+use std::time::Duration;
+
+const ADMIN_KEY: &str = "admin-key-0123456789abcdef0123456789abcdef";
+
+async fn spawn() -> TestApp {
+    TestApp::spawn_with(|vars| {
+        vars.set("admin_api_key", ADMIN_KEY)
+            .set("signup_min_seconds", "0");
+    })
+    .await
+}
+
+/// A request with `Authorization: Bearer {token}` (none for `None`) and extra headers.
+async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> reqwest::Response {
+    let mut request = app.client.request(method, app.url(path));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(body) = body {
+        request = request.json(body);
+    }
+    request.send().await.unwrap()
+}
+
+async fn admin_post(app: &TestApp, body: &Value) -> reqwest::Response {
+    call(
+        app,
+        reqwest::Method::POST,
+        "/api/v1/keys",
+        Some(ADMIN_KEY),
+        &[],
+        Some(body),
+    )
+    .await
+}
+
+/// A new key with `scopes`: its id and the key itself.
+async fn create_key(
+    app: &TestApp,
+    scopes: &[&str],
+    expires_at: Option<Timestamp>,
+) -> (String, String) {
+    let mut body = json!({"name": "CRM sync", "scopes": scopes});
+    if let Some(at) = expires_at {
+        body["expires_at"] = json!(at.to_rfc3339());
+    }
+    let response = admin_post(app, &body).await;
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    (
+        created["id"].as_str().unwrap().to_owned(),
+        created["key"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn list_keys(app: &TestApp) -> Vec<Value> {
+    let response = call(
+        app,
+        reqwest::Method::GET,
+        "/api/v1/keys",
+        Some(ADMIN_KEY),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["keys"].as_array().unwrap().clone()
+}
+
+async fn pull(app: &TestApp, key: &str, query: &str) -> reqwest::Response {
+    let path = format!("/api/v1/submissions{query}");
+    call(app, reqwest::Method::GET, &path, Some(key), &[], None).await
+}
+
+async fn pull_ok(app: &TestApp, key: &str, query: &str) -> Value {
+    let response = pull(app, key, query).await;
+    assert_eq!(response.status(), 200, "pull {query}");
+    response.json().await.unwrap()
+}
+
+fn submission(id: &str, n: usize) -> Submission {
+    serde_json::from_value(json!({
+        "v": 1, "id": id, "form": "contact", "kind": "contact",
+        "received_at": Timestamp::now(),
+        "contact": {"name": format!("Person {n}"), "email": format!("p{n}@example.com")},
+        "visit": {},
+        "origin": {"ip": "203.0.113.7", "ip_truncated": "203.0.113.0", "ip_source": "peer", "location": null},
+        "consent": {"choices": {"privacy_policy": true}, "gpc": false},
+    }))
+    .unwrap()
+}
+
+/// Stores submission `n` as the forms component does (record and feed entry in one write).
+async fn capture(app: &TestApp, n: usize, at: Timestamp) -> String {
+    let id = shared::ids::new_id();
+    let event = Event {
+        log: Log::Submissions,
+        action: Action::Captured,
+        actor: Actor::Visitor {
+            ip_truncated: "203.0.113.0".into(),
+        },
+        detail: Some("contact".into()),
+        at,
+    };
+    app.store()
+        .append(RecordKind::Submission, &id, &submission(&id, n), event)
+        .await
+        .unwrap();
+    id
+}
+
+async fn access_log(app: &TestApp) -> Vec<LogEntry> {
+    let store = app.store();
+    let head = store.log_head(Log::Access).await.unwrap();
+    store
+        .log_entries(Log::Access, 0, head)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, entry)| entry)
+        .collect()
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn assert_refused(response: &reqwest::Response, status: u16) {
+    assert_eq!(response.status(), status);
+    if status == 401 {
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    }
+}
+
+#[tokio::test]
+async fn a_key_is_shown_once_listed_without_its_secret_and_stored_only_as_a_hash() {
+    let app = spawn().await;
+    let (id, key) = create_key(&app, &["leads:read", "ip:read"], None).await;
+    assert!(key.starts_with(&format!("mck_{id}_")), "{key}");
+
+    let listed = list_keys(&app).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], id.as_str());
+    assert_eq!(listed[0]["scopes"], json!(["leads:read", "ip:read"]));
+    assert_eq!(listed[0]["revoked"], false);
+    assert!(listed[0]["last_used_at"].is_null());
+    let text = listed[0].to_string();
+    assert!(!text.contains(&key) && !text.contains("sha256") && listed[0].get("key").is_none());
+
+    pull_ok(&app, &key, "").await;
+    assert!(list_keys(&app).await[0]["last_used_at"].is_string());
+
+    // In the store: the record holds only the hash; neither it, the key list, nor the register holds the key.
+    let stored: ApiKey = app
+        .store()
+        .get(RecordKind::ApiKey, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.secret_hash.starts_with("sha256:"));
+    let secret = &key[key.rfind('_').unwrap() + 1..];
+    let kv = app.kv();
+    let mut raw = vec![
+        Key::Record(RecordKind::ApiKey, &id).to_string(),
+        Key::ApiKeyListEntry(1).to_string(),
+        Key::ApiKeyLastUsed(&id).to_string(),
+    ];
+    let head = app.store().log_head(Log::Access).await.unwrap();
+    raw.extend((1..=head).map(|seq| Key::LogEntry(Log::Access, seq).to_string()));
+    for value in kv.get_many(raw).await.unwrap().into_iter().flatten() {
+        let value = String::from_utf8(value).unwrap();
+        assert!(
+            !value.contains(secret),
+            "the key's secret is stored in clear: {value}"
+        );
+    }
+    // Key management is in the register.
+    let register = access_log(&app).await;
+    assert_eq!(register[0].record.as_deref(), Some(id.as_str()));
+    assert!(
+        register[0]
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("api-key created")
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_key_is_refused_at_once_and_stays_listed_as_revoked() {
+    let app = spawn().await;
+    let (id, key) = create_key(&app, &["leads:read"], None).await;
+    assert_eq!(pull(&app, &key, "").await.status(), 200);
+
+    let path = format!("/api/v1/keys/{id}");
+    let revoked = call(
+        &app,
+        reqwest::Method::DELETE,
+        &path,
+        Some(ADMIN_KEY),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(revoked.status(), 204);
+    assert_refused(&pull(&app, &key, "").await, 401);
+    assert_eq!(list_keys(&app).await[0]["revoked"], true);
+    let stored: ApiKey = app
+        .store()
+        .get(RecordKind::ApiKey, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.revoked_at.is_some());
+    assert!(access_log(&app).await.iter().any(|e| {
+        e.record.as_deref() == Some(id.as_str()) && e.detail.as_deref() == Some("api-key revoked")
+    }));
+
+    let unknown = call(
+        &app,
+        reqwest::Method::DELETE,
+        "/api/v1/keys/AAAAAAAAAAAAAAAAAAAAAA",
+        Some(ADMIN_KEY),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(unknown.status(), 404);
+}
+
+#[tokio::test]
+async fn an_expired_key_is_refused() {
+    let app = spawn().await;
+    let soon = Timestamp::now().plus_seconds(1);
+    let (_, key) = create_key(&app, &["leads:read"], Some(soon)).await;
+    assert_eq!(pull(&app, &key, "").await.status(), 200);
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert_refused(&pull(&app, &key, "").await, 401);
+}
+
+#[tokio::test]
+async fn admin_calls_are_refused_while_the_admin_key_is_unset_or_short_or_wrong() {
+    let unset = TestApp::spawn().await;
+    let response = admin_post(&unset, &json!({"name": "x", "scopes": ["leads:read"]})).await;
+    assert_eq!(response.status(), 503);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "admin_key_not_configured");
+
+    let short = TestApp::spawn_with(|vars| {
+        vars.set("admin_api_key", "too-short");
+    })
+    .await;
+    let response = call(
+        &short,
+        reqwest::Method::GET,
+        "/api/v1/keys",
+        Some("too-short"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 503);
+
+    let app = spawn().await;
+    let wrong = call(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/keys",
+        Some("nope"),
+        &[],
+        None,
+    )
+    .await;
+    assert_refused(&wrong, 401);
+    let none = call(&app, reqwest::Method::GET, "/api/v1/keys", None, &[], None).await;
+    assert_refused(&none, 401);
+    // An API key is no admin key.
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let api = call(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/keys",
+        Some(&key),
+        &[],
+        None,
+    )
+    .await;
+    assert_refused(&api, 401);
+}
+
+#[tokio::test]
+async fn a_bad_key_request_names_every_bad_field() {
+    let app = spawn().await;
+    let response = admin_post(
+        &app,
+        &json!({"name": "", "scopes": ["leads:read", "everything"], "expires_at": "2000-01-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "scopes", "expires_at"]);
+    let malformed = admin_post(&app, &json!({"name": "x", "scopes": [], "admin": true})).await;
+    assert_eq!(malformed.status(), 400);
+    assert!(list_keys(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn missing_unknown_and_mis_scoped_keys_are_refused() {
+    let app = spawn().await;
+    assert_refused(
+        &call(
+            &app,
+            reqwest::Method::GET,
+            "/api/v1/submissions",
+            None,
+            &[],
+            None,
+        )
+        .await,
+        401,
+    );
+    assert_refused(&pull(&app, "garbage", "").await, 401);
+    let (_, key) = create_key(&app, &["consents:read"], None).await;
+    // Right shape, right id, wrong secret.
+    let forged = format!("{}{}", &key[..key.len() - 4], "AAAA");
+    assert_refused(&pull(&app, &forged, "").await, 401);
+
+    let response = pull(&app, &key, "").await;
+    assert_refused(&response, 403);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["scope"], "leads:read");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("leads:read")
+    );
+}
+
+#[tokio::test]
+async fn bad_cursors_and_limits_get_400_and_unsupported_formats_406() {
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    capture(&app, 1, Timestamp::now()).await;
+    for query in [
+        "?after=nonsense",
+        "?after=c3Vic2NyaWJlcnM6MA", /* subscribers:0 */
+        "?limit=0",
+        "?limit=1001",
+        "?limit=x",
+    ] {
+        assert_refused(&pull(&app, &key, query).await, 400);
+    }
+    // A cursor past the end was never handed out.
+    let ahead = shared_cursor(99);
+    assert_refused(&pull(&app, &key, &format!("?after={ahead}")).await, 400);
+
+    let csv = call(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/submissions",
+        Some(&key),
+        &[("accept", "text/csv")],
+        None,
+    )
+    .await;
+    assert_refused(&csv, 406);
+    assert_refused(&pull(&app, &key, "?format=xml").await, 406);
+    assert_eq!(pull(&app, &key, "?format=json").await.status(), 200);
+}
+
+/// The cursor after entry `seq` of the submissions feed as the API encodes it (URL-safe base64 of
+/// `submissions:{seq}`), for the few `seq` the tests name.
+fn shared_cursor(seq: u64) -> &'static str {
+    match seq {
+        1 => "c3VibWlzc2lvbnM6MQ",
+        2 => "c3VibWlzc2lvbnM6Mg",
+        99 => "c3VibWlzc2lvbnM6OTk",
+        _ => unreachable!("no test cursor for {seq}"),
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_walk_returns_every_submission_once_in_order_and_then_waits() {
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let mut captured = Vec::new();
+    for n in 0..300 {
+        captured.push(capture(&app, n, Timestamp::now()).await);
+    }
+    let mut seen = Vec::new();
+    let mut query = "?limit=77".to_owned();
+    let cursor = loop {
+        let page = pull_ok(&app, &key, &query).await;
+        let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+        let ids = ids(&page);
+        if ids.is_empty() {
+            break cursor;
+        }
+        assert!(ids.len() <= 77);
+        seen.extend(ids);
+        query = format!("?limit=77&after={cursor}");
+    };
+    assert_eq!(seen, captured);
+
+    // A later capture and a change to an exported record come after the kept cursor, once each.
+    let late = capture(&app, 300, Timestamp::now()).await;
+    let event = Event {
+        log: Log::Submissions,
+        action: Action::Updated,
+        actor: Actor::System,
+        detail: None,
+        at: Timestamp::now(),
+    };
+    app.store()
+        .update(
+            RecordKind::Submission,
+            &captured[5],
+            event,
+            |s: &mut Submission| {
+                s.contact.name = Some("Changed".into());
+                true
+            },
+        )
+        .await
+        .unwrap();
+    let page = pull_ok(&app, &key, &format!("?after={cursor}")).await;
+    assert_eq!(ids(&page), [late, captured[5].clone()]);
+    assert_eq!(page["items"][1]["contact"]["name"], "Changed");
+}
+
+#[tokio::test]
+async fn ips_are_truncated_unless_the_key_has_ip_read() {
+    let app = spawn().await;
+    capture(&app, 1, Timestamp::now()).await;
+    let (_, plain) = create_key(&app, &["leads:read"], None).await;
+    let (_, full) = create_key(&app, &["leads:read", "ip:read"], None).await;
+
+    let masked = pull_ok(&app, &plain, "").await;
+    assert_eq!(masked["items"][0]["origin"]["ip"], "203.0.113.0");
+    assert!(!masked.to_string().contains("203.0.113.7"));
+    let unmasked = pull_ok(&app, &full, "").await;
+    assert_eq!(unmasked["items"][0]["origin"]["ip"], "203.0.113.7");
+    // The store keeps the full address either way.
+    let stored = app
+        .store()
+        .log_entries(Log::Submissions, 0, 1)
+        .await
+        .unwrap();
+    let id = stored[0].1.as_ref().unwrap().record.clone().unwrap();
+    let record = app.store().submission(&id).await.unwrap().unwrap();
+    assert_eq!(record.origin.ip.as_deref(), Some("203.0.113.7"));
+}
+
+#[tokio::test]
+async fn every_pull_is_registered_once_with_its_key_range_and_count() {
+    let app = spawn().await;
+    for n in 0..5 {
+        capture(&app, n, Timestamp::now()).await;
+    }
+    let (id, key) = create_key(&app, &["leads:read"], None).await;
+    let before = access_log(&app).await.len();
+    let first = pull_ok(&app, &key, "?limit=3").await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    pull_ok(&app, &key, &format!("?after={cursor}")).await;
+
+    let register = access_log(&app).await;
+    let pulls = &register[before..];
+    assert_eq!(pulls.len(), 2);
+    for pull in pulls {
+        assert_eq!(pull.action, Action::Read);
+        assert_eq!(pull.actor, Actor::ApiKey { key_id: id.clone() });
+        assert_eq!(pull.record, None);
+    }
+    assert_eq!(
+        pulls[0].detail.as_deref(),
+        Some("collection=submissions after=0 to=3 count=3")
+    );
+    assert_eq!(
+        pulls[1].detail.as_deref(),
+        Some("collection=submissions after=3 to=5 count=2")
+    );
+    // A refused pull reads nothing and registers nothing.
+    pull(&app, "garbage", "").await;
+    assert_eq!(access_log(&app).await.len(), register.len());
+}
+
+#[tokio::test]
+async fn the_feed_waits_at_a_young_hole_and_steps_over_an_old_one() {
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let first = capture(&app, 1, Timestamp::now()).await;
+    // A writer took number 2 and has not written its entry yet.
+    app.kv()
+        .increment(&Key::LogHead(Log::Submissions).to_string(), 1)
+        .await
+        .unwrap();
+    capture(&app, 3, Timestamp::now()).await;
+    let page = pull_ok(&app, &key, "").await;
+    assert_eq!(ids(&page), [first]);
+    assert_eq!(page["next_cursor"], shared_cursor(1));
+
+    // Another hole, followed by an entry written long after it: the hole is abandoned.
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    app.kv()
+        .increment(&Key::LogHead(Log::Submissions).to_string(), 1)
+        .await
+        .unwrap();
+    let later = capture(&app, 2, Timestamp::now().plus_seconds(-120)).await;
+    let page = pull_ok(&app, &key, "").await;
+    assert_eq!(ids(&page), [later]);
+    assert_eq!(page["next_cursor"], shared_cursor(2));
+}
+
+#[tokio::test]
+async fn ndjson_and_json_pages_of_the_same_records_agree() {
+    let app = spawn().await;
+    for n in 0..7 {
+        capture(&app, n, Timestamp::now()).await;
+    }
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let json = pull_ok(&app, &key, "?limit=5").await;
+
+    let response = call(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/submissions?limit=5",
+        Some(&key),
+        &[("accept", "application/x-ndjson")],
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+    let cursor = response.headers()["next-cursor"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(cursor, json["next_cursor"].as_str().unwrap());
+    let text = response.text().await.unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(Value::Array(lines), json["items"]);
+
+    let rest = pull(&app, &key, &format!("?format=ndjson&after={cursor}")).await;
+    assert_eq!(rest.text().await.unwrap().lines().count(), 2);
+}
+
+#[tokio::test]
+async fn subscribers_and_demo_requests_have_their_own_feeds_with_ips_truncated() {
+    let app = spawn().await;
+    let signup = json!({
+        "email": "ada@example.com", "list_events": true, "consent_policy_version": "2026-01",
+        "consent_newsletter": true,
+    });
+    let demo = json!({
+        "name": "Grace Hopper", "email": "grace@navy.mil", "company": "Navy Labs",
+        "consent_policy_version": "2026-01", "consent_privacy_policy": true,
+    });
+    assert_eq!(
+        app.post_json("/api/newsletter", &signup).await.status(),
+        201
+    );
+    let receipt: Value = app
+        .post_json("/api/demo", &demo)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+
+    let path = |c: &str| format!("/api/v1/{c}");
+    let subscribers: Value = call(
+        &app,
+        reqwest::Method::GET,
+        &path("subscribers"),
+        Some(&key),
+        &[],
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(subscribers["items"].as_array().unwrap().len(), 1);
+    assert_eq!(subscribers["items"][0]["email"], "ada@example.com");
+    let demos: Value = call(
+        &app,
+        reqwest::Method::GET,
+        &path("demo-requests"),
+        Some(&key),
+        &[],
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(ids(&demos), [receipt["id"].as_str().unwrap()]);
+    assert_eq!(demos["items"][0]["status"], "requested");
+    // The visitor came from 127.0.0.1: only its /24 network is served.
+    assert_eq!(
+        subscribers["items"][0]["signed_up"]["origin"]["ip"],
+        "127.0.0.0"
+    );
+    assert_eq!(demos["items"][0]["origin"]["ip"], "127.0.0.0");
+    for page in [&subscribers, &demos] {
+        assert!(!page.to_string().contains("127.0.0.1"), "{page}");
+    }
+    // A cursor of one collection means nothing to another.
+    let cursor = demos["next_cursor"].as_str().unwrap();
+    let crossed = pull(&app, &key, &format!("?after={cursor}")).await;
+    assert_refused(&crossed, 400);
+}
