@@ -11,6 +11,8 @@ key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 pseudonym_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 outbox_token=smoke-outbox-token
+admin_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+SPIN_VARIABLE_ADMIN_API_KEY=$admin_key \
 SPIN_VARIABLE_SIGNING_KEY=$key SPIN_VARIABLE_SUPPRESSION_KEY=$pseudonym_key SPIN_VARIABLE_OUTBOX_TOKEN=$outbox_token \
   SPIN_VARIABLE_SIGNUP_MIN_SECONDS=0 "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" >"$tmp/spin.log" 2>&1 &
 pid=$!
@@ -79,4 +81,12 @@ grep -q '"method":"reject_all"' "$tmp/receipt.json" || fail "receipt without the
 expect 200 "$tmp/index.html" "$base/"
 expect 200 "$tmp/consent.js" "$base/consent.js"
 
-echo "spin smoke: 20 passed, 0 failed"
+# Marketing API: a key, then the two submissions above through the change feed, IPs masked.
+expect 201 "$tmp/key.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
+  -d '{"name":"smoke","scopes":["leads:read"]}' "$base/api/v1/keys"
+api_key=$(sed -E 's/.*"key":"([^"]+)".*/\1/' "$tmp/key.json")
+expect 200 "$tmp/feed.json" -H "authorization: Bearer $api_key" "$base/api/v1/submissions?limit=10"
+[ "$(grep -o '"form":"contact"' "$tmp/feed.json" | wc -l)" -eq 2 ] || fail "the feed lacks the submissions: $(cat "$tmp/feed.json")"
+expect 401 "$tmp/nokey.json" "$base/api/v1/submissions"
+
+echo "spin smoke: 23 passed, 0 failed"
