@@ -1,5 +1,6 @@
 //! The marketing API through the test host: scoped keys (created, used, listed, revoked, expired), the
-//! submissions feed walked by cursor, IP masking, and the register entry of every pull.
+//! submissions feed walked by cursor, JSON / NDJSON / CSV pages, IP masking, and the register entry of
+//! every pull.
 
 use crate::harness::TestApp;
 use serde_json::{Value, json};
@@ -111,7 +112,19 @@ fn submission(id: &str, n: usize) -> Submission {
 
 /// Stores submission `n` as the forms component does (record and feed entry in one write).
 async fn capture(app: &TestApp, n: usize, at: Timestamp) -> String {
+    capture_with(app, n, at, |_| {}).await
+}
+
+/// Stores submission `n`, changed by `change`, as the forms component does.
+async fn capture_with(
+    app: &TestApp,
+    n: usize,
+    at: Timestamp,
+    change: impl FnOnce(&mut Submission),
+) -> String {
     let id = shared::ids::new_id();
+    let mut record = submission(&id, n);
+    change(&mut record);
     let event = Event {
         log: Log::Submissions,
         action: Action::Captured,
@@ -122,7 +135,7 @@ async fn capture(app: &TestApp, n: usize, at: Timestamp) -> String {
         at,
     };
     app.store()
-        .append(RecordKind::Submission, &id, &submission(&id, n), event)
+        .append(RecordKind::Submission, &id, &record, event)
         .await
         .unwrap();
     id
@@ -385,16 +398,16 @@ async fn bad_cursors_and_limits_get_400_and_unsupported_formats_406() {
     let ahead = shared_cursor(99);
     assert_refused(&pull(&app, &key, &format!("?after={ahead}")).await, 400);
 
-    let csv = call(
+    let xml = call(
         &app,
         reqwest::Method::GET,
         "/api/v1/submissions",
         Some(&key),
-        &[("accept", "text/csv")],
+        &[("accept", "application/xml")],
         None,
     )
     .await;
-    assert_refused(&csv, 406);
+    assert_refused(&xml, 406);
     assert_refused(&pull(&app, &key, "?format=xml").await, 406);
     assert_eq!(pull(&app, &key, "?format=json").await.status(), 200);
 }
@@ -644,4 +657,230 @@ async fn subscribers_and_demo_requests_have_their_own_feeds_with_ips_truncated()
     let cursor = demos["next_cursor"].as_str().unwrap();
     let crossed = pull(&app, &key, &format!("?after={cursor}")).await;
     assert_refused(&crossed, 400);
+}
+
+/// The submission columns, in their documented order.
+const SUBMISSION_HEADER: &str = "id,received_at,form,kind,name,email,company,title,phone,country,\
+message,page_url,referrer,utm_source,utm_medium,utm_campaign,utm_term,utm_content,ip,ip_truncated,\
+country_code,eu,policy_version,text_hash,consents,gpc,spam,do_not_contact,deleted";
+
+/// A CSV page of `collection`: its status, `next-cursor` header, raw text and parsed rows.
+async fn pull_csv(
+    app: &TestApp,
+    key: &str,
+    collection: &str,
+    query: &str,
+) -> (Option<String>, String, Vec<Vec<String>>) {
+    let path = format!("/api/v1/{collection}{query}");
+    let response = call(
+        app,
+        reqwest::Method::GET,
+        &path,
+        Some(key),
+        &[("accept", "text/csv")],
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 200, "csv {path}");
+    let content_type = response.headers()["content-type"].to_str().unwrap();
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    assert!(content_type.contains("charset=utf-8"), "{content_type}");
+    let cursor = response
+        .headers()
+        .get("next-cursor")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = response.text().await.unwrap();
+    let rows = parse_csv(&text);
+    (cursor, text, rows)
+}
+
+/// An RFC 4180 reader (quoted fields, doubled quotes, CRLF records) for the tests.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "a bare CR ends a line: {text:?}");
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, '\n') => panic!("a line ends without CR: {text:?}"),
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        row.is_empty() && field.is_empty(),
+        "the last line has no CRLF"
+    );
+    rows
+}
+
+/// A cell without the `'` the API puts before a leading `=`, `+`, `-`, `@`, tab or CR.
+fn inert_off(cell: &str) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
+        _ => cell.to_owned(),
+    }
+}
+
+/// The cell of `column` in a data row.
+fn column<'a>(rows: &'a [Vec<String>], row: usize, name: &str) -> &'a str {
+    let at = rows[0].iter().position(|c| c == name).unwrap();
+    &rows[row][at]
+}
+
+#[tokio::test]
+async fn json_ndjson_and_csv_pages_of_the_same_records_agree() {
+    let app = spawn().await;
+    for n in 0..7 {
+        capture(&app, n, Timestamp::now()).await;
+    }
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let json = pull_ok(&app, &key, "?limit=5").await;
+    let json_ids = ids(&json);
+    assert_eq!(json_ids.len(), 5);
+
+    let ndjson = pull(&app, &key, "?limit=5&format=ndjson").await;
+    let ndjson_cursor = ndjson.headers()["next-cursor"].to_str().unwrap().to_owned();
+    let ndjson_ids: Vec<String> = ndjson
+        .text()
+        .await
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+
+    let (cursor, _, rows) = pull_csv(&app, &key, "submissions", "?limit=5").await;
+    // Ids are URL-safe base64, so one may start with `-`: like any such cell it comes prefixed with `'`.
+    let csv_ids: Vec<String> = rows[1..].iter().map(|row| inert_off(&row[0])).collect();
+    assert_eq!(ndjson_ids, json_ids);
+    assert_eq!(csv_ids, json_ids);
+    let cursor = cursor.unwrap();
+    assert_eq!(cursor, json["next_cursor"].as_str().unwrap());
+    assert_eq!(ndjson_cursor, cursor);
+    // The cells are the JSON record's fields.
+    for (i, item) in json["items"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(column(&rows, i + 1, "email"), item["contact"]["email"]);
+        assert_eq!(column(&rows, i + 1, "received_at"), item["received_at"]);
+        assert_eq!(column(&rows, i + 1, "consents"), "privacy_policy=true");
+        assert_eq!(column(&rows, i + 1, "deleted"), "false");
+    }
+
+    // The CSV cursor walks on like the others; `format=csv` is the same as `Accept: text/csv`.
+    let rest = pull(&app, &key, &format!("?format=csv&after={cursor}")).await;
+    assert!(
+        rest.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert_eq!(parse_csv(&rest.text().await.unwrap()).len(), 1 + 2);
+}
+
+#[tokio::test]
+async fn a_csv_cell_that_starts_like_a_formula_comes_out_inert() {
+    let app = spawn().await;
+    let id = capture_with(&app, 1, Timestamp::now(), |s| {
+        s.contact.message = Some("=HYPERLINK(\"http://x\")".into());
+        s.contact.phone = Some("+1 555 0100".into());
+        s.contact.company = Some("Acme, \"Inc\"\nEurope".into());
+    })
+    .await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let (_, text, rows) = pull_csv(&app, &key, "submissions", "").await;
+    assert!(
+        text.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","),
+        "{text}"
+    );
+    assert!(!text.contains(",=HYPERLINK"), "{text}");
+    assert_eq!(inert_off(column(&rows, 1, "id")), id);
+    assert_eq!(column(&rows, 1, "message"), "'=HYPERLINK(\"http://x\")");
+    assert_eq!(column(&rows, 1, "phone"), "'+1 555 0100");
+    assert_eq!(column(&rows, 1, "company"), "Acme, \"Inc\"\nEurope");
+}
+
+#[tokio::test]
+async fn csv_ips_are_masked_unless_the_key_has_ip_read() {
+    let app = spawn().await;
+    capture(&app, 1, Timestamp::now()).await;
+    let (_, plain) = create_key(&app, &["leads:read"], None).await;
+    let (_, full) = create_key(&app, &["leads:read", "ip:read"], None).await;
+
+    let (_, text, rows) = pull_csv(&app, &plain, "submissions", "").await;
+    assert_eq!(column(&rows, 1, "ip"), "203.0.113.0");
+    assert_eq!(column(&rows, 1, "ip_truncated"), "203.0.113.0");
+    assert!(!text.contains("203.0.113.7"), "{text}");
+    let (_, _, rows) = pull_csv(&app, &full, "submissions", "").await;
+    assert_eq!(column(&rows, 1, "ip"), "203.0.113.7");
+}
+
+#[tokio::test]
+async fn every_csv_page_has_a_header_row_in_the_documented_column_order() {
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    // Even an empty page has its header.
+    let (_, text, _) = pull_csv(&app, &key, "submissions", "").await;
+    assert_eq!(text, format!("{SUBMISSION_HEADER}\r\n"));
+
+    capture(&app, 1, Timestamp::now()).await;
+    let (_, text, rows) = pull_csv(&app, &key, "submissions", "").await;
+    assert!(text.starts_with(&format!("{SUBMISSION_HEADER}\r\n")));
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].len(), rows[0].len());
+    assert_eq!(column(&rows, 1, "form"), "contact");
+    assert_eq!(column(&rows, 1, "name"), "Person 1");
+
+    // Subscribers and demo requests have their own columns, masked alike.
+    let signup = json!({
+        "email": "ada@example.com", "list_events": true, "consent_policy_version": "2026-01",
+        "consent_newsletter": true,
+    });
+    let demo = json!({
+        "name": "Grace Hopper", "email": "grace@navy.mil", "company": "Navy Labs",
+        "consent_policy_version": "2026-01", "consent_privacy_policy": true,
+    });
+    assert_eq!(
+        app.post_json("/api/newsletter", &signup).await.status(),
+        201
+    );
+    assert!(
+        app.post_json("/api/demo", &demo)
+            .await
+            .status()
+            .is_success()
+    );
+    let (_, text, rows) = pull_csv(&app, &key, "subscribers", "").await;
+    assert_eq!(
+        text.split("\r\n").next().unwrap(),
+        "id,email,name,lists,status,signed_up_at,confirmed_at,unsubscribed_at,page_url,referrer,\
+utm_source,utm_medium,utm_campaign,utm_term,utm_content,ip,ip_truncated,country_code,eu,\
+policy_version,text_hash,consents,gpc,spam,deleted"
+    );
+    assert_eq!(column(&rows, 1, "email"), "ada@example.com");
+    assert_eq!(column(&rows, 1, "ip"), "127.0.0.0");
+    let (_, text, rows) = pull_csv(&app, &key, "demo-requests", "").await;
+    assert_eq!(
+        text.split("\r\n").next().unwrap(),
+        "id,received_at,status,name,email,company,title,phone,country,message,preferred_time,\
+free_mail,page_url,referrer,utm_source,utm_medium,utm_campaign,utm_term,utm_content,ip,\
+ip_truncated,country_code,eu,policy_version,text_hash,consents,gpc,spam,do_not_contact,deleted"
+    );
+    assert_eq!(column(&rows, 1, "company"), "Navy Labs");
+    assert_eq!(column(&rows, 1, "status"), "requested");
+    assert_eq!(column(&rows, 1, "ip"), "127.0.0.0");
 }

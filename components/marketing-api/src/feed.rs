@@ -35,6 +35,8 @@ pub struct Collection {
     pub log: Log,
     pub kind: RecordKind,
     pub scope: &'static str,
+    /// Its CSV columns, in order.
+    pub columns: &'static [crate::csv::Column],
 }
 
 pub const SUBMISSIONS: Collection = Collection {
@@ -42,6 +44,7 @@ pub const SUBMISSIONS: Collection = Collection {
     log: Log::Submissions,
     kind: RecordKind::Submission,
     scope: crate::auth::LEADS_READ,
+    columns: crate::csv::SUBMISSION_COLUMNS,
 };
 
 pub const SUBSCRIBERS: Collection = Collection {
@@ -49,6 +52,7 @@ pub const SUBSCRIBERS: Collection = Collection {
     log: Log::Subscribers,
     kind: RecordKind::Subscriber,
     scope: crate::auth::LEADS_READ,
+    columns: crate::csv::SUBSCRIBER_COLUMNS,
 };
 
 pub const DEMO_REQUESTS: Collection = Collection {
@@ -56,6 +60,7 @@ pub const DEMO_REQUESTS: Collection = Collection {
     log: Log::DemoRequests,
     kind: RecordKind::DemoRequest,
     scope: crate::auth::LEADS_READ,
+    columns: crate::csv::DEMO_REQUEST_COLUMNS,
 };
 
 /// The collections served, by their name in URLs.

@@ -6,7 +6,7 @@
 //! | `POST /api/v1/keys` | [`create_key::create_key`]: a new key, shown once | admin key |
 //! | `GET /api/v1/keys` | [`list_keys::list_keys`]: every key, without secrets | admin key |
 //! | `DELETE /api/v1/keys/{id}` | [`revoke_key::revoke_key`]: revokes at once | admin key |
-//! | `GET /api/v1/{submissions,subscribers,demo-requests}?after=&limit=&format=` | [`pull::pull`]: one page of the collection's feed ([`feed`]), JSON or NDJSON | `leads:read` |
+//! | `GET /api/v1/{submissions,subscribers,demo-requests}?after=&limit=&format=` | [`pull::pull`]: one page of the collection's feed ([`feed`]), JSON, NDJSON or CSV ([`csv`]) | `leads:read` |
 //!
 //! The admin key is the Spin variable `admin_api_key` (a secret of at least 32 characters; unset or
 //! shorter, key management answers 503). Other keys are `Authorization: Bearer mck_{id}_{secret}`
@@ -15,6 +15,7 @@
 pub mod auth;
 pub mod config;
 pub mod create_key;
+pub mod csv;
 pub mod feed;
 pub mod list_keys;
 pub mod pull;

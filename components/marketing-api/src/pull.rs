@@ -1,6 +1,7 @@
 //! `GET /api/v1/{collection}?after=&limit=`: one page of a collection's change feed, as JSON
-//! (`{"items": [...], "next_cursor": "..."}`) or NDJSON (one item per line, the next cursor in the
-//! `Next-Cursor` header), chosen by `format=json|ndjson` or `Accept`. Needs the collection's scope; full
+//! (`{"items": [...], "next_cursor": "..."}`), NDJSON (one item per line) or CSV (a header row, then
+//! one row per item, [`crate::csv`]), the next cursor of NDJSON and CSV in the `Next-Cursor` header,
+//! chosen by `format=json|ndjson|csv` or `Accept`. Needs the collection's scope; full
 //! IP addresses only with `ip:read`. Every pull is registered in the `access` log: the key, the collection, the entries read
 //! and the number of records.
 
@@ -15,9 +16,9 @@ use shared::store::{Backend, Event, Log, Store};
 use shared::time::Timestamp;
 
 /// The formats served.
-pub const SERVED: &str = "application/json or application/x-ndjson";
+pub const SERVED: &str = "application/json, application/x-ndjson or text/csv";
 
-/// The header that carries the next cursor of an NDJSON page.
+/// The header that carries the next cursor of an NDJSON or CSV page.
 pub const NEXT_CURSOR: &str = "next-cursor";
 
 /// A page's format.
@@ -25,6 +26,7 @@ pub const NEXT_CURSOR: &str = "next-cursor";
 pub enum Format {
     Json,
     Ndjson,
+    Csv,
 }
 
 #[derive(Serialize)]
@@ -72,19 +74,25 @@ pub async fn pull<B: Backend>(
                 next_cursor,
             },
         ),
-        Format::Ndjson => ndjson(&page.items, &next_cursor),
+        Format::Ndjson => {
+            let body = page.items.iter().map(|item| format!("{item}\n")).collect();
+            headed(body, "application/x-ndjson", &next_cursor)
+        }
+        Format::Csv => {
+            let body = crate::csv::document(collection.columns, &page.items);
+            headed(body, CSV, &next_cursor)
+        }
     })
 }
 
-/// One item per line, each line a JSON value, the next cursor in [`NEXT_CURSOR`].
-fn ndjson(items: &[Value], next_cursor: &str) -> Response<String> {
-    let body: String = items.iter().map(|item| format!("{item}\n")).collect();
+/// The media type of a CSV page.
+pub const CSV: &str = "text/csv; charset=utf-8; header=present";
+
+/// A page of `content_type` whose next cursor travels in [`NEXT_CURSOR`].
+fn headed(body: String, content_type: &'static str, next_cursor: &str) -> Response<String> {
     let mut response = Response::new(body);
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-ndjson"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(cursor) = HeaderValue::from_str(next_cursor) {
         headers.insert(NEXT_CURSOR, cursor);
@@ -92,8 +100,8 @@ fn ndjson(items: &[Value], next_cursor: &str) -> Response<String> {
     response
 }
 
-/// The format: `format=json|ndjson`, else the first of `Accept`'s media ranges that is served
-/// (`application/x-ndjson`; `application/json`, `application/*`, `*/*` or no `Accept`: JSON); 406 when
+/// The format: `format=json|ndjson|csv`, else the first of `Accept`'s media ranges that is served
+/// (`application/x-ndjson`; `text/csv`; `application/json`, `application/*`, `*/*` or no `Accept`: JSON); 406 when
 /// none is.
 pub fn negotiate(headers: &HeaderMap, query: Option<&str>) -> Result<Format, ApiError> {
     let refused = ApiError::NotAcceptable { served: SERVED };
@@ -104,6 +112,7 @@ pub fn negotiate(headers: &HeaderMap, query: Option<&str>) -> Result<Format, Api
         return match format.as_str() {
             "json" | "application/json" => Ok(Format::Json),
             "ndjson" | "application/x-ndjson" => Ok(Format::Ndjson),
+            "csv" | "text/csv" => Ok(Format::Csv),
             _ => Err(refused),
         };
     }
@@ -121,6 +130,8 @@ pub fn negotiate(headers: &HeaderMap, query: Option<&str>) -> Result<Format, Api
             let is = |name: &str| media.eq_ignore_ascii_case(name);
             if is("application/x-ndjson") {
                 Some(Format::Ndjson)
+            } else if is("text/csv") {
+                Some(Format::Csv)
             } else if is("application/json") || is("application/*") || is("*/*") {
                 Some(Format::Json)
             } else {
@@ -142,16 +153,24 @@ mod tests {
     }
 
     #[test]
-    fn json_or_ndjson_is_served_to_whoever_takes_it_and_nothing_else() {
+    fn json_ndjson_or_csv_is_served_to_whoever_takes_it_and_nothing_else() {
         let json = |h: &HeaderMap, q| matches!(negotiate(h, q), Ok(Format::Json));
         let ndjson = |h: &HeaderMap, q| matches!(negotiate(h, q), Ok(Format::Ndjson));
         assert!(json(&HeaderMap::new(), None));
         assert!(json(&accept("application/json"), None));
         assert!(json(&accept("text/html, */*;q=0.1"), None));
         assert!(json(&HeaderMap::new(), Some("format=json")));
-        assert!(ndjson(&accept("text/csv, application/x-ndjson"), None));
+        let csv = |h: &HeaderMap, q| matches!(negotiate(h, q), Ok(Format::Csv));
+        assert!(ndjson(&accept("text/plain, application/x-ndjson"), None));
         assert!(ndjson(&accept("application/json"), Some("format=ndjson")));
-        assert!(negotiate(&accept("text/csv"), None).is_err());
+        assert!(csv(&accept("text/csv"), None));
+        assert!(csv(
+            &accept("text/csv; charset=utf-8, application/json"),
+            None
+        ));
+        assert!(csv(&accept("application/json"), Some("format=csv")));
+        assert!(negotiate(&accept("text/plain"), None).is_err());
+        assert!(negotiate(&accept("application/xml"), None).is_err());
         assert!(negotiate(&HeaderMap::new(), Some("format=xml")).is_err());
     }
 }
