@@ -17,6 +17,11 @@ pub struct Incoming {
 }
 
 impl Incoming {
+    /// The request's path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     /// The path's segments without the leading `/`: `/u/abc` → `["u", "abc"]`.
     pub fn segments(&self) -> Vec<&str> {
         self.path.trim_start_matches('/').split('/').collect()
@@ -26,20 +31,16 @@ impl Incoming {
 /// Answers `request`: loads the component's configuration (`config`), opens the store, runs `route`, and
 /// turns its error into a page or JSON as the client prefers, with CORS headers for the origins that
 /// `cors` allows (`None` for server-to-server endpoints).
-pub async fn serve<C: 'static>(
+pub async fn serve<C: 'static, B: From<String>>(
     request: Request,
     config: Result<&'static C, ApiError>,
     cors: fn(&C) -> Option<&CaptureSettings>,
-    route: impl AsyncFnOnce(
-        Incoming,
-        &'static C,
-        Store<SpinBackend>,
-    ) -> Result<Response<String>, ApiError>,
-) -> Response<String> {
+    route: impl AsyncFnOnce(Incoming, &'static C, Store<SpinBackend>) -> Result<Response<B>, ApiError>,
+) -> Response<B> {
     let headers = request.headers().clone();
     let config = match config {
         Ok(config) => config,
-        Err(error) => return error.into_response(prefers_html(&headers)),
+        Err(error) => return error.into_response(prefers_html(&headers)).map(B::from),
     };
     let incoming = Incoming {
         method: request.method().clone(),
@@ -54,6 +55,8 @@ pub async fn serve<C: 'static>(
     };
     match cors(config) {
         Some(settings) => respond(&headers, settings, result),
-        None => result.unwrap_or_else(|error| error.into_response(prefers_html(&headers))),
+        None => {
+            result.unwrap_or_else(|error| error.into_response(prefers_html(&headers)).map(B::from))
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! reading request bodies within a size limit.
 
 use bytes::Bytes;
+use futures::Stream;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use http_body::Body;
 use http_body_util::{BodyExt, Limited};
@@ -53,6 +54,12 @@ pub enum ApiError {
     /// 405: the route exists, the method does not.
     #[error("method not allowed")]
     MethodNotAllowed { allow: &'static str },
+    /// 412: the client's `If-Match` names a state the resource is no longer in; nothing changed.
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// 428: a change that must be conditional came without `If-Match`.
+    #[error("precondition required")]
+    PreconditionRequired,
     /// 410: a link that was valid once has expired or been superseded.
     #[error("gone")]
     Gone { message: String },
@@ -108,6 +115,8 @@ impl ApiError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Gone { .. } => StatusCode::GONE,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -115,6 +124,11 @@ impl ApiError {
             Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// The machine-readable code the client receives (`missing_scope`, `invalid_cursor`, ...).
+    pub fn code(&self) -> &str {
+        self.code_and_message().0
     }
 
     fn code_and_message(&self) -> (&str, String) {
@@ -133,6 +147,14 @@ impl ApiError {
             Self::NotFound => ("not_found", "There is nothing here.".into()),
             Self::MethodNotAllowed { allow } => ("method_not_allowed", format!("Use {allow}.")),
             Self::Gone { message } => ("gone", message.clone()),
+            Self::PreconditionFailed => (
+                "precondition_failed",
+                "The resource changed since its ETag was read: read it again, then retry.".into(),
+            ),
+            Self::PreconditionRequired => (
+                "precondition_required",
+                "Send If-Match with the ETag of the state you read.".into(),
+            ),
             Self::PayloadTooLarge { limit } => (
                 "payload_too_large",
                 format!("The body must be at most {limit} bytes."),
@@ -343,6 +365,46 @@ where
     }
 }
 
+/// A JSON object body: 415 unless `Content-Type` is `application/json` (or, with `any_json`, any
+/// `application/*+json` such as `merge-patch+json`), 413 over `limit` bytes, 400 for anything but
+/// one well-formed JSON object.
+pub async fn read_json_object<B>(
+    headers: &HeaderMap,
+    body: B,
+    limit: usize,
+    any_json: bool,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase());
+    let json = media.as_deref().is_some_and(|m| {
+        m == "application/json"
+            || (any_json && m.starts_with("application/") && m.ends_with("+json"))
+    });
+    if !json {
+        return Err(ApiError::UnsupportedMediaType {
+            accepted: "application/json",
+        });
+    }
+    let body = read_body(headers, body, limit).await?;
+    let bad = |message: String| ApiError::BadRequest {
+        code: "malformed_json",
+        message,
+    };
+    let value: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| bad(format!("The body is not valid JSON: {e}")))?;
+    let serde_json::Value::Object(object) = value else {
+        return Err(bad("The body must be a JSON object.".into()));
+    };
+    Ok(object)
+}
+
 /// Whether the client prefers an HTML answer (a browser's plain form post) over JSON.
 pub fn prefers_html(headers: &HeaderMap) -> bool {
     let accept = headers
@@ -350,6 +412,44 @@ pub fn prefers_html(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     accept.contains("text/html") && !accept.contains("application/json")
+}
+
+/// A response body: a whole text, or chunks made while the client reads them (a long export), so that
+/// memory stays flat however much is sent. A chunk that fails ends the response unfinished: the client
+/// sees a broken transfer, never a short one that looks complete.
+pub enum Reply {
+    Whole(Option<Bytes>),
+    Chunks(std::pin::Pin<Box<dyn Stream<Item = anyhow::Result<Bytes>>>>),
+}
+
+impl From<String> for Reply {
+    fn from(text: String) -> Self {
+        Self::Whole(Some(Bytes::from(text)))
+    }
+}
+
+impl Body for Reply {
+    type Data = Bytes;
+    type Error = anyhow::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        match self.get_mut() {
+            Self::Whole(bytes) => {
+                std::task::Poll::Ready(bytes.take().map(|b| Ok(http_body::Frame::data(b))))
+            }
+            Self::Chunks(chunks) => chunks
+                .as_mut()
+                .poll_next(cx)
+                .map(|chunk| chunk.map(|chunk| chunk.map(http_body::Frame::data))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, Self::Whole(None))
+    }
 }
 
 #[cfg(test)]

@@ -258,6 +258,8 @@ pub enum Action {
     Erased,
     /// Records were read or exported by staff.
     Read,
+    /// A request was refused (a missing scope, a bad cursor, a stale `If-Match`); nothing changed.
+    Refused,
 }
 
 /// One entry of a log: the change feed of a record kind and, at the same time, the processing
@@ -275,6 +277,10 @@ pub struct LogEntry {
     /// A short machine-readable note: the spam reason, the form, the cursor range of an export.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Which numbered state of the record the entry is about, for records kept as a history (the
+    /// `n` of a cookie-consent decision); absent for records kept as one current state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<u64>,
 }
 
 /// When and from where one step of a double opt-in happened: the proof that it was this visitor.

@@ -105,6 +105,15 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// Waits `millis` milliseconds without holding up the component's other work (on Spin: the host's
+/// monotonic clock).
+pub async fn pause(millis: u64) {
+    #[cfg(target_arch = "wasm32")]
+    spin_sdk::wasip3::clocks::monotonic_clock::wait_for(millis * 1_000_000).await;
+    #[cfg(not(target_arch = "wasm32"))]
+    std::thread::sleep(std::time::Duration::from_millis(millis));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,6 +75,13 @@ impl SigningKey {
         URL_SAFE_NO_PAD.encode(self.mac(purpose, parts).finalize().into_bytes())
     }
 
+    /// The stable pseudonym of a normalised email address or E.164 phone number under this key (the
+    /// suppression key): what the do-not-contact registry and other person-keyed entries store instead
+    /// of the value itself.
+    pub fn pseudonym(&self, value: &str) -> String {
+        self.sign(Purpose::Pseudonym, &[value.as_bytes()])
+    }
+
     /// Checks a signature made by [`SigningKey::sign`], in constant time.
     pub fn verify(&self, purpose: Purpose, parts: &[&[u8]], signature: &str) -> bool {
         let Ok(bytes) = URL_SAFE_NO_PAD.decode(signature) else {

@@ -160,12 +160,12 @@ async fn the_receipt_is_a_readable_page_for_browsers_and_unknown_ids_are_not_fou
     let id = answer["consent_id"].as_str().unwrap();
 
     let page = app
-        .client
-        .get(app.url(&format!("/api/consent/{id}")))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+        .send(
+            app.client
+                .get(app.url(&format!("/api/consent/{id}")))
+                .header("accept", "text/html"),
+        )
+        .await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains(id) && html.contains("analytics: yes"));

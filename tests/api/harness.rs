@@ -61,6 +61,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub app: App,
+    /// Whether responses are held to the OpenAPI document (the project app, not fixtures).
+    contract: bool,
 }
 
 /// The project's spin.toml.
@@ -120,6 +122,7 @@ impl TestApp {
             base: format!("http://{address}"),
             client: client(),
             app,
+            contract: manifest == project_manifest(),
         })
     }
 
@@ -148,11 +151,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("GET failed")
+        self.send(self.client.get(self.url(path))).await
     }
 
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
@@ -166,7 +165,7 @@ impl TestApp {
         body: &serde_json::Value,
         headers: &[(&str, &str)],
     ) -> reqwest::Response {
-        Self::send(with_headers(
+        self.send(with_headers(
             self.client.post(self.url(path)).json(body),
             headers,
         ))
@@ -184,7 +183,7 @@ impl TestApp {
         fields: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> reqwest::Response {
-        Self::send(with_headers(
+        self.send(with_headers(
             self.client.post(self.url(path)).form(fields),
             headers,
         ))
@@ -203,7 +202,7 @@ impl TestApp {
             .post(self.url(path))
             .header("content-type", content_type)
             .body(body);
-        Self::send(request).await
+        self.send(request).await
     }
 
     /// An `OPTIONS` request (CORS preflight).
@@ -211,11 +210,36 @@ impl TestApp {
         let request = self
             .client
             .request(reqwest::Method::OPTIONS, self.url(path));
-        Self::send(with_headers(request, headers)).await
+        self.send(with_headers(request, headers)).await
     }
 
-    async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
-        request.send().await.expect("request failed")
+    /// Sends `request` and, for the project app, holds the response to the OpenAPI document
+    /// ([`crate::contract::check`]) before handing it back (its body read and put back).
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        let request = request.build().expect("a well-formed request");
+        let (method, path) = (
+            request.method().to_string(),
+            request.url().path().to_owned(),
+        );
+        let response = self.client.execute(request).await.expect("request failed");
+        if !self.contract {
+            return response;
+        }
+        let (status, version, headers) = (
+            response.status(),
+            response.version(),
+            response.headers().clone(),
+        );
+        let body = response.bytes().await.expect("the response body");
+        let content_type = headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        crate::contract::check(&method, &path, status.as_u16(), content_type, &body);
+        let mut rebuilt = http::Response::new(body.to_vec());
+        *rebuilt.status_mut() = status;
+        *rebuilt.version_mut() = version;
+        *rebuilt.headers_mut() = headers;
+        reqwest::Response::from(rebuilt)
     }
 
     /// A form-render token from `GET /api/forms/{form}/token`.

@@ -144,7 +144,7 @@ async fn deliver(app: &TestApp, authorization: Option<&str>) -> reqwest::Respons
     if let Some(value) = authorization {
         request = request.header("authorization", value);
     }
-    request.send().await.unwrap()
+    app.send(request).await
 }
 
 async fn deliver_ok(app: &TestApp) -> Value {
@@ -289,12 +289,12 @@ async fn without_a_provider_messages_stay_queued_and_can_be_read_from_the_outbox
     assert_eq!((stored.status, stored.attempts), (OutboxStatus::Queued, 0));
 
     let response = app
-        .client
-        .get(app.url("/api/outbox"))
-        .bearer_auth(OUTBOX_TOKEN)
-        .send()
-        .await
-        .unwrap();
+        .send(
+            app.client
+                .get(app.url("/api/outbox"))
+                .bearer_auth(OUTBOX_TOKEN),
+        )
+        .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     let listed = body["pending"].as_array().unwrap();

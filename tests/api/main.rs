@@ -1,6 +1,7 @@
 //! The integration tests: one binary (one link, one component compile cache), one module per area.
 
 mod consent;
+mod contract;
 mod forms;
 mod harness;
 mod host;

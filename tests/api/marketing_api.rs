@@ -2,10 +2,12 @@
 //! submissions feed walked by cursor, JSON / NDJSON / CSV pages, IP masking, and the register entry of
 //! every pull.
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, test_settings};
 use serde_json::{Value, json};
-use shared::records::{Action, Actor, ApiKey, LogEntry, Submission};
-use shared::store::{Backend, Event, Key, Log, RecordKind};
+use shared::records::{
+    Action, Actor, ApiKey, DemoRequest, DemoStatus, LogEntry, OptOutSource, Submission,
+};
+use shared::store::{Backend, Channel, Event, Key, Log, RecordKind};
 use shared::time::Timestamp;
 use std::time::Duration;
 
@@ -38,7 +40,7 @@ async fn call(
     if let Some(body) = body {
         request = request.json(body);
     }
-    request.send().await.unwrap()
+    app.send(request).await
 }
 
 async fn admin_post(app: &TestApp, body: &Value) -> reqwest::Response {
@@ -139,6 +141,30 @@ async fn capture_with(
         .await
         .unwrap();
     id
+}
+
+/// Stores `count` submissions at once (one feed entry each, in order) and returns their ids.
+async fn capture_many(app: &TestApp, count: usize, at: Timestamp) -> Vec<String> {
+    let records: Vec<(String, Submission)> = (0..count)
+        .map(|n| {
+            let id = shared::ids::new_id();
+            let record = submission(&id, n);
+            (id, record)
+        })
+        .collect();
+    let refs: Vec<(&str, &Submission)> = records.iter().map(|(id, r)| (id.as_str(), r)).collect();
+    let event = Event {
+        log: Log::Submissions,
+        action: Action::Captured,
+        actor: Actor::System,
+        detail: Some("import".into()),
+        at,
+    };
+    app.store()
+        .append_many(RecordKind::Submission, &refs, event)
+        .await
+        .unwrap();
+    records.into_iter().map(|(id, _)| id).collect()
 }
 
 async fn access_log(app: &TestApp) -> Vec<LogEntry> {
@@ -427,10 +453,7 @@ fn shared_cursor(seq: u64) -> &'static str {
 async fn a_cursor_walk_returns_every_submission_once_in_order_and_then_waits() {
     let app = spawn().await;
     let (_, key) = create_key(&app, &["leads:read"], None).await;
-    let mut captured = Vec::new();
-    for n in 0..300 {
-        captured.push(capture(&app, n, Timestamp::now()).await);
-    }
+    let captured = capture_many(&app, 2500, Timestamp::now()).await;
     let mut seen = Vec::new();
     let mut query = "?limit=77".to_owned();
     let cursor = loop {
@@ -447,7 +470,7 @@ async fn a_cursor_walk_returns_every_submission_once_in_order_and_then_waits() {
     assert_eq!(seen, captured);
 
     // A later capture and a change to an exported record come after the kept cursor, once each.
-    let late = capture(&app, 300, Timestamp::now()).await;
+    let late = capture(&app, 2500, Timestamp::now()).await;
     let event = Event {
         log: Log::Submissions,
         action: Action::Updated,
@@ -883,4 +906,638 @@ ip_truncated,country_code,eu,policy_version,text_hash,consents,gpc,spam,do_not_c
     assert_eq!(column(&rows, 1, "company"), "Navy Labs");
     assert_eq!(column(&rows, 1, "status"), "requested");
     assert_eq!(column(&rows, 1, "ip"), "127.0.0.0");
+}
+
+/// A GET of `path` with `key` and extra headers.
+async fn get_with(
+    app: &TestApp,
+    key: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    call(app, reqwest::Method::GET, path, Some(key), headers, None).await
+}
+
+/// The lines of an NDJSON body.
+fn ndjson_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn limit_all_streams_the_whole_feed_as_ndjson_and_csv_with_the_end_cursor_up_front() {
+    let app = spawn().await;
+    let captured = capture_many(&app, 700, Timestamp::now()).await;
+    let (id, key) = create_key(&app, &["leads:read"], None).await;
+    let before = access_log(&app).await.len();
+
+    let response = get_with(
+        &app,
+        &key,
+        "/api/v1/submissions?limit=all&format=ndjson",
+        &[],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let cursor = response.headers()["next-cursor"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let lines = ndjson_lines(&response.text().await.unwrap());
+    let streamed: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(streamed, captured);
+    // The same records as JSON pages, item for item, and the same end.
+    let mut paged = Vec::new();
+    let mut query = "?limit=1000".to_owned();
+    let end = loop {
+        let page = pull_ok(&app, &key, &query).await;
+        let next = page["next_cursor"].as_str().unwrap().to_owned();
+        let items = page["items"].as_array().unwrap().clone();
+        if items.is_empty() {
+            break next;
+        }
+        paged.extend(items);
+        query = format!("?limit=1000&after={next}");
+    };
+    assert_eq!(lines, paged);
+    assert_eq!(cursor, end);
+
+    let csv = get_with(
+        &app,
+        &key,
+        "/api/v1/submissions?limit=all",
+        &[("accept", "text/csv")],
+    )
+    .await;
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.headers()["next-cursor"].to_str().unwrap(), cursor);
+    let rows = parse_csv(&csv.text().await.unwrap());
+    assert_eq!(rows.len(), 701, "a header row and one row per record");
+    let ids: Vec<String> = rows[1..].iter().map(|r| inert_off(&r[0])).collect();
+    assert_eq!(ids, captured);
+
+    // Nothing after the end; each export registered when it began and when it ended, with its count.
+    let rest = pull_ok(&app, &key, &format!("?after={cursor}")).await;
+    assert!(rest["items"].as_array().unwrap().is_empty());
+    let register = access_log(&app).await;
+    let details: Vec<&str> = register[before..]
+        .iter()
+        .filter(|e| e.actor == Actor::ApiKey { key_id: id.clone() })
+        .filter_map(|e| e.detail.as_deref())
+        .filter(|d| d.contains("stream="))
+        .collect();
+    assert_eq!(
+        details,
+        [
+            "collection=submissions after=0 to=700 stream=started",
+            "collection=submissions after=0 to=700 count=700 stream=complete",
+            "collection=submissions after=0 to=700 stream=started",
+            "collection=submissions after=0 to=700 count=700 stream=complete",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn limit_all_is_refused_for_json_pages() {
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let response = pull(&app, &key, "?limit=all").await;
+    assert_refused(&response, 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_limit");
+}
+
+#[tokio::test]
+async fn a_stream_waits_for_an_entry_whose_writer_is_still_writing() {
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let first = capture(&app, 1, Timestamp::now()).await;
+    // A writer has taken number 2 and writes its record and entry only 300 ms into the export.
+    app.kv()
+        .increment(&Key::LogHead(Log::Submissions).to_string(), 1)
+        .await
+        .unwrap();
+    let third = capture(&app, 3, Timestamp::now()).await;
+    let late_id = shared::ids::new_id();
+    let kv = app.kv();
+    let late = late_id.clone();
+    let writer = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let entry = LogEntry {
+            v: 1,
+            seq: 2,
+            at: Timestamp::now(),
+            action: Action::Captured,
+            record: Some(late.clone()),
+            actor: Actor::System,
+            detail: None,
+            revision: None,
+        };
+        kv.set_many(vec![
+            (
+                Key::Record(RecordKind::Submission, &late).to_string(),
+                serde_json::to_vec(&submission(&late, 2)).unwrap(),
+            ),
+            (
+                Key::LogEntry(Log::Submissions, 2).to_string(),
+                serde_json::to_vec(&entry).unwrap(),
+            ),
+        ])
+        .await
+        .unwrap();
+    });
+    let response = pull(&app, &key, "?limit=all&format=ndjson").await;
+    writer.await.unwrap();
+    let lines = ndjson_lines(&response.text().await.unwrap());
+    let ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [first.as_str(), late_id.as_str(), third.as_str()]);
+}
+
+#[tokio::test]
+async fn a_stream_steps_over_a_hole_left_long_ago() {
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    app.kv()
+        .increment(&Key::LogHead(Log::Submissions).to_string(), 1)
+        .await
+        .unwrap();
+    let later = capture(&app, 2, Timestamp::now().plus_seconds(-120)).await;
+    let response = pull(&app, &key, "?limit=all&format=ndjson").await;
+    assert_eq!(response.headers()["next-cursor"], shared_cursor(2));
+    let lines = ndjson_lines(&response.text().await.unwrap());
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["id"], later.as_str());
+}
+
+/// A cookie-consent decision posted as the banner posts it; answers the consent id.
+async fn decide(app: &TestApp, method: &str, decisions: Value, id: Option<&str>) -> String {
+    let config: Value = app.get("/api/consent/config").await.json().await.unwrap();
+    let mut body = json!({
+        "decisions": decisions,
+        "banner_version": config["banner_version"],
+        "text_hash": config["text_hash"],
+        "locale": "en",
+        "method": method,
+    });
+    if let Some(id) = id {
+        body["consent_id"] = json!(id);
+    }
+    let response = app.post_json("/api/consent", &body).await;
+    assert!(response.status().is_success(), "{}", response.status());
+    let receipt: Value = response.json().await.unwrap();
+    receipt["consent_id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_consents_feed_lists_every_decision_in_order_under_its_consent_id() {
+    let app = spawn().await;
+    let first = decide(&app, "reject_all", json!({}), None).await;
+    let other = decide(&app, "accept_all", json!({}), None).await;
+    decide(&app, "custom", json!({"analytics": true}), Some(&first)).await;
+    let (_, leads) = create_key(&app, &["leads:read"], None).await;
+    let (_, key) = create_key(&app, &["consents:read"], None).await;
+
+    assert_refused(&get_with(&app, &leads, "/api/v1/consents", &[]).await, 403);
+    let page: Value = get_with(&app, &key, "/api/v1/consents", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = page["items"].as_array().unwrap();
+    let seen: Vec<(&str, u64)> = items
+        .iter()
+        .map(|i| (i["id"].as_str().unwrap(), i["n"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (first.as_str(), 1),
+            (other.as_str(), 1),
+            (first.as_str(), 2)
+        ]
+    );
+    assert_eq!(items[2]["decisions"]["analytics"], true);
+    assert_eq!(items[2]["method"], "custom");
+    let history = app.store().consent_history(&first).await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&history[0]).unwrap()["n"],
+        items[2]["n"]
+    );
+
+    let csv = get_with(&app, &key, "/api/v1/consents?format=csv", &[]).await;
+    let rows = parse_csv(&csv.text().await.unwrap());
+    assert_eq!(
+        rows[0].join(","),
+        "id,n,at,expires_at,method,decisions,gpc,gpc_refused,banner_version,text_hash,locale,\
+page_url,ip_truncated,country_code,deleted"
+    );
+    assert_eq!(rows.len(), 4);
+    assert!(column(&rows, 3, "decisions").contains("analytics=true"));
+}
+
+#[tokio::test]
+async fn the_opt_outs_feed_lists_the_registry_by_pseudonym_only() {
+    let app = spawn().await;
+    let recorded = app
+        .post_json("/api/opt-out/phone", &json!({"phone": "+31 20 123 4567"}))
+        .await;
+    assert_eq!(recorded.status(), 201);
+    let (_, leads) = create_key(&app, &["leads:read"], None).await;
+    let (_, key) = create_key(&app, &["opt-outs:read"], None).await;
+
+    assert_refused(&get_with(&app, &leads, "/api/v1/opt-outs", &[]).await, 403);
+    let page: Value = get_with(&app, &key, "/api/v1/opt-outs", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pseudonym = test_settings().pseudonym("+31201234567");
+    assert_eq!(
+        page["items"][0]["id"],
+        Channel::Phone.opt_out_id(&pseudonym)
+    );
+    assert_eq!(page["items"][0]["channel"], "phone");
+    assert_eq!(page["items"][0]["source"], "do_not_call_request");
+    assert!(!page.to_string().contains("1234567"), "{page}");
+}
+
+#[tokio::test]
+async fn the_suppression_check_answers_which_addresses_and_numbers_are_opted_out() {
+    let app = spawn().await;
+    let settings = test_settings();
+    let at = Timestamp::now();
+    app.store()
+        .opt_out(
+            Channel::Email,
+            &settings.pseudonym("ada@example.com"),
+            OptOutSource::UnsubscribeLink,
+            Actor::System,
+            at,
+        )
+        .await
+        .unwrap();
+    let phone = app
+        .post_json("/api/opt-out/phone", &json!({"phone": "+31 20 123 4567"}))
+        .await;
+    assert_eq!(phone.status(), 201);
+    let (id, key) = create_key(&app, &["opt-outs:read"], None).await;
+    let (_, leads) = create_key(&app, &["leads:read"], None).await;
+    let body = json!({
+        "emails": ["Ada@EXAMPLE.com", "grace@example.com", "not an email"],
+        "phones": ["0031 20 1234567", "+44 20 7946 0018", "call me"],
+    });
+    let check = async |key: &str| {
+        call(
+            &app,
+            reqwest::Method::POST,
+            "/api/v1/opt-outs/check",
+            Some(key),
+            &[],
+            Some(&body),
+        )
+        .await
+    };
+
+    assert_refused(&check(&leads).await, 403);
+    let response = check(&key).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    let opted = |list: &str| -> Vec<bool> {
+        answer[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["opted_out"].as_bool().unwrap())
+            .collect()
+    };
+    assert_eq!(opted("emails"), [true, false, false]);
+    assert_eq!(opted("phones"), [true, false, false]);
+    assert_eq!(answer["emails"][0]["input"], "Ada@EXAMPLE.com");
+    assert_eq!(answer["emails"][0]["normalized"], "ada@example.com");
+    assert_eq!(answer["emails"][0]["since"], json!(at));
+    assert_eq!(answer["emails"][2]["error"], "invalid_email");
+    assert_eq!(answer["phones"][0]["normalized"], "+31201234567");
+    assert_eq!(answer["phones"][2]["error"], "invalid_phone");
+
+    let register = access_log(&app).await;
+    let last = register.last().unwrap();
+    assert_eq!(last.actor, Actor::ApiKey { key_id: id });
+    assert_eq!(
+        last.detail.as_deref(),
+        Some("opt-outs check emails=3 phones=3 matched=2")
+    );
+
+    // Not a list of strings, an unknown field, too many entries: 422 naming the field.
+    for (bad, field) in [
+        (json!({"emails": "ada@example.com"}), "emails"),
+        (json!({"phones": [42]}), "phones"),
+        (json!({"names": []}), "names"),
+        (json!({"emails": vec!["a@example.com"; 1001]}), "emails"),
+    ] {
+        let response = call(
+            &app,
+            reqwest::Method::POST,
+            "/api/v1/opt-outs/check",
+            Some(&key),
+            &[],
+            Some(&bad),
+        )
+        .await;
+        assert_eq!(response.status(), 422, "{bad}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["fields"][0]["field"], field, "{bad}");
+    }
+}
+
+/// A demo request posted as the site posts it; answers its id.
+async fn request_demo(app: &TestApp) -> String {
+    let demo = json!({
+        "name": "Grace Hopper", "email": "grace@navy.mil", "company": "Navy Labs",
+        "consent_policy_version": "2026-01", "consent_privacy_policy": true,
+    });
+    let response = app.post_json("/api/demo", &demo).await;
+    assert_eq!(response.status(), 201);
+    let receipt: Value = response.json().await.unwrap();
+    receipt["id"].as_str().unwrap().to_owned()
+}
+
+/// `PATCH /api/v1/demo-requests/{id}` with `If-Match` (none for `None`).
+async fn set_status(
+    app: &TestApp,
+    key: &str,
+    id: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> reqwest::Response {
+    let headers: Vec<(&str, &str)> = if_match.map(|tag| ("if-match", tag)).into_iter().collect();
+    let path = format!("/api/v1/demo-requests/{id}");
+    call(
+        app,
+        reqwest::Method::PATCH,
+        &path,
+        Some(key),
+        &headers,
+        Some(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_status_change_needs_the_current_etag_and_a_stale_one_changes_nothing() {
+    let app = spawn().await;
+    let id = request_demo(&app).await;
+    let (key_id, key) = create_key(&app, &["leads:read", "demo-requests:write"], None).await;
+    let path = format!("/api/v1/demo-requests/{id}");
+    let shown = get_with(&app, &key, &path, &[]).await;
+    assert_eq!(shown.status(), 200);
+    let etag = shown.headers()["etag"].to_str().unwrap().to_owned();
+    let shown: Value = shown.json().await.unwrap();
+    assert_eq!(shown["status"], "requested");
+    let cursor = pull_ok_of(&app, &key, "demo-requests", "").await["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // One marketer changes the status with the ETag they read...
+    let first = set_status(
+        &app,
+        &key,
+        &id,
+        Some(&etag),
+        &json!({"status": "contacted"}),
+    )
+    .await;
+    assert_eq!(first.status(), 200);
+    let new_etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    assert_ne!(new_etag, etag);
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["status"], "contacted");
+    // ...the other, holding the old ETag, is refused and changes nothing.
+    let second = set_status(
+        &app,
+        &key,
+        &id,
+        Some(&etag),
+        &json!({"status": "cancelled"}),
+    )
+    .await;
+    assert_refused(&second, 412);
+    let stored: DemoRequest = app
+        .store()
+        .get(RecordKind::DemoRequest, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, DemoStatus::Contacted);
+
+    // The change is in the feed after the kept cursor, and in the register under the key.
+    let feed = pull_ok_of(&app, &key, "demo-requests", &format!("?after={cursor}")).await;
+    assert_eq!(ids(&feed), [id.as_str()]);
+    assert_eq!(feed["items"][0]["status"], "contacted");
+    let store = app.store();
+    let head = store.log_head(Log::DemoRequests).await.unwrap();
+    let entries = store.log_entries(Log::DemoRequests, 0, head).await.unwrap();
+    let change = entries.last().unwrap().1.as_ref().unwrap();
+    assert_eq!(change.action, Action::Updated);
+    assert_eq!(
+        change.actor,
+        Actor::ApiKey {
+            key_id: key_id.clone()
+        }
+    );
+    assert_eq!(change.detail.as_deref(), Some("status=contacted"));
+    let refusals: Vec<String> = access_log(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.action == Action::Refused)
+        .filter_map(|e| e.detail)
+        .collect();
+    assert_eq!(
+        refusals,
+        [format!(
+            "PATCH /api/v1/demo-requests/{id} precondition_failed"
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_status_change_is_refused_without_if_match_scope_a_known_status_or_a_known_id() {
+    let app = spawn().await;
+    let id = request_demo(&app).await;
+    let (_, reader) = create_key(&app, &["leads:read"], None).await;
+    let (_, writer) = create_key(&app, &["demo-requests:write"], None).await;
+    let body = json!({"status": "scheduled"});
+
+    assert_refused(&set_status(&app, &reader, &id, Some("*"), &body).await, 403);
+    assert_refused(&set_status(&app, &writer, &id, None, &body).await, 428);
+    assert_refused(
+        &set_status(&app, &writer, "AAAAAAAAAAAAAAAAAAAAAA", Some("*"), &body).await,
+        404,
+    );
+    let invalid = set_status(&app, &writer, &id, Some("*"), &json!({"status": "won"})).await;
+    assert_refused(&invalid, 422);
+    let invalid: Value = invalid.json().await.unwrap();
+    assert_eq!(invalid["error"]["fields"][0]["field"], "status");
+    let plain = call(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/demo-requests/{id}"),
+        Some(&writer),
+        &[("if-match", "*"), ("content-type", "text/plain")],
+        None,
+    )
+    .await;
+    assert_refused(&plain, 415);
+    let stored: DemoRequest = app
+        .store()
+        .get(RecordKind::DemoRequest, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, DemoStatus::Requested);
+    // `*` matches any state.
+    let any = set_status(&app, &writer, &id, Some("*"), &body).await;
+    assert_eq!(any.status(), 200);
+}
+
+#[tokio::test]
+async fn a_request_refused_after_its_key_was_recognised_is_registered() {
+    let app = spawn().await;
+    let (id, key) = create_key(&app, &["leads:read"], None).await;
+    assert_refused(&get_with(&app, &key, "/api/v1/opt-outs", &[]).await, 403);
+    assert_refused(&pull(&app, &key, "?limit=0").await, 400);
+    assert_refused(&pull(&app, &key, "?format=xml").await, 406);
+    let refusals: Vec<(Actor, String)> = access_log(&app)
+        .await
+        .into_iter()
+        .filter(|e| e.action == Action::Refused)
+        .map(|e| (e.actor, e.detail.unwrap()))
+        .collect();
+    let actor = Actor::ApiKey { key_id: id };
+    assert_eq!(
+        refusals,
+        [
+            (
+                actor.clone(),
+                "GET /api/v1/opt-outs missing_scope".to_owned()
+            ),
+            (
+                actor.clone(),
+                "GET /api/v1/submissions invalid_limit".to_owned()
+            ),
+            (actor, "GET /api/v1/submissions not_acceptable".to_owned()),
+        ]
+    );
+}
+
+/// One JSON page of `collection`.
+async fn pull_ok_of(app: &TestApp, key: &str, collection: &str, query: &str) -> Value {
+    let response = get_with(app, key, &format!("/api/v1/{collection}{query}"), &[]).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_as_the_tests_read_it() {
+    let app = spawn().await;
+    let response = app.get("/api/v1/openapi.json").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let served: Value = response.json().await.unwrap();
+    assert_eq!(&served, crate::contract::document());
+    assert_eq!(served["openapi"], "3.1.0");
+}
+
+#[tokio::test]
+async fn every_route_in_spin_toml_is_documented() {
+    let manifest = ::host::manifest::Manifest::load(&crate::harness::project_manifest()).unwrap();
+    let paths: Vec<&String> = crate::contract::document()["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    for trigger in &manifest.http_triggers {
+        let prefix = trigger.route.trim_end_matches("...");
+        let covered = paths.iter().any(|p| {
+            if prefix.ends_with('/') {
+                p.starts_with(prefix) || format!("{p}/") == prefix
+            } else {
+                p.as_str() == prefix
+            }
+        });
+        assert!(
+            covered,
+            "route {} of {} is not documented",
+            trigger.route, trigger.component
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_documented_operation_is_answered_by_its_route() {
+    let app = spawn().await;
+    let doc = crate::contract::document();
+    for (template, operations) in doc["paths"].as_object().unwrap() {
+        let path = template
+            .replace("{form}", "contact")
+            .replace("{token}", "not-a-token")
+            .replace("{id}", "AAAAAAAAAAAAAAAAAAAAAA");
+        for (method, operation) in operations.as_object().unwrap() {
+            let Ok(method) = method.to_ascii_uppercase().parse::<reqwest::Method>() else {
+                continue;
+            };
+            // Sent through the harness, so the answer is also held to the document.
+            let response = app
+                .send(app.client.request(method.clone(), app.url(&path)))
+                .await;
+            let status = response.status().as_u16();
+            assert_ne!(
+                status, 405,
+                "{method} {template} is documented but not routed"
+            );
+            if status == 404 {
+                assert!(
+                    operation["responses"].get("404").is_some(),
+                    "{method} {template} answered 404"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_contract_refuses_a_response_that_breaks_its_schema() {
+    let broken = serde_json::to_vec(&json!({"items": [{"id": 7}], "next_cursor": "x"})).unwrap();
+    let refused = std::panic::catch_unwind(|| {
+        crate::contract::check(
+            "GET",
+            "/api/v1/submissions",
+            200,
+            Some("application/json"),
+            &broken,
+        )
+    });
+    assert!(refused.is_err(), "a wrong item type must fail the contract");
+    let undocumented = std::panic::catch_unwind(|| {
+        crate::contract::check(
+            "GET",
+            "/api/v1/submissions",
+            418,
+            Some("application/json"),
+            b"{}",
+        )
+    });
+    assert!(
+        undocumented.is_err(),
+        "an undocumented status must fail the contract"
+    );
+    let fine = serde_json::to_vec(&json!({"items": [], "next_cursor": "x"})).unwrap();
+    crate::contract::check(
+        "GET",
+        "/api/v1/submissions",
+        200,
+        Some("application/json"),
+        &fine,
+    );
 }

@@ -166,12 +166,8 @@ async fn forged_and_tampered_unsubscribe_links_get_an_error_page_and_change_noth
         "/u/garbage".to_owned(),
     ] {
         let get = app
-            .client
-            .get(app.url(&bad))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .unwrap();
+            .send(app.client.get(app.url(&bad)).header("accept", "text/html"))
+            .await;
         let post = app
             .post_form_with(
                 &bad,

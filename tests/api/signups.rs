@@ -452,12 +452,12 @@ async fn the_mailer_delivers_the_queued_confirmation_mail_to_the_provider() {
     );
 
     let run = app
-        .client
-        .post(app.url("/api/outbox/deliver"))
-        .bearer_auth("outbox-token-for-signups")
-        .send()
-        .await
-        .unwrap();
+        .send(
+            app.client
+                .post(app.url("/api/outbox/deliver"))
+                .bearer_auth("outbox-token-for-signups"),
+        )
+        .await;
 
     assert_eq!(run.status(), 200);
     assert_eq!(outbox(&app).await[0].status, OutboxStatus::Sent);

@@ -5,6 +5,9 @@
 //! with a note, except under CI (`CI` set), where it fails: CI must run it.
 //! `CHROMEDRIVER` and `CHROMIUM` override where the two binaries are looked for.
 
+#[path = "../api/contract.rs"]
+#[allow(dead_code)]
+mod contract;
 #[path = "../api/harness.rs"]
 mod harness;
 

@@ -9,8 +9,8 @@ use http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
 use shared::http::ApiError;
 use shared::ids::{is_id, new_id};
-use shared::records::ApiKey;
-use shared::store::{Backend, RecordKind, Store};
+use shared::records::{Action, Actor, ApiKey};
+use shared::store::{Backend, Event, Log, RecordKind, Store};
 use shared::time::Timestamp;
 
 /// The prefix of every key.
@@ -96,6 +96,41 @@ pub async fn authenticate<B: Backend>(
     }
     store.touch_api_key(&key.id, now).await?;
     Ok(key)
+}
+
+/// Runs `handler` with the request's key (401 without a valid one). A refusal after that (a missing
+/// scope, a bad cursor, a stale `If-Match`...) is registered in the `access` log as `what` and the error's
+/// code, so every request made with a key leaves an entry; successes register themselves, with what
+/// they read or changed.
+pub async fn keyed<B: Backend, T>(
+    headers: &HeaderMap,
+    store: &Store<B>,
+    now: Timestamp,
+    what: &str,
+    handler: impl AsyncFnOnce(&ApiKey) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let key = authenticate(headers, store, now).await?;
+    let result = handler(&key).await;
+    if let Err(error) = &result
+        && !matches!(error, ApiError::Internal(_))
+    {
+        let event = Event {
+            log: Log::Access,
+            action: Action::Refused,
+            actor: actor(&key),
+            detail: Some(format!("{what} {}", error.code())),
+            at: now,
+        };
+        store.note_many(event).await?;
+    }
+    result
+}
+
+/// The register's actor for `key`.
+pub fn actor(key: &ApiKey) -> Actor {
+    Actor::ApiKey {
+        key_id: key.id.clone(),
+    }
 }
 
 /// 403 unless `key` carries `scope`.

@@ -1,11 +1,13 @@
-//! The component's configuration: the admin key, read once per component instance.
+//! The component's configuration: the admin key and the suppression key, read once per component
+//! instance.
 
 use crate::auth::{bearer, constant_time_eq};
 use http::HeaderMap;
 use shared::http::ApiError;
+use shared::tokens::SigningKey;
 
 /// The variables this component reads (granted in `spin.toml`).
-pub const VARIABLES: [&str; 1] = ["admin_api_key"];
+pub const VARIABLES: [&str; 2] = ["admin_api_key", "suppression_key"];
 
 /// The shortest admin key accepted; a shorter one counts as unset.
 pub const MIN_ADMIN_KEY_LEN: usize = 32;
@@ -14,6 +16,8 @@ pub const MIN_ADMIN_KEY_LEN: usize = 32;
 pub struct ApiConfig {
     /// `None` while `admin_api_key` is unset or too short: every admin call is refused.
     admin_key: Option<String>,
+    /// The key of the do-not-contact registry's pseudonyms, to check addresses against it.
+    pub suppression_key: SigningKey,
 }
 
 impl ApiConfig {
@@ -21,7 +25,12 @@ impl ApiConfig {
         let admin_key = get("admin_api_key")
             .map(|k| k.trim().to_owned())
             .filter(|k| k.len() >= MIN_ADMIN_KEY_LEN);
-        Ok(Self { admin_key })
+        let suppression_key = SigningKey::parse(&get("suppression_key").unwrap_or_default())
+            .map_err(|e| anyhow::anyhow!("variable suppression_key: {}", e.message))?;
+        Ok(Self {
+            admin_key,
+            suppression_key,
+        })
     }
 
     /// Lets the request through only with `Authorization: Bearer {admin_api_key}` (compared in constant
@@ -53,7 +62,11 @@ mod tests {
     use http::{HeaderValue, header};
 
     fn config(key: &str) -> ApiConfig {
-        ApiConfig::from_variables(|_| Some(key.to_owned())).unwrap()
+        ApiConfig::from_variables(|name| match name {
+            "suppression_key" => Some("s".repeat(32)),
+            _ => Some(key.to_owned()),
+        })
+        .unwrap()
     }
 
     fn bearer_of(value: &str) -> HeaderMap {

@@ -138,14 +138,54 @@ pub const DEMO_REQUEST_COLUMNS: &[Column] = &[
     DELETED,
 ];
 
+/// The columns of `consents`: one row per decision, `id` being the consent id (no full IP is ever kept).
+pub const CONSENT_COLUMNS: &[Column] = &[
+    at("id", "/id"),
+    at("n", "/n"),
+    at("at", "/at"),
+    at("expires_at", "/expires_at"),
+    at("method", "/method"),
+    at("decisions", "/decisions"),
+    at("gpc", "/gpc"),
+    at("gpc_refused", "/gpc_refused"),
+    at("banner_version", "/banner_version"),
+    at("text_hash", "/text_hash"),
+    at("locale", "/locale"),
+    at("page_url", "/page_url"),
+    at("ip_truncated", "/ip_truncated"),
+    at("country_code", "/country"),
+    DELETED,
+];
+
+/// The columns of `opt-outs`: the registry holds pseudonyms, never addresses (match a list with
+/// `POST /api/v1/opt-outs/check`).
+pub const OPT_OUT_COLUMNS: &[Column] = &[
+    at("id", "/id"),
+    at("channel", "/channel"),
+    at("at", "/at"),
+    at("source", "/source"),
+    at("lifted_at", "/lifted_at"),
+    DELETED,
+];
+
 /// A whole CSV document: the header row, then one row per item, every line ending in CRLF.
 pub fn document(columns: &[Column], items: &[Value]) -> String {
     let mut out = String::new();
-    row(&mut out, columns.iter().map(|c| c.name.to_owned()));
-    for item in items {
-        row(&mut out, columns.iter().map(|c| cell(item, c.source)));
-    }
+    header(&mut out, columns);
+    rows(&mut out, columns, items);
     out
+}
+
+/// Appends the header row.
+pub fn header(out: &mut String, columns: &[Column]) {
+    row(out, columns.iter().map(|c| c.name.to_owned()));
+}
+
+/// Appends one row per item.
+pub fn rows(out: &mut String, columns: &[Column], items: &[Value]) {
+    for item in items {
+        row(out, columns.iter().map(|c| cell(item, c.source)));
+    }
 }
 
 /// Appends one row of `cells`, each escaped, and a CRLF.
@@ -269,7 +309,13 @@ mod tests {
 
     #[test]
     fn every_collection_starts_with_id_and_ends_with_deleted_without_repeats() {
-        for columns in [SUBMISSION_COLUMNS, SUBSCRIBER_COLUMNS, DEMO_REQUEST_COLUMNS] {
+        for columns in [
+            SUBMISSION_COLUMNS,
+            SUBSCRIBER_COLUMNS,
+            DEMO_REQUEST_COLUMNS,
+            CONSENT_COLUMNS,
+            OPT_OUT_COLUMNS,
+        ] {
             assert_eq!(columns[0].name, "id");
             assert_eq!(columns[columns.len() - 1].name, "deleted");
             let mut names: Vec<_> = columns.iter().map(|c| c.name).collect();

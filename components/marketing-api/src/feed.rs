@@ -8,14 +8,20 @@
 //! at its later place; a record that is gone appears as a tombstone `{"id", "deleted": true}`. A record
 //! that changes after it was read gets a new entry, so it comes again after the client's cursor.
 //!
+//! Consents are kept as a history, not one current state: each entry of the `consents` log names one
+//! decision (its `revision`), and the item is that decision with `id` = the consent id, so a sync sees
+//! every decision in order and keeps the latest.
+//!
 //! Holes (a writer died between taking a number and writing its entry, or is still writing): the page
 //! stops at a hole unless a later entry is older than [`GRACE_MS`], in which case the hole is stepped
-//! over for good. A page looks up to [`LOOKAHEAD`] entries past its `limit` to date a hole.
+//! over for good. A page looks up to [`LOOKAHEAD`] entries past its `limit` to date a hole. (A stream,
+//! [`crate::export`], waits for its holes instead.)
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use shared::http::ApiError;
+use shared::records::{Action, LogEntry};
 use shared::store::{Backend, Log, RecordKind, Store, StoreError};
 use shared::time::Timestamp;
 use std::collections::HashSet;
@@ -28,12 +34,21 @@ pub const LOOKAHEAD: u64 = 64;
 pub const DEFAULT_LIMIT: u64 = 100;
 pub const MAX_LIMIT: u64 = 1000;
 
-/// One collection of the API: its name in URLs, its log, its records and the scope that reads it.
+/// Where a collection's items come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Records of one kind, each in its current state.
+    Records(RecordKind),
+    /// Cookie-consent decisions, each as it was made.
+    ConsentDecisions,
+}
+
+/// One collection of the API: its name in URLs, its log, its items and the scope that reads it.
 #[derive(Debug, Clone, Copy)]
 pub struct Collection {
     pub name: &'static str,
     pub log: Log,
-    pub kind: RecordKind,
+    pub source: Source,
     pub scope: &'static str,
     /// Its CSV columns, in order.
     pub columns: &'static [crate::csv::Column],
@@ -42,7 +57,7 @@ pub struct Collection {
 pub const SUBMISSIONS: Collection = Collection {
     name: "submissions",
     log: Log::Submissions,
-    kind: RecordKind::Submission,
+    source: Source::Records(RecordKind::Submission),
     scope: crate::auth::LEADS_READ,
     columns: crate::csv::SUBMISSION_COLUMNS,
 };
@@ -50,7 +65,7 @@ pub const SUBMISSIONS: Collection = Collection {
 pub const SUBSCRIBERS: Collection = Collection {
     name: "subscribers",
     log: Log::Subscribers,
-    kind: RecordKind::Subscriber,
+    source: Source::Records(RecordKind::Subscriber),
     scope: crate::auth::LEADS_READ,
     columns: crate::csv::SUBSCRIBER_COLUMNS,
 };
@@ -58,13 +73,30 @@ pub const SUBSCRIBERS: Collection = Collection {
 pub const DEMO_REQUESTS: Collection = Collection {
     name: "demo-requests",
     log: Log::DemoRequests,
-    kind: RecordKind::DemoRequest,
+    source: Source::Records(RecordKind::DemoRequest),
     scope: crate::auth::LEADS_READ,
     columns: crate::csv::DEMO_REQUEST_COLUMNS,
 };
 
+pub const CONSENTS: Collection = Collection {
+    name: "consents",
+    log: Log::Consents,
+    source: Source::ConsentDecisions,
+    scope: crate::auth::CONSENTS_READ,
+    columns: crate::csv::CONSENT_COLUMNS,
+};
+
+pub const OPT_OUTS: Collection = Collection {
+    name: "opt-outs",
+    log: Log::OptOuts,
+    source: Source::Records(RecordKind::OptOut),
+    scope: crate::auth::OPT_OUTS_READ,
+    columns: crate::csv::OPT_OUT_COLUMNS,
+};
+
 /// The collections served, by their name in URLs.
-pub const COLLECTIONS: [Collection; 3] = [SUBMISSIONS, SUBSCRIBERS, DEMO_REQUESTS];
+pub const COLLECTIONS: [Collection; 5] =
+    [SUBMISSIONS, SUBSCRIBERS, DEMO_REQUESTS, CONSENTS, OPT_OUTS];
 
 /// The collection named `name` in a URL.
 pub fn collection(name: &str) -> Option<&'static Collection> {
@@ -98,20 +130,33 @@ pub fn bad_cursor() -> ApiError {
     }
 }
 
+/// How much a pull asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// A page of at most this many items.
+    Page(u64),
+    /// Everything to the end of the log as it stood when the pull began, streamed (`limit=all`).
+    All,
+}
+
 /// `after` and `limit` from the query string (absent: from the start, [`DEFAULT_LIMIT`]).
-pub fn params(collection: &Collection, query: Option<&str>) -> Result<(u64, u64), ApiError> {
-    let (mut after, mut limit) = (0, DEFAULT_LIMIT);
+pub fn params(collection: &Collection, query: Option<&str>) -> Result<(u64, Limit), ApiError> {
+    let (mut after, mut limit) = (0, Limit::Page(DEFAULT_LIMIT));
     for (name, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match &*name {
             "after" => after = collection.parse_cursor(&value)?,
+            "limit" if value == "all" => limit = Limit::All,
             "limit" => {
                 limit = value
                     .parse::<u64>()
                     .ok()
                     .filter(|n| (1..=MAX_LIMIT).contains(n))
+                    .map(Limit::Page)
                     .ok_or_else(|| ApiError::BadRequest {
                         code: "invalid_limit",
-                        message: format!("limit must be a number from 1 to {MAX_LIMIT}"),
+                        message: format!(
+                            "limit must be a number from 1 to {MAX_LIMIT}, or all (NDJSON and CSV only)"
+                        ),
                     })?;
             }
             _ => {}
@@ -144,13 +189,13 @@ pub async fn page<B: Backend>(
         .log_entries(collection.log, after, end.saturating_sub(after))
         .await?;
     let mut next = after;
-    let mut named: Vec<String> = Vec::new();
+    let mut named: Vec<&LogEntry> = Vec::new();
     for (i, (seq, entry)) in entries.iter().enumerate() {
         if named.len() as u64 == limit || *seq > after + limit {
             break;
         }
         match entry {
-            Some(entry) => named.extend(entry.record.clone()),
+            Some(entry) => named.push(entry),
             None => {
                 let next_at = entries[i + 1..]
                     .iter()
@@ -164,30 +209,83 @@ pub async fn page<B: Backend>(
         }
         next = *seq;
     }
-    // A record named twice in the page appears once, at its later place.
-    let mut seen = HashSet::new();
-    let mut ids: Vec<&str> = named
+    let items = items(store, collection, &named, full_ips).await?;
+    Ok(Page { items, next })
+}
+
+/// The items a run of log entries names, in entry order, with full IP addresses only when `full_ips`.
+/// A record named twice appears once, at its later place; a record that is gone, as a tombstone.
+pub async fn items<B: Backend>(
+    store: &Store<B>,
+    collection: &Collection,
+    entries: &[&LogEntry],
+    full_ips: bool,
+) -> Result<Vec<Value>, StoreError> {
+    let mut items: Vec<Value> = match collection.source {
+        Source::Records(kind) => {
+            let mut seen = HashSet::new();
+            let mut ids: Vec<&str> = entries
+                .iter()
+                .rev()
+                .filter_map(|entry| entry.record.as_deref())
+                .filter(|id| seen.insert(*id))
+                .collect();
+            ids.reverse();
+            let records: Vec<Option<Value>> = store.records(kind, &ids).await?;
+            ids.iter()
+                .zip(records)
+                .map(|(id, record)| record.unwrap_or_else(|| tombstone(id)))
+                .collect()
+        }
+        Source::ConsentDecisions => consent_items(store, entries).await?,
+    };
+    if !full_ips {
+        items.iter_mut().for_each(truncate_ips);
+    }
+    Ok(items)
+}
+
+/// Each decision an entry names, with the consent id as its `id`; an erasure (an entry naming no
+/// decision) as a tombstone. Other entries that name no decision are not items.
+async fn consent_items<B: Backend>(
+    store: &Store<B>,
+    entries: &[&LogEntry],
+) -> Result<Vec<Value>, StoreError> {
+    let named: Vec<(&str, Option<u64>)> = entries
         .iter()
-        .rev()
-        .filter(|id| seen.insert(id.as_str()))
-        .map(String::as_str)
-        .collect();
-    ids.reverse();
-    let records: Vec<Option<Value>> = store.records(collection.kind, &ids).await?;
-    let items = ids
-        .iter()
-        .zip(records)
-        .map(|(id, record)| match record {
-            Some(mut record) => {
-                if !full_ips {
-                    truncate_ips(&mut record);
-                }
-                record
+        .filter_map(|entry| {
+            let id = entry.record.as_deref()?;
+            match entry.revision {
+                Some(n) => Some((id, Some(n))),
+                None => (entry.action == Action::Erased).then_some((id, None)),
             }
-            None => json!({"id": id, "deleted": true}),
         })
         .collect();
-    Ok(Page { items, next })
+    let wanted: Vec<(&str, u64)> = named
+        .iter()
+        .filter_map(|(id, n)| n.map(|n| (*id, n)))
+        .collect();
+    let mut decisions = store.consent_decisions::<Value>(&wanted).await?.into_iter();
+    Ok(named
+        .iter()
+        .map(|(id, n)| {
+            let decision = n.and_then(|_| decisions.next().flatten());
+            match decision {
+                Some(mut decision) => {
+                    if let Value::Object(map) = &mut decision {
+                        map.insert("id".into(), Value::String((*id).to_owned()));
+                    }
+                    decision
+                }
+                None => tombstone(id),
+            }
+        })
+        .collect())
+}
+
+/// What the feed shows for a record that is gone.
+pub fn tombstone(id: &str) -> Value {
+    json!({"id": id, "deleted": true})
 }
 
 /// Replaces every full IP address in a record (an object's `ip` beside its `ip_truncated`) with the
@@ -230,12 +328,13 @@ mod tests {
     #[test]
     fn limits_default_and_refuse_nonsense() {
         let c = SUBMISSIONS;
-        assert_eq!(params(&c, None).unwrap(), (0, DEFAULT_LIMIT));
-        assert_eq!(params(&c, Some("limit=1000")).unwrap().1, 1000);
+        assert_eq!(params(&c, None).unwrap(), (0, Limit::Page(DEFAULT_LIMIT)));
+        assert_eq!(params(&c, Some("limit=1000")).unwrap().1, Limit::Page(1000));
+        assert_eq!(params(&c, Some("limit=all")).unwrap().1, Limit::All);
         for bad in [
             "limit=0",
             "limit=1001",
-            "limit=all",
+            "limit=ALL",
             "limit=-1",
             "after=zzz",
         ] {

@@ -1,43 +1,57 @@
-//! The marketing API: scoped keys and the change feed of what the site captured, server to server
-//! (no CORS).
+//! The marketing API: scoped keys, the change feeds of what the site captured, demo request status,
+//! the suppression check and the OpenAPI document; server to server (no CORS).
 //!
 //! | route | handler | needs |
 //! |---|---|---|
+//! | `GET /api/v1/openapi.json` | [`describe_api::describe_api`]: the OpenAPI 3.1 document of the whole public API | nothing |
 //! | `POST /api/v1/keys` | [`create_key::create_key`]: a new key, shown once | admin key |
 //! | `GET /api/v1/keys` | [`list_keys::list_keys`]: every key, without secrets | admin key |
 //! | `DELETE /api/v1/keys/{id}` | [`revoke_key::revoke_key`]: revokes at once | admin key |
-//! | `GET /api/v1/{submissions,subscribers,demo-requests}?after=&limit=&format=` | [`pull::pull`]: one page of the collection's feed ([`feed`]), JSON, NDJSON or CSV ([`csv`]) | `leads:read` |
+//! | `GET /api/v1/{submissions,subscribers,demo-requests,consents,opt-outs}?after=&limit=&format=` | [`pull::pull`]: a page of the collection's feed ([`feed`]) as JSON, NDJSON or CSV ([`csv`]), or with `limit=all` all of it, streamed ([`export`]) | `leads:read`, `consents:read`, `opt-outs:read` |
+//! | `GET /api/v1/demo-requests/{id}` | [`show_demo_request::show_demo_request`]: one demo request with its `ETag` | `leads:read` |
+//! | `PATCH /api/v1/demo-requests/{id}` | [`set_demo_status::set_demo_status`]: its status, under `If-Match` | `demo-requests:write` |
+//! | `POST /api/v1/opt-outs/check` | [`check_opt_outs::check_opt_outs`]: which emails and phones are on the do-not-contact registry | `opt-outs:read` |
 //!
 //! The admin key is the Spin variable `admin_api_key` (a secret of at least 32 characters; unset or
 //! shorter, key management answers 503). Other keys are `Authorization: Bearer mck_{id}_{secret}`
-//! ([`auth`]).
+//! ([`auth`]); every request made with one is registered, refusals included ([`auth::keyed`]).
 
 pub mod auth;
+pub mod check_opt_outs;
 pub mod config;
 pub mod create_key;
 pub mod csv;
+pub mod describe_api;
+pub mod export;
 pub mod feed;
 pub mod list_keys;
 pub mod pull;
 pub mod revoke_key;
+pub mod set_demo_status;
+pub mod show_demo_request;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
+    use crate::auth::keyed;
     use crate::config::{self, ApiConfig};
     use crate::feed::collection;
-    use crate::{create_key, list_keys, pull, revoke_key};
+    use crate::{check_opt_outs, create_key, describe_api, list_keys, pull, revoke_key};
+    use crate::{set_demo_status, show_demo_request};
     use http::{Method, Response};
     use shared::entry::{Incoming, serve};
-    use shared::http::{ApiError, read_body};
+    use shared::http::{ApiError, Reply, read_body, read_json_object};
     use shared::store::{SpinBackend, Store};
     use shared::time::Timestamp;
+    use std::rc::Rc;
 
-    /// The largest body read (the key handler refuses bodies over its own, smaller limit).
+    /// The largest body read by key management and status changes.
     const MAX_BODY: usize = 16 * 1024;
+    /// The largest suppression check (1 000 addresses of up to 254 characters, quoted).
+    const MAX_CHECK_BODY: usize = 512 * 1024;
 
     #[spin_sdk::http_service]
-    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
+    async fn handle(request: spin_sdk::http::Request) -> Response<Reply> {
         // Called by CRMs and scripts, not browsers: no CORS.
         serve(request, config::load().await, |_| None, route).await
     }
@@ -46,30 +60,80 @@ mod entry {
         incoming: Incoming,
         config: &'static ApiConfig,
         store: Store<SpinBackend>,
-    ) -> Result<Response<String>, ApiError> {
+    ) -> Result<Response<Reply>, ApiError> {
+        let store = Rc::new(store);
         let (headers, query, now) = (
             &incoming.headers,
             incoming.query.as_deref(),
             Timestamp::now(),
         );
+        let whole = |response: Response<String>| response.map(Reply::from);
+        let what = format!("{} {}", incoming.method, incoming.path());
         let segments = incoming.segments();
         match (&incoming.method, &segments[..]) {
+            (&Method::GET, ["api", "v1", "openapi.json"]) => {
+                Ok(whole(describe_api::describe_api()))
+            }
             (&Method::POST, ["api", "v1", "keys"]) => {
                 let body = read_body(headers, incoming.request.into_body(), MAX_BODY).await?;
-                create_key::create_key(headers, &body, config, &store, now).await
+                create_key::create_key(headers, &body, config, &store, now)
+                    .await
+                    .map(whole)
             }
-            (&Method::GET, ["api", "v1", "keys"]) => {
-                list_keys::list_keys(headers, config, &store).await
-            }
+            (&Method::GET, ["api", "v1", "keys"]) => list_keys::list_keys(headers, config, &store)
+                .await
+                .map(whole),
             (&Method::DELETE, ["api", "v1", "keys", id]) => {
-                revoke_key::revoke_key(headers, id, config, &store, now).await
+                revoke_key::revoke_key(headers, id, config, &store, now)
+                    .await
+                    .map(whole)
             }
             (&Method::GET, ["api", "v1", name]) if collection(name).is_some() => {
                 let collection = collection(name).ok_or(ApiError::NotFound)?;
-                pull::pull(headers, query, collection, &store, now).await
+                keyed(headers, &store, now, &what, async |key| {
+                    pull::pull(headers, query, collection, key, store.clone(), now).await
+                })
+                .await
+            }
+            (&Method::GET, ["api", "v1", "demo-requests", id]) => {
+                keyed(headers, &store, now, &what, async |key| {
+                    show_demo_request::show_demo_request(id, key, &store, now)
+                        .await
+                        .map(whole)
+                })
+                .await
+            }
+            (&Method::PATCH, ["api", "v1", "demo-requests", id]) => {
+                let id = id.to_string();
+                let (headers, body) = (incoming.headers.clone(), incoming.request.into_body());
+                keyed(&headers, &store, now, &what, async |key| {
+                    let body = read_json_object(&headers, body, MAX_BODY, true).await?;
+                    set_demo_status::set_demo_status(&id, &headers, body, key, &store, now)
+                        .await
+                        .map(whole)
+                })
+                .await
+            }
+            (&Method::POST, ["api", "v1", "opt-outs", "check"]) => {
+                let (headers, body) = (incoming.headers.clone(), incoming.request.into_body());
+                keyed(&headers, &store, now, &what, async |key| {
+                    let body = read_json_object(&headers, body, MAX_CHECK_BODY, false).await?;
+                    let suppression_key = &config.suppression_key;
+                    check_opt_outs::check_opt_outs(body, key, suppression_key, &store, now)
+                        .await
+                        .map(whole)
+                })
+                .await
             }
             (_, ["api", "v1", "keys"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
             (_, ["api", "v1", "keys", _]) => Err(ApiError::MethodNotAllowed { allow: "DELETE" }),
+            (_, ["api", "v1", "demo-requests", _]) => Err(ApiError::MethodNotAllowed {
+                allow: "GET, PATCH",
+            }),
+            (_, ["api", "v1", "opt-outs", "check"]) => {
+                Err(ApiError::MethodNotAllowed { allow: "POST" })
+            }
+            (_, ["api", "v1", "openapi.json"]) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
             (_, ["api", "v1", name]) if collection(name).is_some() => {
                 Err(ApiError::MethodNotAllowed { allow: "GET" })
             }

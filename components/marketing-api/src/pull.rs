@@ -1,25 +1,32 @@
-//! `GET /api/v1/{collection}?after=&limit=`: one page of a collection's change feed, as JSON
-//! (`{"items": [...], "next_cursor": "..."}`), NDJSON (one item per line) or CSV (a header row, then
-//! one row per item, [`crate::csv`]), the next cursor of NDJSON and CSV in the `Next-Cursor` header,
-//! chosen by `format=json|ndjson|csv` or `Accept`. Needs the collection's scope; full
-//! IP addresses only with `ip:read`. Every pull is registered in the `access` log: the key, the collection, the entries read
-//! and the number of records.
+//! `GET /api/v1/{collection}?after=&limit=&format=`: one page of a collection's change feed ([`feed`]),
+//! as JSON (`{"items": [...], "next_cursor": "..."}`), NDJSON (one item per line) or CSV (a header row,
+//! then one row per item, [`crate::csv`]), the next cursor of NDJSON and CSV in the `Next-Cursor` header,
+//! chosen by `format=json|ndjson|csv` or `Accept`; `limit=all` streams NDJSON or CSV to the end
+//! ([`crate::export`]). Needs the collection's scope; full IP addresses only with `ip:read`. Every pull is
+//! registered in the `access` log: the key, the collection, the entries read and the number of records.
 
-use crate::auth::{IP_READ, authenticate, has, require};
-use crate::feed::{Collection, bad_cursor, page, params};
+use crate::auth::{IP_READ, actor, has, require};
+use crate::feed::{self, Collection, Limit, bad_cursor, params};
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 use serde_json::Value;
-use shared::http::{ApiError, json_response};
-use shared::records::{Action, Actor};
+use shared::http::{ApiError, Reply, json_response};
+use shared::records::{Action, ApiKey};
 use shared::store::{Backend, Event, Log, Store};
 use shared::time::Timestamp;
+use std::rc::Rc;
 
 /// The formats served.
 pub const SERVED: &str = "application/json, application/x-ndjson or text/csv";
 
 /// The header that carries the next cursor of an NDJSON or CSV page.
 pub const NEXT_CURSOR: &str = "next-cursor";
+
+/// The media type of a CSV page.
+pub const CSV: &str = "text/csv; charset=utf-8; header=present";
+
+/// The media type of an NDJSON page.
+pub const NDJSON: &str = "application/x-ndjson";
 
 /// A page's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,27 +42,51 @@ struct Body<'a> {
     next_cursor: String,
 }
 
-pub async fn pull<B: Backend>(
+pub async fn pull<B: Backend + 'static>(
     headers: &HeaderMap,
     query: Option<&str>,
-    collection: &Collection,
-    store: &Store<B>,
+    collection: &'static Collection,
+    key: &ApiKey,
+    store: Rc<Store<B>>,
     now: Timestamp,
-) -> Result<Response<String>, ApiError> {
-    let key = authenticate(headers, store, now).await?;
-    require(&key, collection.scope)?;
+) -> Result<Response<Reply>, ApiError> {
+    require(key, collection.scope)?;
     let format = negotiate(headers, query)?;
     let (after, limit) = params(collection, query)?;
-    if after > store.log_head(collection.log).await? {
+    let head = store.log_head(collection.log).await?;
+    if after > head {
         return Err(bad_cursor());
     }
-    let page = page(store, collection, after, limit, has(&key, IP_READ), now).await?;
+    let full_ips = has(key, IP_READ);
+    let limit = match limit {
+        Limit::Page(limit) => limit,
+        Limit::All if format == Format::Json => {
+            return Err(ApiError::BadRequest {
+                code: "invalid_limit",
+                message: "limit=all streams NDJSON or CSV; a JSON page holds at most 1000 items"
+                    .into(),
+            });
+        }
+        Limit::All => {
+            let export = crate::export::Export {
+                collection,
+                format,
+                full_ips,
+                actor: actor(key),
+                after,
+                end: head,
+                started: now,
+            };
+            let next_cursor = collection.cursor(head);
+            let body = export.stream(store).await?;
+            return Ok(headed(body, format, &next_cursor));
+        }
+    };
+    let page = feed::page(&store, collection, after, limit, full_ips, now).await?;
     let event = Event {
         log: Log::Access,
         action: Action::Read,
-        actor: Actor::ApiKey {
-            key_id: key.id.clone(),
-        },
+        actor: actor(key),
         detail: Some(format!(
             "collection={} after={after} to={} count={}",
             collection.name,
@@ -73,23 +104,24 @@ pub async fn pull<B: Backend>(
                 items: &page.items,
                 next_cursor,
             },
-        ),
-        Format::Ndjson => {
-            let body = page.items.iter().map(|item| format!("{item}\n")).collect();
-            headed(body, "application/x-ndjson", &next_cursor)
-        }
+        )
+        .map(Reply::from),
+        Format::Ndjson => headed(ndjson(&page.items).into(), format, &next_cursor),
         Format::Csv => {
             let body = crate::csv::document(collection.columns, &page.items);
-            headed(body, CSV, &next_cursor)
+            headed(body.into(), format, &next_cursor)
         }
     })
 }
 
-/// The media type of a CSV page.
-pub const CSV: &str = "text/csv; charset=utf-8; header=present";
+/// Items as NDJSON: one JSON document per line.
+pub fn ndjson(items: &[Value]) -> String {
+    items.iter().map(|item| format!("{item}\n")).collect()
+}
 
-/// A page of `content_type` whose next cursor travels in [`NEXT_CURSOR`].
-fn headed(body: String, content_type: &'static str, next_cursor: &str) -> Response<String> {
+/// An NDJSON or CSV answer whose next cursor travels in [`NEXT_CURSOR`].
+fn headed(body: Reply, format: Format, next_cursor: &str) -> Response<Reply> {
+    let content_type = if format == Format::Csv { CSV } else { NDJSON };
     let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -140,7 +172,6 @@ pub fn negotiate(headers: &HeaderMap, query: Option<&str>) -> Result<Format, Api
         })
         .ok_or(refused)
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-//! How a key is shown: never its secret or hash.
+//! How keys and records are shown: a key never with its secret or hash, a record with its `ETag`.
 
 use serde::Serialize;
 use shared::records::ApiKey;
@@ -32,4 +32,16 @@ impl<'a> KeyView<'a> {
             revoked_at: key.revoked_at,
         }
     }
+}
+
+/// A record as JSON with its `ETag`, full IP addresses only when `full_ips`.
+pub fn tagged(mut record: serde_json::Value, etag: &str, full_ips: bool) -> http::Response<String> {
+    if !full_ips {
+        crate::feed::truncate_ips(&mut record);
+    }
+    let mut response = shared::http::json_response(http::StatusCode::OK, &record);
+    if let Ok(value) = http::HeaderValue::from_str(etag) {
+        response.headers_mut().insert(http::header::ETAG, value);
+    }
+    response
 }

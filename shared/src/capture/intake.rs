@@ -116,26 +116,8 @@ where
     let (parts, body) = request.into_parts();
     let headers = &parts.headers;
     check_origin(headers, settings)?;
-    let media = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|ct| ct.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase());
-    if media.as_deref() != Some("application/json") {
-        return Err(ApiError::UnsupportedMediaType {
-            accepted: "application/json",
-        });
-    }
-    let body = read_body(headers, body, settings.max_body_bytes).await?;
-    let bad = |message: String| ApiError::BadRequest {
-        code: "malformed_json",
-        message,
-    };
-    let value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| bad(format!("The body is not valid JSON: {e}")))?;
-    let serde_json::Value::Object(object) = value else {
-        return Err(bad("The body must be a JSON object.".into()));
-    };
+    let object =
+        crate::http::read_json_object(headers, body, settings.max_body_bytes, false).await?;
     Ok((Visitor::of(headers, settings)?, object))
 }
 
@@ -182,13 +164,16 @@ pub fn error_as_html(headers: &HeaderMap) -> bool {
 
 /// The answer to a capture request: the handler's response, or its error as a page or JSON as the client
 /// prefers, with CORS headers for an allowed origin either way.
-pub fn respond(
+pub fn respond<B: From<String>>(
     request_headers: &HeaderMap,
     settings: &CaptureSettings,
-    result: Result<Response<String>, ApiError>,
-) -> Response<String> {
-    let response =
-        result.unwrap_or_else(|error| error.into_response(prefers_html(request_headers)));
+    result: Result<Response<B>, ApiError>,
+) -> Response<B> {
+    let response = result.unwrap_or_else(|error| {
+        error
+            .into_response(prefers_html(request_headers))
+            .map(B::from)
+    });
     with_cors(request_headers, settings, response)
 }
 
@@ -205,11 +190,11 @@ pub fn preflight(
 }
 
 /// Adds CORS headers for an allowed `Origin` to any answer (errors too, so that `fetch` can read them).
-pub fn with_cors(
+pub fn with_cors<B>(
     request_headers: &HeaderMap,
     settings: &CaptureSettings,
-    mut response: Response<String>,
-) -> Response<String> {
+    mut response: Response<B>,
+) -> Response<B> {
     let origin = request_headers
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok());

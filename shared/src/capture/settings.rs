@@ -129,8 +129,7 @@ impl CaptureSettings {
     /// The stable pseudonym of a normalised email address or E.164 phone number: what the do-not-contact
     /// registry and other person-keyed entries store instead of the value itself.
     pub fn pseudonym(&self, value: &str) -> String {
-        self.suppression_key
-            .sign(Purpose::Pseudonym, &[value.as_bytes()])
+        self.suppression_key.pseudonym(value)
     }
 
     /// The keyring of unsubscribe links (see [`crate::links::UnsubscribeLink`]).

@@ -4,11 +4,13 @@
 //! in [`Store::new`] and read back through the very same functions.
 
 mod backend;
+mod feed;
 pub mod keys;
 
 #[cfg(target_arch = "wasm32")]
 pub use backend::SpinBackend;
 pub use backend::{Backend, BackendError};
+pub use feed::{Conditional, etag};
 pub use keys::{Channel, Key, Log, RecordKind};
 
 use crate::records::{
@@ -283,7 +285,7 @@ impl<B: Backend> Store<B> {
             detail: Some(format!("decision {}", decision.n)),
             ..event
         };
-        let (log, seq, entry) = self.entry(&id, event).await?;
+        let (log, seq, entry) = self.entry_of(&id, Some(decision.n), event).await?;
         self.backend
             .set_many(vec![
                 (Key::ConsentHistoryEntry(&id, decision.n).to_string(), value),
@@ -323,6 +325,16 @@ impl<B: Backend> Store<B> {
 
     /// The number and encoded log entry for an event on record `id`.
     async fn entry(&self, id: &str, event: Event) -> Result<(Log, u64, Vec<u8>), StoreError> {
+        self.entry_of(id, None, event).await
+    }
+
+    /// [`Store::entry`] for revision `revision` of record `id`.
+    async fn entry_of(
+        &self,
+        id: &str,
+        revision: Option<u64>,
+        event: Event,
+    ) -> Result<(Log, u64, Vec<u8>), StoreError> {
         let seq = self.next_seq(event.log).await?;
         let entry = LogEntry {
             v: SCHEMA_VERSION,
@@ -332,6 +344,7 @@ impl<B: Backend> Store<B> {
             record: Some(id.to_owned()),
             actor: event.actor,
             detail: event.detail,
+            revision,
         };
         Ok((
             event.log,
@@ -579,6 +592,7 @@ impl<B: Backend> Store<B> {
             record: None,
             actor: event.actor,
             detail: event.detail,
+            revision: None,
         };
         let entry = serde_json::to_vec(&entry).map_err(StoreError::Encode)?;
         self.backend

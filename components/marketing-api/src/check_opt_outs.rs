@@ -1,0 +1,189 @@
+//! `POST /api/v1/opt-outs/check` (`opt-outs:read`): `{"emails": [...], "phones": [...]}` → which of them
+//! are on the do-not-contact registry, so marketing can clean a list before a campaign. Each input is
+//! normalised as capture normalises it (email domain lower-cased, phone to E.164) and looked up by its
+//! pseudonym in one batch read; an input that is no email or phone number is answered with an `error`,
+//! not refused, so one typo does not fail a list. The check is registered with its counts.
+
+use crate::auth::{OPT_OUTS_READ, actor, require};
+use http::{Response, StatusCode};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use shared::domain::{EmailAddress, PhoneNumber};
+use shared::http::{ApiError, FieldError, json_response};
+use shared::records::{Action, ApiKey, OptOut};
+use shared::store::{Backend, Channel, Event, Log, RecordKind, Store};
+use shared::time::Timestamp;
+use shared::tokens::SigningKey;
+
+/// The most addresses and numbers one check may hold, together.
+pub const MAX_INPUTS: usize = 1000;
+
+/// The answer for one input.
+#[derive(Debug, Serialize)]
+struct Checked {
+    /// The input as sent.
+    input: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    normalized: Option<String>,
+    opted_out: bool,
+    /// When the opt-out was made (present only when `opted_out`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<Timestamp>,
+    /// Why the input could not be checked (`invalid_email`, `invalid_phone`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Answer {
+    emails: Vec<Checked>,
+    phones: Vec<Checked>,
+}
+
+pub async fn check_opt_outs<B: Backend>(
+    body: Map<String, Value>,
+    key: &ApiKey,
+    suppression_key: &SigningKey,
+    store: &Store<B>,
+    now: Timestamp,
+) -> Result<Response<String>, ApiError> {
+    require(key, OPT_OUTS_READ)?;
+    let (emails, phones) = parse(body)?;
+    let mut inputs: Vec<(Channel, String, Option<String>)> = Vec::new();
+    for email in emails {
+        let normalized = EmailAddress::parse(&email).ok().map(|e| e.normalized());
+        inputs.push((Channel::Email, email, normalized));
+    }
+    for phone in phones {
+        let normalized = PhoneNumber::parse(&phone)
+            .ok()
+            .map(|p| p.as_str().to_owned());
+        inputs.push((Channel::Phone, phone, normalized));
+    }
+    let ids: Vec<String> = inputs
+        .iter()
+        .filter_map(|(channel, _, normalized)| {
+            let pseudonym = suppression_key.pseudonym(normalized.as_deref()?);
+            Some(channel.opt_out_id(&pseudonym))
+        })
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let mut entries = store
+        .records::<OptOut>(RecordKind::OptOut, &ids)
+        .await?
+        .into_iter();
+    let mut answer = Answer {
+        emails: Vec::new(),
+        phones: Vec::new(),
+    };
+    for (channel, input, normalized) in inputs {
+        let in_force = match &normalized {
+            Some(_) => entries.next().flatten().filter(OptOut::in_force),
+            None => None,
+        };
+        let checked = Checked {
+            input,
+            opted_out: in_force.is_some(),
+            since: in_force.map(|entry| entry.at),
+            error: match (&normalized, channel) {
+                (Some(_), _) => None,
+                (None, Channel::Email) => Some("invalid_email"),
+                (None, Channel::Phone) => Some("invalid_phone"),
+            },
+            normalized,
+        };
+        match channel {
+            Channel::Email => answer.emails.push(checked),
+            Channel::Phone => answer.phones.push(checked),
+        }
+    }
+    let matched = answer
+        .emails
+        .iter()
+        .chain(&answer.phones)
+        .filter(|c| c.opted_out)
+        .count();
+    let event = Event {
+        log: Log::Access,
+        action: Action::Read,
+        actor: actor(key),
+        detail: Some(format!(
+            "opt-outs check emails={} phones={} matched={matched}",
+            answer.emails.len(),
+            answer.phones.len()
+        )),
+        at: now,
+    };
+    store.note_many(event).await?;
+    Ok(json_response(StatusCode::OK, &answer))
+}
+
+/// The two lists, or a 422 naming each field that is unknown, not a list of strings, or too long.
+fn parse(mut body: Map<String, Value>) -> Result<(Vec<String>, Vec<String>), ApiError> {
+    let mut errors: Vec<FieldError> = body
+        .keys()
+        .filter(|name| !matches!(name.as_str(), "emails" | "phones"))
+        .map(|name| {
+            FieldError::new(
+                name.as_str(),
+                "unknown_field",
+                "Send emails and phones only.",
+            )
+        })
+        .collect();
+    let mut list = |name: &str| -> Vec<String> {
+        match body.remove(name) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
+                .into_iter()
+                .filter_map(|item| item.as_str().map(str::to_owned))
+                .collect(),
+            Some(_) => {
+                errors.push(FieldError::new(name, "invalid_list", "A list of strings."));
+                Vec::new()
+            }
+        }
+    };
+    let (emails, phones) = (list("emails"), list("phones"));
+    if emails.len() + phones.len() > MAX_INPUTS {
+        errors.push(FieldError::new(
+            if emails.len() > phones.len() {
+                "emails"
+            } else {
+                "phones"
+            },
+            "too_many",
+            format!("At most {MAX_INPUTS} emails and phones together per check."),
+        ));
+    }
+    if errors.is_empty() {
+        Ok((emails, phones))
+    } else {
+        Err(ApiError::Invalid(errors))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(value: Value) -> Vec<String> {
+        match parse(value.as_object().unwrap().clone()) {
+            Err(ApiError::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn lists_of_strings_are_taken_and_anything_else_is_named() {
+        let (emails, phones) =
+            parse(json!({"emails": ["a@b.co"]}).as_object().unwrap().clone()).unwrap();
+        assert_eq!((emails.len(), phones.len()), (1, 0));
+        assert_eq!(fields(json!({"emails": "a@b.co"})), ["emails"]);
+        assert_eq!(fields(json!({"phones": [1]})), ["phones"]);
+        assert_eq!(fields(json!({"names": []})), ["names"]);
+        let many: Vec<String> = (0..=MAX_INPUTS).map(|n| format!("p{n}@b.co")).collect();
+        assert_eq!(fields(json!({"emails": many})), ["emails"]);
+    }
+}

@@ -1,0 +1,185 @@
+//! `limit=all`: a collection's whole feed after a cursor, streamed as NDJSON or CSV while the client
+//! reads it, so memory stays flat however long the export is.
+//!
+//! The export ends where the log's head stood when it began (`end`), which is the `Next-Cursor` sent
+//! in the headers before the first item. It reads [`BATCH`] entries at a time with one `get-many`, then
+//! their records with another, and produces the next chunk only when the client has taken the last one.
+//! A hole below `end` is a number handed out before the export began: its writer is either still
+//! writing (the export waits for it, polling) or died (after [`GRACE_MS`] it is stepped over), so the
+//! cursor in the headers never skips an entry that lands late. A record named twice within a batch
+//! appears once; in two batches, twice (each time in its current state).
+//!
+//! The register gets an entry when the export begins (the range, so that even an export the client
+//! abandons is registered) and one when it ends (the range and the number of records sent).
+
+use crate::feed::{self, Collection, GRACE_MS};
+use crate::pull::{Format, ndjson};
+use bytes::Bytes;
+use shared::http::Reply;
+use shared::records::{Action, Actor, LogEntry};
+use shared::store::{Backend, Event, Log, Store, StoreError};
+use shared::time::{Timestamp, pause};
+use std::rc::Rc;
+
+/// Log entries read per chunk.
+pub const BATCH: u64 = 256;
+/// How long to wait before looking at a hole again.
+const HOLE_POLL_MS: u64 = 25;
+
+/// One export: what to send and the range it covers.
+pub struct Export {
+    pub collection: &'static Collection,
+    pub format: Format,
+    pub full_ips: bool,
+    pub actor: Actor,
+    /// The entry the client's cursor stands after.
+    pub after: u64,
+    /// The log's head when the export began: the last entry it covers.
+    pub end: u64,
+    pub started: Timestamp,
+}
+
+/// An export under way.
+struct Run<B> {
+    export: Export,
+    store: Rc<Store<B>>,
+    /// The last entry sent.
+    next: u64,
+    count: u64,
+    header_sent: bool,
+    finished: bool,
+}
+
+impl Export {
+    /// Registers the export's start and answers its body, which reads the store as it is consumed.
+    pub async fn stream<B: Backend + 'static>(
+        self,
+        store: Rc<Store<B>>,
+    ) -> Result<Reply, StoreError> {
+        store.note_many(self.event("started", None)).await?;
+        let run = Run {
+            next: self.after,
+            export: self,
+            store,
+            count: 0,
+            header_sent: false,
+            finished: false,
+        };
+        let chunks = futures::stream::unfold(run, async |mut run| {
+            if run.finished {
+                return None;
+            }
+            match run.chunk().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), run)),
+                Ok(None) => None,
+                Err(error) => {
+                    // The client sees a broken transfer, not a short export that looks complete.
+                    eprintln!("export of {} failed: {error:#}", run.export.collection.name);
+                    run.finished = true;
+                    Some((Err(error.into()), run))
+                }
+            }
+        });
+        Ok(Reply::Chunks(Box::pin(chunks)))
+    }
+
+    fn event(&self, stage: &str, count: Option<u64>) -> Event {
+        let count = count.map(|n| format!(" count={n}")).unwrap_or_default();
+        Event {
+            log: Log::Access,
+            action: Action::Read,
+            actor: self.actor.clone(),
+            detail: Some(format!(
+                "collection={} after={} to={}{count} stream={stage}",
+                self.export_name(),
+                self.after,
+                self.end
+            )),
+            at: self.started,
+        }
+    }
+
+    fn export_name(&self) -> &'static str {
+        self.collection.name
+    }
+}
+
+impl<B: Backend> Run<B> {
+    /// The next chunk: the CSV header, then a batch's items; the end of the export registered at last.
+    async fn chunk(&mut self) -> Result<Option<Bytes>, StoreError> {
+        let mut out = String::new();
+        if self.export.format == Format::Csv && !self.header_sent {
+            crate::csv::header(&mut out, self.export.collection.columns);
+            self.header_sent = true;
+        }
+        while out.is_empty() && self.next < self.export.end {
+            let items = self.batch().await?;
+            self.count += items.len() as u64;
+            match self.export.format {
+                Format::Csv => crate::csv::rows(&mut out, self.export.collection.columns, &items),
+                _ => out.push_str(&ndjson(&items)),
+            }
+        }
+        if self.next >= self.export.end && !self.finished && out.is_empty() {
+            self.finished = true;
+            let event = self.export.event("complete", Some(self.count));
+            self.store.note_many(event).await?;
+        }
+        Ok((!out.is_empty()).then(|| Bytes::from(out)))
+    }
+
+    /// The items of the next [`BATCH`] entries, holes waited for.
+    async fn batch(&mut self) -> Result<Vec<serde_json::Value>, StoreError> {
+        let log = self.export.collection.log;
+        let count = BATCH.min(self.export.end - self.next);
+        let mut entries = self.store.log_entries(log, self.next, count).await?;
+        for i in 0..entries.len() {
+            if entries[i].1.is_none() {
+                let later = entries[i + 1..]
+                    .iter()
+                    .find_map(|(_, e)| e.as_ref().map(|e| e.at));
+                entries[i].1 = self.wait_for(log, entries[i].0, later).await?;
+            }
+        }
+        self.next += count;
+        let named: Vec<&LogEntry> = entries.iter().filter_map(|(_, e)| e.as_ref()).collect();
+        feed::items(
+            &self.store,
+            self.export.collection,
+            &named,
+            self.export.full_ips,
+        )
+        .await
+    }
+
+    /// Entry `seq`, once its writer has written it; `None` once it is clear that writer died: a later
+    /// entry (`later`, else one looked up past the batch) has been there for [`GRACE_MS`], or, with no
+    /// later entry at all, the export began [`GRACE_MS`] ago.
+    async fn wait_for(
+        &self,
+        log: Log,
+        seq: u64,
+        later: Option<Timestamp>,
+    ) -> Result<Option<LogEntry>, StoreError> {
+        let later = match later {
+            Some(at) => Some(at),
+            None => self
+                .store
+                .log_entries(log, seq, feed::LOOKAHEAD)
+                .await?
+                .into_iter()
+                .find_map(|(_, e)| e.map(|e| e.at)),
+        };
+        let since = later.unwrap_or(self.export.started).unix_millis();
+        loop {
+            let mut found = self.store.log_entries(log, seq - 1, 1).await?;
+            if let Some((_, Some(entry))) = found.pop() {
+                return Ok(Some(entry));
+            }
+            if Timestamp::now().unix_millis() >= since + GRACE_MS {
+                return Ok(None);
+            }
+            pause(HOLE_POLL_MS).await;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! `PATCH /api/v1/demo-requests/{id}` (`demo-requests:write`): `{"status": ...}` with `If-Match: <ETag>`.
+//! Only a change made to the state the client read lands: a stale ETag gets `412` and changes nothing,
+//! so two marketers never overwrite each other; no `If-Match` gets `428`. The change is an entry of the
+//! `demo-requests` log (so it reaches every sync) naming the key (so it is in the register).
+
+use crate::auth::{DEMO_REQUESTS_WRITE, IP_READ, actor, has, require};
+use crate::view::tagged;
+use http::{HeaderMap, Response, header};
+use serde_json::{Map, Value};
+use shared::http::{ApiError, FieldError};
+use shared::records::{Action, ApiKey, DemoRequest, DemoStatus};
+use shared::store::{Backend, Conditional, Event, Log, RecordKind, Store};
+use shared::time::Timestamp;
+
+/// The statuses a demo request can be given.
+const STATUSES: &str = "requested, contacted, scheduled, done or cancelled";
+
+pub async fn set_demo_status<B: Backend>(
+    id: &str,
+    headers: &HeaderMap,
+    body: Map<String, Value>,
+    key: &ApiKey,
+    store: &Store<B>,
+    now: Timestamp,
+) -> Result<Response<String>, ApiError> {
+    require(key, DEMO_REQUESTS_WRITE)?;
+    let if_match = headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::PreconditionRequired)?;
+    let status = parse(body)?;
+    let event = Event {
+        log: Log::DemoRequests,
+        action: Action::Updated,
+        actor: actor(key),
+        detail: Some(format!("status={}", status_name(status))),
+        at: now,
+    };
+    let outcome = store
+        .update_if(
+            RecordKind::DemoRequest,
+            id,
+            if_match,
+            event,
+            |r: &mut DemoRequest| {
+                let changed = r.status != status;
+                r.status = status;
+                changed
+            },
+        )
+        .await?;
+    match outcome {
+        Conditional::Missing => Err(ApiError::NotFound),
+        Conditional::Stale => Err(ApiError::PreconditionFailed),
+        Conditional::Unchanged(record, etag) | Conditional::Changed(record, etag) => {
+            let record = serde_json::to_value(record).map_err(anyhow::Error::from)?;
+            Ok(tagged(record, &etag, has(key, IP_READ)))
+        }
+    }
+}
+
+/// The new status, or a 422 naming each field that is missing, unknown or invalid.
+fn parse(mut body: Map<String, Value>) -> Result<DemoStatus, ApiError> {
+    let mut errors: Vec<FieldError> = body
+        .keys()
+        .filter(|name| *name != "status")
+        .map(|name| {
+            FieldError::new(
+                name.as_str(),
+                "unknown_field",
+                "Only status can be changed.",
+            )
+        })
+        .collect();
+    let status = match body.remove("status") {
+        None => {
+            errors.push(FieldError::new(
+                "status",
+                "required",
+                format!("One of {STATUSES}."),
+            ));
+            None
+        }
+        Some(value) => {
+            let parsed = serde_json::from_value::<DemoStatus>(value).ok();
+            if parsed.is_none() {
+                errors.push(FieldError::new(
+                    "status",
+                    "invalid_status",
+                    format!("One of {STATUSES}."),
+                ));
+            }
+            parsed
+        }
+    };
+    match status {
+        Some(status) if errors.is_empty() => Ok(status),
+        _ => Err(ApiError::Invalid(errors)),
+    }
+}
+
+/// The status as it is written in JSON.
+fn status_name(status: DemoStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn body(value: Value) -> Map<String, Value> {
+        value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn a_known_status_is_taken_and_anything_else_is_named() {
+        assert_eq!(
+            parse(body(json!({"status": "contacted"}))).unwrap(),
+            DemoStatus::Contacted
+        );
+        let fields = |value| match parse(body(value)) {
+            Err(ApiError::Invalid(errors)) => {
+                errors.into_iter().map(|e| e.field).collect::<Vec<_>>()
+            }
+            other => panic!("expected 422, got {other:?}"),
+        };
+        assert_eq!(fields(json!({"status": "won"})), ["status"]);
+        assert_eq!(fields(json!({"status": 3})), ["status"]);
+        assert_eq!(fields(json!({})), ["status"]);
+        assert_eq!(fields(json!({"status": "done", "owner": "x"})), ["owner"]);
+        assert_eq!(status_name(DemoStatus::Cancelled), "cancelled");
+    }
+}

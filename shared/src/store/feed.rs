@@ -1,0 +1,164 @@
+//! Reads and writes the marketing API needs beyond capture: ETags and conditional changes, batches of
+//! consent decisions named by log entries, and imports of many records at once.
+
+use super::backend::Backend;
+use super::{Event, Key, RecordKind, Store, StoreError, decode};
+use crate::records::{Action, LogEntry, SCHEMA_VERSION};
+use serde::{Serialize, de::DeserializeOwned};
+use sha2::{Digest, Sha256};
+
+/// The outcome of [`Store::update_if`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Conditional<R> {
+    /// No record with that id.
+    Missing,
+    /// The record is no longer in the state the client's `If-Match` names; nothing changed.
+    Stale,
+    /// The change found nothing to change: the record and its ETag.
+    Unchanged(R, String),
+    /// The record's new state and its new ETag.
+    Changed(R, String),
+}
+
+/// The strong ETag of a stored state: a hash of its exact bytes, so any change, by anyone, changes it.
+pub fn etag(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether an `If-Match` value (`*` or a list of entity tags) names `tag`. Weak tags never match:
+/// `If-Match` compares strongly.
+fn matches(if_match: &str, tag: &str) -> bool {
+    if_match
+        .split(',')
+        .map(str::trim)
+        .any(|candidate| candidate == "*" || candidate == tag)
+}
+
+impl<B: Backend> Store<B> {
+    /// A record and the ETag of its stored state.
+    pub async fn get_tagged<R: DeserializeOwned>(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Option<(R, String)>, StoreError> {
+        let key = Key::Record(kind, id).to_string();
+        let Some(bytes) = self.backend.get(&key).await? else {
+            return Ok(None);
+        };
+        Ok(Some((decode(&key, &bytes)?, etag(&bytes))))
+    }
+
+    /// Changes a record only if it is still in the state `if_match` names: the optimistic lock of two
+    /// people editing one record. The log entry goes first, as in [`Store::update`]; if a concurrent
+    /// change wins the compare-and-swap in between, this one is [`Conditional::Stale`] and a `refused`
+    /// entry says that the entry before it did not take effect.
+    pub async fn update_if<R: Serialize + DeserializeOwned>(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        if_match: &str,
+        event: Event,
+        change: impl FnOnce(&mut R) -> bool,
+    ) -> Result<Conditional<R>, StoreError> {
+        let key = Key::Record(kind, id).to_string();
+        let Some(current) = self.backend.get(&key).await? else {
+            return Ok(Conditional::Missing);
+        };
+        if !matches(if_match, &etag(&current)) {
+            return Ok(Conditional::Stale);
+        }
+        let mut record: R = decode(&key, &current)?;
+        if !change(&mut record) {
+            return Ok(Conditional::Unchanged(record, etag(&current)));
+        }
+        let seq = self.note(id, event.clone()).await?;
+        let new = serde_json::to_vec(&record).map_err(StoreError::Encode)?;
+        if self
+            .backend
+            .compare_and_swap(&key, &current, new.clone())
+            .await?
+        {
+            return Ok(Conditional::Changed(record, etag(&new)));
+        }
+        let void = Event {
+            action: Action::Refused,
+            detail: Some(format!("entry {seq} lost to a concurrent change")),
+            ..event
+        };
+        self.note(id, void).await?;
+        Ok(Conditional::Stale)
+    }
+
+    /// Consent decisions by (consent id, decision number), in one batch read, in the order asked.
+    pub async fn consent_decisions<R: DeserializeOwned>(
+        &self,
+        wanted: &[(&str, u64)],
+    ) -> Result<Vec<Option<R>>, StoreError> {
+        let keys: Vec<String> = wanted
+            .iter()
+            .map(|(id, n)| Key::ConsentHistoryEntry(id, *n).to_string())
+            .collect();
+        let values = self.backend.get_many(keys.clone()).await?;
+        keys.iter()
+            .zip(values)
+            .map(|(key, value)| value.map(|bytes| decode(key, &bytes)).transpose())
+            .collect()
+    }
+
+    /// Writes many new records of one kind with one log entry each (an import, a benchmark's data):
+    /// one `increment` reserves all their numbers, one `set-many` writes records and entries together.
+    pub async fn append_many<R: Serialize>(
+        &self,
+        kind: RecordKind,
+        records: &[(&str, R)],
+        event: Event,
+    ) -> Result<(), StoreError> {
+        let count = records.len() as i64;
+        if count == 0 {
+            return Ok(());
+        }
+        let last = self
+            .backend
+            .increment(&Key::LogHead(event.log).to_string(), count)
+            .await?;
+        let first = u64::try_from(last - count + 1).unwrap_or_default();
+        let mut writes = Vec::with_capacity(records.len() * 2);
+        for ((id, record), seq) in records.iter().zip(first..) {
+            let entry = LogEntry {
+                v: SCHEMA_VERSION,
+                seq,
+                at: event.at,
+                action: event.action,
+                record: Some((*id).to_owned()),
+                actor: event.actor.clone(),
+                detail: event.detail.clone(),
+                revision: None,
+            };
+            let entry = serde_json::to_vec(&entry).map_err(StoreError::Encode)?;
+            let record = serde_json::to_vec(record).map_err(StoreError::Encode)?;
+            writes.push((Key::Record(kind, id).to_string(), record));
+            writes.push((Key::LogEntry(event.log, seq).to_string(), entry));
+        }
+        Ok(self.backend.set_many(writes).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_etag_changes_with_every_byte_and_if_match_compares_strongly() {
+        let a = etag(br#"{"status":"requested"}"#);
+        let b = etag(br#"{"status":"contacted"}"#);
+        assert_ne!(a, b);
+        assert!(a.starts_with('"') && a.ends_with('"') && a.len() == 34);
+        assert!(matches(&a, &a));
+        assert!(matches(&format!("{b}, {a}"), &a));
+        assert!(matches("*", &a));
+        assert!(!matches(&b, &a));
+        assert!(!matches(&format!("W/{a}"), &a));
+    }
+}

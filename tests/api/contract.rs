@@ -1,0 +1,143 @@
+//! The OpenAPI document as a contract the tests hold the app to: every response the harness sees from
+//! the project app is checked against the operation it answers (its status must be documented, its
+//! JSON body, and each NDJSON line, must validate against the documented schema).
+
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// The document, exactly as the marketing API serves it.
+pub const OPENAPI: &str = include_str!("../../components/marketing-api/src/openapi.json");
+
+/// The parsed document.
+pub fn document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| serde_json::from_str(OPENAPI).expect("openapi.json is JSON"))
+}
+
+/// The documented path template that `path` (no query) falls under; literal segments win over
+/// parameters, as in the app's routers.
+pub fn template(path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    document()["paths"]
+        .as_object()?
+        .keys()
+        .filter_map(|template| {
+            let parts: Vec<&str> = template.split('/').collect();
+            if parts.len() != segments.len() {
+                return None;
+            }
+            let mut literal = 0;
+            for (part, segment) in parts.iter().zip(&segments) {
+                if part.starts_with('{') && part.ends_with('}') {
+                    if segment.is_empty() {
+                        return None;
+                    }
+                } else if part == segment {
+                    literal += 1;
+                } else {
+                    return None;
+                }
+            }
+            Some((literal, template.as_str()))
+        })
+        .max_by_key(|(literal, _)| *literal)
+        .map(|(_, template)| template)
+}
+
+/// Holds one response to the document. `path` without its query; `content_type` as sent.
+pub fn check(method: &str, path: &str, status: u16, content_type: Option<&str>, body: &[u8]) {
+    let Some(template) = template(path) else {
+        return;
+    };
+    let method = method.to_ascii_lowercase();
+    let Some(operation) = document()["paths"][template].get(&method) else {
+        assert!(
+            matches!(status, 404 | 405),
+            "{method} {path} answered {status} but {template} documents no {method}"
+        );
+        return;
+    };
+    let response = operation["responses"]
+        .get(status.to_string())
+        .or_else(|| operation["responses"].get("default"))
+        .unwrap_or_else(|| {
+            panic!("{method} {template} answered {status}, which is not documented")
+        });
+    let media = content_type
+        .and_then(|ct| ct.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase());
+    let Some(media) = media else { return };
+    let content = &response["content"];
+    if !content.is_null() && !body.is_empty() {
+        assert!(
+            content.get(&media).is_some(),
+            "{method} {template} {status} answered {media}, which is not documented"
+        );
+    }
+    let json_schema = &content["application/json"]["schema"];
+    if json_schema.is_null() {
+        return;
+    }
+    let context = format!("{method} {template} {status}");
+    match media.as_str() {
+        "application/json" => {
+            let value: Value = serde_json::from_slice(body)
+                .unwrap_or_else(|e| panic!("{context}: the body is not JSON: {e}"));
+            validate(&context, json_schema, &value);
+        }
+        "application/x-ndjson" => {
+            let item = item_schema(json_schema);
+            for line in String::from_utf8_lossy(body).lines() {
+                let value: Value = serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("{context}: an NDJSON line is not JSON: {e}"));
+                validate(&format!("{context} (NDJSON line)"), &item, &value);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The schema of one item of a JSON page (`{"items": [...]}`), for NDJSON lines.
+fn item_schema(page: &Value) -> Value {
+    let page = match page["$ref"].as_str() {
+        Some(reference) => document()
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("unresolved {reference}")),
+        None => page,
+    };
+    page["properties"]["items"]["items"].clone()
+}
+
+/// Validates `value` against `schema`, whose `#/components/...` references resolve in the document.
+pub fn validate(context: &str, schema: &Value, value: &Value) {
+    static VALIDATORS: OnceLock<Mutex<HashMap<String, std::sync::Arc<jsonschema::Validator>>>> =
+        OnceLock::new();
+    let key = schema.to_string();
+    let validator = {
+        let mut cache = VALIDATORS.get_or_init(Default::default).lock().unwrap();
+        cache
+            .entry(key)
+            .or_insert_with(|| {
+                let wrapped = json!({
+                    "$schema": "https://json-schema.org/draft/2020-12/schema",
+                    "components": document()["components"],
+                    "allOf": [schema],
+                });
+                std::sync::Arc::new(
+                    jsonschema::validator_for(&wrapped)
+                        .unwrap_or_else(|e| panic!("{context}: the schema does not compile: {e}")),
+                )
+            })
+            .clone()
+    };
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{context}: the response does not match the OpenAPI schema:\n{}\n{value:#}",
+        errors.join("\n")
+    );
+}
