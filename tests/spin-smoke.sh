@@ -83,10 +83,31 @@ expect 200 "$tmp/consent.js" "$base/consent.js"
 
 # Marketing API: a key, then the two submissions above through the change feed, IPs masked.
 expect 201 "$tmp/key.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
-  -d '{"name":"smoke","scopes":["leads:read"]}' "$base/api/v1/keys"
+  -d '{"name":"smoke","scopes":["leads:read","consents:read","opt-outs:read","demo-requests:write"]}' "$base/api/v1/keys"
 api_key=$(sed -E 's/.*"key":"([^"]+)".*/\1/' "$tmp/key.json")
 expect 200 "$tmp/feed.json" -H "authorization: Bearer $api_key" "$base/api/v1/submissions?limit=10"
 [ "$(grep -o '"form":"contact"' "$tmp/feed.json" | wc -l)" -eq 2 ] || fail "the feed lacks the submissions: $(cat "$tmp/feed.json")"
 expect 401 "$tmp/nokey.json" "$base/api/v1/submissions"
+# The whole feed streamed (limit=all), its end cursor in the headers.
+expect 200 "$tmp/all.ndjson" -D "$tmp/all.headers" -H "authorization: Bearer $api_key" \
+  "$base/api/v1/submissions?limit=all&format=ndjson"
+[ "$(wc -l <"$tmp/all.ndjson")" -eq 2 ] || fail "the stream lacks the submissions: $(cat "$tmp/all.ndjson")"
+grep -qi '^next-cursor: ' "$tmp/all.headers" || fail "no next-cursor on the stream"
+expect 200 "$tmp/all.csv" -H "authorization: Bearer $api_key" -H 'accept: text/csv' "$base/api/v1/submissions?limit=all"
+[ "$(wc -l <"$tmp/all.csv")" -eq 3 ] || fail "the CSV stream is not a header and two rows: $(cat "$tmp/all.csv")"
+expect 200 "$tmp/consents.json" -H "authorization: Bearer $api_key" "$base/api/v1/consents"
+grep -q "\"id\":\"$consent_id\"" "$tmp/consents.json" || fail "the consents feed lacks the decision"
+expect 200 "$tmp/check.json" -H "authorization: Bearer $api_key" -H 'content-type: application/json' \
+  -d '{"phones":["0031 20 1234567"],"emails":["nobody@example.com"]}' "$base/api/v1/opt-outs/check"
+grep -q '"phones":\[{[^]]*"opted_out":true' "$tmp/check.json" || fail "the do-not-call entry was not found: $(cat "$tmp/check.json")"
+# A demo request's status under If-Match: the current ETag lands, the old one gets 412.
+demo_id=$(sed -E 's/.*"id":"([^"]+)".*/\1/' "$tmp/demo.out")
+expect 200 "$tmp/demo-show.json" -D "$tmp/demo.headers" -H "authorization: Bearer $api_key" "$base/api/v1/demo-requests/$demo_id"
+etag=$(grep -i '^etag:' "$tmp/demo.headers" | cut -d' ' -f2 | tr -d '\r')
+expect 200 "$tmp/patch.json" -X PATCH -H "authorization: Bearer $api_key" -H "if-match: $etag" \
+  -H 'content-type: application/json' -d '{"status":"contacted"}' "$base/api/v1/demo-requests/$demo_id"
+expect 412 "$tmp/stale.json" -X PATCH -H "authorization: Bearer $api_key" -H "if-match: $etag" \
+  -H 'content-type: application/json' -d '{"status":"done"}' "$base/api/v1/demo-requests/$demo_id"
+expect 200 "$tmp/openapi.json" "$base/api/v1/openapi.json"
 
-echo "spin smoke: 23 passed, 0 failed"
+echo "spin smoke: 32 passed, 0 failed"

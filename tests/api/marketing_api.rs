@@ -1541,3 +1541,37 @@ fn the_contract_refuses_a_response_that_breaks_its_schema() {
         &fine,
     );
 }
+
+#[tokio::test]
+async fn an_erased_record_comes_after_the_cursor_as_a_tombstone_in_every_format() {
+    let app = spawn().await;
+    let kept = capture(&app, 1, Timestamp::now()).await;
+    let erased = capture(&app, 2, Timestamp::now()).await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let cursor = pull_ok(&app, &key, "").await["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let event = Event {
+        log: Log::Submissions,
+        action: Action::Erased,
+        actor: Actor::System,
+        detail: Some("erasure request".into()),
+        at: Timestamp::now(),
+    };
+    app.store()
+        .erase(RecordKind::Submission, &erased, event)
+        .await
+        .unwrap();
+
+    let page = pull_ok(&app, &key, &format!("?after={cursor}")).await;
+    assert_eq!(page["items"], json!([{"id": erased, "deleted": true}]));
+    let all = pull(&app, &key, "?limit=all&format=ndjson").await;
+    let lines = ndjson_lines(&all.text().await.unwrap());
+    assert_eq!(lines[0]["id"], kept.as_str());
+    assert_eq!(lines[1], json!({"id": erased, "deleted": true}));
+    let (_, _, rows) = pull_csv(&app, &key, "submissions", &format!("?after={cursor}")).await;
+    assert_eq!(inert_off(column(&rows, 1, "id")), erased);
+    assert_eq!(column(&rows, 1, "deleted"), "true");
+    assert_eq!(column(&rows, 1, "email"), "");
+}

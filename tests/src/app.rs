@@ -470,6 +470,7 @@ impl HandlerState for ComponentState {
             OutboundHooks::new(self.allowed_hosts.clone()),
         );
         let mut store = Store::new(engine(), ctx);
+        store.limiter(|ctx| &mut ctx.memory);
         let proxy = self.pre.instantiate_async(&mut store).await?;
         Ok(Instance {
             store,

@@ -51,6 +51,8 @@ pub struct SpinHost {
 
 /// The store data of one instance: WASI, WASI HTTP (with the outbound grants) and Spin's interfaces.
 pub struct Ctx {
+    /// Watches the instance's linear memory for [`peak_guest_memory`].
+    pub memory: MemoryWatch,
     table: ResourceTable,
     wasi: WasiCtx,
     http: WasiHttpCtx,
@@ -61,6 +63,7 @@ pub struct Ctx {
 impl Ctx {
     pub fn new(grants: Arc<ComponentGrants>, hooks: OutboundHooks) -> Self {
         Self {
+            memory: MemoryWatch,
             table: ResourceTable::new(),
             // Guest stdout/stderr go to the host's, like `spin up` (which logs them to the terminal).
             wasi: wasmtime_wasi::WasiCtxBuilder::new()
@@ -448,5 +451,42 @@ impl<T> spin_vars::HostWithStore<T> for SpinData {
                 ))),
             })
         })
+    }
+}
+
+/// The largest linear memory any guest instance has asked for since the last
+/// [`reset_peak_guest_memory`], in bytes. Wasm memory only grows, so this is a component's peak memory
+/// (for the benchmarks: run one component's requests between a reset and a read).
+static PEAK_GUEST_MEMORY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+pub fn peak_guest_memory() -> usize {
+    PEAK_GUEST_MEMORY.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+pub fn reset_peak_guest_memory() {
+    PEAK_GUEST_MEMORY.store(0, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A [`wasmtime::ResourceLimiter`] that limits nothing and records every memory's size.
+pub struct MemoryWatch;
+
+impl wasmtime::ResourceLimiter for MemoryWatch {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        PEAK_GUEST_MEMORY.fetch_max(desired, std::sync::atomic::Ordering::Relaxed);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
     }
 }
