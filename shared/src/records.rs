@@ -281,6 +281,10 @@ pub struct LogEntry {
     /// `n` of a cookie-consent decision); absent for records kept as one current state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revision: Option<u64>,
+    /// Written before its change landed: readers wait for it (or, once it is older than the feed's grace
+    /// period, treat it as final). A change rewrites its entry without this flag once it has landed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
 }
 
 /// When and from where one step of a double opt-in happened: the proof that it was this visitor.

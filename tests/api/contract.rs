@@ -45,8 +45,16 @@ pub fn template(path: &str) -> Option<&'static str> {
         .map(|(_, template)| template)
 }
 
-/// Holds one response to the document. `path` without its query; `content_type` as sent.
-pub fn check(method: &str, path: &str, status: u16, content_type: Option<&str>, body: &[u8]) {
+/// Holds one response to the document. `path` without its query; `headers` the names of the response's
+/// headers; `content_type` as sent.
+pub fn check(
+    method: &str,
+    path: &str,
+    status: u16,
+    headers: &[&str],
+    content_type: Option<&str>,
+    body: &[u8],
+) {
     let Some(template) = template(path) else {
         return;
     };
@@ -64,6 +72,15 @@ pub fn check(method: &str, path: &str, status: u16, content_type: Option<&str>, 
         .unwrap_or_else(|| {
             panic!("{method} {template} answered {status}, which is not documented")
         });
+    let documented = response["headers"].as_object().into_iter().flatten();
+    for (name, header) in documented {
+        if header["required"] == true {
+            assert!(
+                headers.iter().any(|h| h.eq_ignore_ascii_case(name)),
+                "{method} {template} {status} lacks the required header {name}"
+            );
+        }
+    }
     let media = content_type
         .and_then(|ct| ct.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase());

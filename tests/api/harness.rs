@@ -234,7 +234,8 @@ impl TestApp {
         let content_type = headers
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
-        crate::contract::check(&method, &path, status.as_u16(), content_type, &body);
+        let names: Vec<&str> = headers.keys().map(|name| name.as_str()).collect();
+        crate::contract::check(&method, &path, status.as_u16(), &names, content_type, &body);
         let mut rebuilt = http::Response::new(body.to_vec());
         *rebuilt.status_mut() = status;
         *rebuilt.version_mut() = version;

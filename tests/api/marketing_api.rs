@@ -167,6 +167,14 @@ async fn capture_many(app: &TestApp, count: usize, at: Timestamp) -> Vec<String>
     records.into_iter().map(|(id, _)| id).collect()
 }
 
+/// A writer takes the submissions log's next number and has not written its entry (yet): a hole.
+async fn take_a_number(app: &TestApp) {
+    app.kv()
+        .increment(&Key::LogHead(Log::Submissions).to_string(), 1)
+        .await
+        .unwrap();
+}
+
 async fn access_log(app: &TestApp) -> Vec<LogEntry> {
     let store = app.store();
     let head = store.log_head(Log::Access).await.unwrap();
@@ -246,6 +254,10 @@ async fn a_key_is_shown_once_listed_without_its_secret_and_stored_only_as_a_hash
             .as_deref()
             .unwrap()
             .contains("api-key created")
+    );
+    assert_eq!(
+        register[1].detail.as_deref(),
+        Some("api-keys listed count=1")
     );
 }
 
@@ -557,10 +569,7 @@ async fn the_feed_waits_at_a_young_hole_and_steps_over_an_old_one() {
     let (_, key) = create_key(&app, &["leads:read"], None).await;
     let first = capture(&app, 1, Timestamp::now()).await;
     // A writer took number 2 and has not written its entry yet.
-    app.kv()
-        .increment(&Key::LogHead(Log::Submissions).to_string(), 1)
-        .await
-        .unwrap();
+    take_a_number(&app).await;
     capture(&app, 3, Timestamp::now()).await;
     let page = pull_ok(&app, &key, "").await;
     assert_eq!(ids(&page), [first]);
@@ -569,10 +578,7 @@ async fn the_feed_waits_at_a_young_hole_and_steps_over_an_old_one() {
     // Another hole, followed by an entry written long after it: the hole is abandoned.
     let app = spawn().await;
     let (_, key) = create_key(&app, &["leads:read"], None).await;
-    app.kv()
-        .increment(&Key::LogHead(Log::Submissions).to_string(), 1)
-        .await
-        .unwrap();
+    take_a_number(&app).await;
     let later = capture(&app, 2, Timestamp::now().plus_seconds(-120)).await;
     let page = pull_ok(&app, &key, "").await;
     assert_eq!(ids(&page), [later]);
@@ -947,6 +953,8 @@ async fn limit_all_streams_the_whole_feed_as_ndjson_and_csv_with_the_end_cursor_
     let lines = ndjson_lines(&response.text().await.unwrap());
     let streamed: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
     assert_eq!(streamed, captured);
+    // Without ip:read, the stream masks as the pages do.
+    assert_eq!(lines[0]["origin"]["ip"], "203.0.113.0");
     // The same records as JSON pages, item for item, and the same end.
     let mut paged = Vec::new();
     let mut query = "?limit=1000".to_owned();
@@ -1014,10 +1022,7 @@ async fn a_stream_waits_for_an_entry_whose_writer_is_still_writing() {
     let (_, key) = create_key(&app, &["leads:read"], None).await;
     let first = capture(&app, 1, Timestamp::now()).await;
     // A writer has taken number 2 and writes its record and entry only 300 ms into the export.
-    app.kv()
-        .increment(&Key::LogHead(Log::Submissions).to_string(), 1)
-        .await
-        .unwrap();
+    take_a_number(&app).await;
     let third = capture(&app, 3, Timestamp::now()).await;
     let late_id = shared::ids::new_id();
     let kv = app.kv();
@@ -1033,6 +1038,7 @@ async fn a_stream_waits_for_an_entry_whose_writer_is_still_writing() {
             actor: Actor::System,
             detail: None,
             revision: None,
+            pending: false,
         };
         kv.set_many(vec![
             (
@@ -1058,10 +1064,7 @@ async fn a_stream_waits_for_an_entry_whose_writer_is_still_writing() {
 async fn a_stream_steps_over_a_hole_left_long_ago() {
     let app = spawn().await;
     let (_, key) = create_key(&app, &["leads:read"], None).await;
-    app.kv()
-        .increment(&Key::LogHead(Log::Submissions).to_string(), 1)
-        .await
-        .unwrap();
+    take_a_number(&app).await;
     let later = capture(&app, 2, Timestamp::now().plus_seconds(-120)).await;
     let response = pull(&app, &key, "?limit=all&format=ndjson").await;
     assert_eq!(response.headers()["next-cursor"], shared_cursor(2));
@@ -1294,6 +1297,7 @@ async fn a_status_change_needs_the_current_etag_and_a_stale_one_changes_nothing(
     let etag = shown.headers()["etag"].to_str().unwrap().to_owned();
     let shown: Value = shown.json().await.unwrap();
     assert_eq!(shown["status"], "requested");
+    assert_eq!(shown["origin"]["ip"], "127.0.0.0", "masked without ip:read");
     let cursor = pull_ok_of(&app, &key, "demo-requests", "").await["next_cursor"]
         .as_str()
         .unwrap()
@@ -1508,38 +1512,29 @@ async fn every_documented_operation_is_answered_by_its_route() {
 
 #[test]
 fn the_contract_refuses_a_response_that_breaks_its_schema() {
-    let broken = serde_json::to_vec(&json!({"items": [{"id": 7}], "next_cursor": "x"})).unwrap();
-    let refused = std::panic::catch_unwind(|| {
-        crate::contract::check(
-            "GET",
-            "/api/v1/submissions",
-            200,
-            Some("application/json"),
-            &broken,
-        )
-    });
-    assert!(refused.is_err(), "a wrong item type must fail the contract");
-    let undocumented = std::panic::catch_unwind(|| {
-        crate::contract::check(
-            "GET",
-            "/api/v1/submissions",
-            418,
-            Some("application/json"),
-            b"{}",
-        )
-    });
+    let check = |status, headers: &'static [&'static str], body: Value| {
+        let body = serde_json::to_vec(&body).unwrap();
+        std::panic::catch_unwind(move || {
+            let json = Some("application/json");
+            crate::contract::check("GET", "/api/v1/submissions", status, headers, json, &body)
+        })
+    };
+    let wrong_item = json!({"items": [{"id": 7}], "next_cursor": "x"});
     assert!(
-        undocumented.is_err(),
-        "an undocumented status must fail the contract"
+        check(200, &[], wrong_item).is_err(),
+        "a wrong item type must fail"
     );
-    let fine = serde_json::to_vec(&json!({"items": [], "next_cursor": "x"})).unwrap();
-    crate::contract::check(
-        "GET",
-        "/api/v1/submissions",
-        200,
-        Some("application/json"),
-        &fine,
+    assert!(
+        check(418, &[], json!({})).is_err(),
+        "an undocumented status must fail"
     );
+    let unauthorized = json!({"error": {"code": "unauthorized", "message": "m"}});
+    assert!(
+        check(401, &[], unauthorized.clone()).is_err(),
+        "a 401 without WWW-Authenticate must fail"
+    );
+    assert!(check(401, &["www-authenticate"], unauthorized).is_ok());
+    assert!(check(200, &[], json!({"items": [], "next_cursor": "x"})).is_ok());
 }
 
 #[tokio::test]
@@ -1574,4 +1569,131 @@ async fn an_erased_record_comes_after_the_cursor_as_a_tombstone_in_every_format(
     assert_eq!(inert_off(column(&rows, 1, "id")), erased);
     assert_eq!(column(&rows, 1, "deleted"), "true");
     assert_eq!(column(&rows, 1, "email"), "");
+}
+
+/// Writes log entry `seq` of the submissions log naming submission `id`, `pending` or final, as a
+/// writer in the middle of a change does.
+async fn write_entry(app: &TestApp, seq: u64, id: &str, pending: bool) {
+    let entry = LogEntry {
+        v: 1,
+        seq,
+        at: Timestamp::now(),
+        action: Action::Updated,
+        record: Some(id.to_owned()),
+        actor: Actor::System,
+        detail: None,
+        revision: None,
+        pending,
+    };
+    app.kv()
+        .set_many(vec![(
+            Key::LogEntry(Log::Submissions, seq).to_string(),
+            serde_json::to_vec(&entry).unwrap(),
+        )])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_change_still_landing_holds_the_feed_until_it_has_landed() {
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let id = capture(&app, 1, Timestamp::now()).await;
+    // A change to the record has written its entry (number 2) as pending and not yet swapped the record.
+    take_a_number(&app).await;
+    write_entry(&app, 2, &id, true).await;
+    let page = pull_ok(&app, &key, "").await;
+    assert_eq!(
+        page["next_cursor"],
+        shared_cursor(1),
+        "the page stops before the pending entry"
+    );
+
+    // A stream waits for it: the change lands 300 ms in, and the stream carries the new state.
+    let store = app.store();
+    let landing = {
+        let (app_kv, id) = (app.kv(), id.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let mut record = submission(&id, 1);
+            record.contact.name = Some("Changed".into());
+            app_kv
+                .set_many(vec![(
+                    Key::Record(RecordKind::Submission, &id).to_string(),
+                    serde_json::to_vec(&record).unwrap(),
+                )])
+                .await
+                .unwrap();
+        })
+    };
+    let finishing = async {
+        landing.await.unwrap();
+        write_entry(&app, 2, &id, false).await;
+    };
+    let (response, ()) = tokio::join!(pull(&app, &key, "?limit=all&format=ndjson"), finishing);
+    assert_eq!(response.headers()["next-cursor"], shared_cursor(2));
+    let lines = ndjson_lines(&response.text().await.unwrap());
+    assert_eq!(lines.last().unwrap()["contact"]["name"], "Changed");
+    assert_eq!(store.log_head(Log::Submissions).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn an_entry_naming_a_record_that_never_existed_is_no_tombstone() {
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["opt-outs:read"], None).await;
+    // A bot's do-not-call request is registered without creating an opt-out.
+    let event = Event {
+        log: Log::OptOuts,
+        action: Action::CapturedAsSpam,
+        actor: Actor::System,
+        detail: None,
+        at: Timestamp::now(),
+    };
+    let never = Channel::Phone.opt_out_id(&test_settings().pseudonym("+31201234567"));
+    app.store().note(&never, event).await.unwrap();
+    let page: Value = get_with(&app, &key, "/api/v1/opt-outs", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"], json!([]));
+    assert_ne!(page["next_cursor"], json!(null));
+}
+
+#[tokio::test]
+async fn a_run_of_holes_longer_than_a_page_is_stepped_over_once_a_later_entry_is_old() {
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    // An import reserved 300 numbers and died before writing them; later a submission came in.
+    app.kv()
+        .increment(&Key::LogHead(Log::Submissions).to_string(), 300)
+        .await
+        .unwrap();
+    let later = capture(&app, 1, Timestamp::now().plus_seconds(-120)).await;
+    let mut query = "?limit=100".to_owned();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let page = pull_ok(&app, &key, &query).await;
+        seen.extend(ids(&page));
+        query = format!("?limit=100&after={}", page["next_cursor"].as_str().unwrap());
+    }
+    assert_eq!(seen, [later.clone()]);
+    // A stream steps over them at once.
+    let stream = pull(&app, &key, "?limit=all&format=ndjson").await;
+    let lines = ndjson_lines(&stream.text().await.unwrap());
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["id"], later.as_str());
+}
+
+#[tokio::test]
+async fn a_stream_ends_before_holes_at_the_top_of_the_log() {
+    let app = spawn().await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let first = capture(&app, 1, Timestamp::now()).await;
+    take_a_number(&app).await;
+    let stream = pull(&app, &key, "?limit=all&format=ndjson").await;
+    assert_eq!(stream.headers()["next-cursor"], shared_cursor(1));
+    let lines = ndjson_lines(&stream.text().await.unwrap());
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["id"], first.as_str());
 }

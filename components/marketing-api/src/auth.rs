@@ -98,10 +98,10 @@ pub async fn authenticate<B: Backend>(
     Ok(key)
 }
 
-/// Runs `handler` with the request's key (401 without a valid one). A refusal after that (a missing
-/// scope, a bad cursor, a stale `If-Match`...) is registered in the `access` log as `what` and the error's
-/// code, so every request made with a key leaves an entry; successes register themselves, with what
-/// they read or changed.
+/// Runs `handler` with the request's key (401 without a valid one). A refusal or failure after that (a
+/// missing scope, a bad cursor, a stale `If-Match`, an internal error...) is registered in the `access`
+/// log as `what` and the error's code, so every request made with a key leaves an entry; successes
+/// register themselves, with what they read or changed.
 pub async fn keyed<B: Backend, T>(
     headers: &HeaderMap,
     store: &Store<B>,
@@ -111,9 +111,7 @@ pub async fn keyed<B: Backend, T>(
 ) -> Result<T, ApiError> {
     let key = authenticate(headers, store, now).await?;
     let result = handler(&key).await;
-    if let Err(error) = &result
-        && !matches!(error, ApiError::Internal(_))
-    {
+    if let Err(error) = &result {
         let event = Event {
             log: Log::Access,
             action: Action::Refused,
@@ -121,7 +119,13 @@ pub async fn keyed<B: Backend, T>(
             detail: Some(format!("{what} {}", error.code())),
             at: now,
         };
-        store.note_many(event).await?;
+        let noted = store.note_many(event).await;
+        if let (ApiError::Internal(_), Err(cause)) = (error, &noted) {
+            // The store is failing already; the request's own error is the one to answer.
+            eprintln!("could not register a failed request: {cause}");
+        } else {
+            noted?;
+        }
     }
     result
 }

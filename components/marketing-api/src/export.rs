@@ -1,12 +1,13 @@
 //! `limit=all`: a collection's whole feed after a cursor, streamed as NDJSON or CSV while the client
 //! reads it, so memory stays flat however long the export is.
 //!
-//! The export ends where the log's head stood when it began (`end`), which is the `Next-Cursor` sent
-//! in the headers before the first item. It reads [`BATCH`] entries at a time with one `get-many`, then
-//! their records with another, and produces the next chunk only when the client has taken the last one.
-//! A hole below `end` is a number handed out before the export began: its writer is either still
-//! writing (the export waits for it, polling) or died (after [`GRACE_MS`] it is stepped over), so the
-//! cursor in the headers never skips an entry that lands late. A record named twice within a batch
+//! The export ends at the newest written entry when it began ([`end`]), which is the `Next-Cursor`
+//! sent in the headers before the first item. It reads [`BATCH`] entries at a time with one `get-many`,
+//! then their records with another, and produces the next chunk only when the client has taken the last
+//! one. A hole below the end is a number handed out before the export began: its writer is either still
+//! writing (the export waits for it, polling) or died (once a later entry is [`GRACE_MS`] old it is
+//! stepped over), so the cursor in the headers never skips an entry that lands late. A pending entry (a
+//! change still landing) is waited for the same way. A record named twice within a batch
 //! appears once; in two batches, twice (each time in its current state).
 //!
 //! The register gets an entry when the export begins (the range, so that even an export the client
@@ -134,7 +135,11 @@ impl<B: Backend> Run<B> {
         let count = BATCH.min(self.export.end - self.next);
         let mut entries = self.store.log_entries(log, self.next, count).await?;
         for i in 0..entries.len() {
-            if entries[i].1.is_none() {
+            let settled = match &entries[i].1 {
+                Some(entry) => !entry.pending || old(entry.at),
+                None => false,
+            };
+            if !settled {
                 let later = entries[i + 1..]
                     .iter()
                     .find_map(|(_, e)| e.as_ref().map(|e| e.at));
@@ -152,9 +157,9 @@ impl<B: Backend> Run<B> {
         .await
     }
 
-    /// Entry `seq`, once its writer has written it; `None` once it is clear that writer died: a later
-    /// entry (`later`, else one looked up past the batch) has been there for [`GRACE_MS`], or, with no
-    /// later entry at all, the export began [`GRACE_MS`] ago.
+    /// Entry `seq`, once its writer has written it (finally, if it was written pending); `None` once it
+    /// is clear that writer died: a later entry (`later`, else the export's last) has been there for
+    /// [`GRACE_MS`]. A pending entry is taken as it is once it is that old itself.
     async fn wait_for(
         &self,
         log: Log,
@@ -163,23 +168,43 @@ impl<B: Backend> Run<B> {
     ) -> Result<Option<LogEntry>, StoreError> {
         let later = match later {
             Some(at) => Some(at),
-            None => self
-                .store
-                .log_entries(log, seq, feed::LOOKAHEAD)
-                .await?
-                .into_iter()
-                .find_map(|(_, e)| e.map(|e| e.at)),
+            None => feed::written_at(&self.store, log, self.export.end).await?,
         };
-        let since = later.unwrap_or(self.export.started).unix_millis();
         loop {
             let mut found = self.store.log_entries(log, seq - 1, 1).await?;
-            if let Some((_, Some(entry))) = found.pop() {
-                return Ok(Some(entry));
-            }
-            if Timestamp::now().unix_millis() >= since + GRACE_MS {
-                return Ok(None);
+            match found.pop().and_then(|(_, entry)| entry) {
+                Some(entry) if !entry.pending || old(entry.at) => return Ok(Some(entry)),
+                Some(_) => {}
+                None if later.is_none_or(old) => return Ok(None),
+                None => {}
             }
             pause(HOLE_POLL_MS).await;
         }
     }
+}
+
+/// Whether something made at `at` is older than [`GRACE_MS`].
+fn old(at: Timestamp) -> bool {
+    at.unix_millis() + GRACE_MS <= Timestamp::now().unix_millis()
+}
+
+/// Where an export of entries after `after` ends: the newest *written* entry at or below `head` (`after`
+/// if there is none). Every hole the export meets then has a later entry to date it; holes above it are
+/// left to the next pull.
+pub async fn end<B: Backend>(
+    store: &Store<B>,
+    log: Log,
+    after: u64,
+    head: u64,
+) -> Result<u64, StoreError> {
+    let mut top = head;
+    while top > after {
+        let from = top.saturating_sub(feed::LOOKAHEAD).max(after);
+        let entries = store.log_entries(log, from, top - from).await?;
+        if let Some((seq, _)) = entries.iter().rev().find(|(_, e)| e.is_some()) {
+            return Ok(*seq);
+        }
+        top = from;
+    }
+    Ok(after)
 }

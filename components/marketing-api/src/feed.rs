@@ -5,8 +5,11 @@
 //! `{collection}:{seq}`, so a cursor of one collection is refused by another). A page reads entries
 //! `after+1..` in one `get-many` and the records they name in a second: O(page), whatever the store
 //! holds. Each item is the record's *current* state; a record named twice within one page appears once,
-//! at its later place; a record that is gone appears as a tombstone `{"id", "deleted": true}`. A record
-//! that changes after it was read gets a new entry, so it comes again after the client's cursor.
+//! at its later place; an erased record appears as a tombstone `{"id", "deleted": true}` at its
+//! erasure's entry. A record that changes after it was read gets a new entry, so it comes again after
+//! the client's cursor. A change's entry is written *pending* before the change lands and final after
+//! ([`Store::update`](shared::store::Store::update)): a page stops before a pending entry younger than
+//! [`GRACE_MS`], so it never hands out the old state with a cursor past the change.
 //!
 //! Consents are kept as a history, not one current state: each entry of the `consents` log names one
 //! decision (its `revision`), and the item is that decision with `id` = the consent id, so a sync sees
@@ -190,19 +193,26 @@ pub async fn page<B: Backend>(
         .await?;
     let mut next = after;
     let mut named: Vec<&LogEntry> = Vec::new();
+    let old = |at: Timestamp| at.unix_millis() + GRACE_MS <= now.unix_millis();
     for (i, (seq, entry)) in entries.iter().enumerate() {
         if named.len() as u64 == limit || *seq > after + limit {
             break;
         }
         match entry {
+            // A change still landing: stop before it, or a sync would move past it with the old state.
+            Some(entry) if entry.pending && !old(entry.at) => break,
             Some(entry) => named.push(entry),
             None => {
-                let next_at = entries[i + 1..]
+                let later = entries[i + 1..]
                     .iter()
                     .find_map(|(_, e)| e.as_ref().map(|e| e.at));
-                let old =
-                    next_at.is_some_and(|at| at.unix_millis() + GRACE_MS <= now.unix_millis());
-                if !old {
+                let later = match later {
+                    Some(at) => Some(at),
+                    // A run of holes longer than the window: date it by the log's newest entry.
+                    None if end < head => written_at(store, collection.log, head).await?,
+                    None => None,
+                };
+                if !later.is_some_and(old) {
                     break;
                 }
             }
@@ -213,8 +223,19 @@ pub async fn page<B: Backend>(
     Ok(Page { items, next })
 }
 
+/// When entry `seq` was made, if it is written.
+pub async fn written_at<B: Backend>(
+    store: &Store<B>,
+    log: Log,
+    seq: u64,
+) -> Result<Option<Timestamp>, StoreError> {
+    let mut entry = store.log_entries(log, seq.saturating_sub(1), 1).await?;
+    Ok(entry.pop().and_then(|(_, e)| e).map(|e| e.at))
+}
+
 /// The items a run of log entries names, in entry order, with full IP addresses only when `full_ips`.
-/// A record named twice appears once, at its later place; a record that is gone, as a tombstone.
+/// A record named twice appears once, at its later place; an erased one as a tombstone, at its erasure's
+/// entry. An entry naming a record that never existed (a refused attempt's note) is no item.
 pub async fn items<B: Backend>(
     store: &Store<B>,
     collection: &Collection,
@@ -223,18 +244,25 @@ pub async fn items<B: Backend>(
 ) -> Result<Vec<Value>, StoreError> {
     let mut items: Vec<Value> = match collection.source {
         Source::Records(kind) => {
+            // Each record once, at its last entry; that entry says whether a missing record was erased.
             let mut seen = HashSet::new();
-            let mut ids: Vec<&str> = entries
+            let mut last: Vec<&LogEntry> = entries
                 .iter()
                 .rev()
-                .filter_map(|entry| entry.record.as_deref())
-                .filter(|id| seen.insert(*id))
+                .filter(|entry| entry.record.as_deref().is_some_and(|id| seen.insert(id)))
+                .copied()
                 .collect();
-            ids.reverse();
+            last.reverse();
+            let ids: Vec<&str> = last.iter().filter_map(|e| e.record.as_deref()).collect();
             let records: Vec<Option<Value>> = store.records(kind, &ids).await?;
-            ids.iter()
-                .zip(records)
-                .map(|(id, record)| record.unwrap_or_else(|| tombstone(id)))
+            last.iter()
+                .zip(ids.iter().zip(records))
+                .filter_map(|(entry, (id, record))| match record {
+                    Some(record) => Some(record),
+                    // Gone since its entry was written: its erasure comes later in the feed.
+                    None if entry.action != Action::Erased => None,
+                    None => Some(tombstone(id)),
+                })
                 .collect()
         }
         Source::ConsentDecisions => consent_items(store, entries).await?,
@@ -245,8 +273,9 @@ pub async fn items<B: Backend>(
     Ok(items)
 }
 
-/// Each decision an entry names, with the consent id as its `id`; an erasure (an entry naming no
-/// decision) as a tombstone. Other entries that name no decision are not items.
+/// Each decision an entry names, with the consent id as its `id` and without the browser's user agent;
+/// an erasure (an entry naming no decision) as a tombstone. Other entries that name no decision are not
+/// items.
 async fn consent_items<B: Backend>(
     store: &Store<B>,
     entries: &[&LogEntry],
@@ -268,17 +297,17 @@ async fn consent_items<B: Backend>(
     let mut decisions = store.consent_decisions::<Value>(&wanted).await?.into_iter();
     Ok(named
         .iter()
-        .map(|(id, n)| {
-            let decision = n.and_then(|_| decisions.next().flatten());
-            match decision {
-                Some(mut decision) => {
-                    if let Value::Object(map) = &mut decision {
-                        map.insert("id".into(), Value::String((*id).to_owned()));
-                    }
-                    decision
+        .filter_map(|(id, n)| match n {
+            None => Some(tombstone(id)),
+            // A decision erased since its entry was written is no item: the erasure's entry follows.
+            Some(_) => decisions.next().flatten().map(|mut decision| {
+                if let Value::Object(map) = &mut decision {
+                    map.insert("id".into(), Value::String((*id).to_owned()));
+                    // Kept as proof of the decision; marketing has no use for it.
+                    map.remove("user_agent");
                 }
-                None => tombstone(id),
-            }
+                decision
+            }),
         })
         .collect())
 }

@@ -40,15 +40,13 @@ mod entry {
     use crate::{set_demo_status, show_demo_request};
     use http::{Method, Response};
     use shared::entry::{Incoming, serve};
-    use shared::http::{ApiError, Reply, read_body, read_json_object};
+    use shared::http::{ApiError, Reply, read_body};
     use shared::store::{SpinBackend, Store};
     use shared::time::Timestamp;
     use std::rc::Rc;
 
-    /// The largest body read by key management and status changes.
+    /// The largest body key management reads.
     const MAX_BODY: usize = 16 * 1024;
-    /// The largest suppression check (1 000 addresses of up to 254 characters, quoted).
-    const MAX_CHECK_BODY: usize = 512 * 1024;
 
     #[spin_sdk::http_service]
     async fn handle(request: spin_sdk::http::Request) -> Response<Reply> {
@@ -80,9 +78,11 @@ mod entry {
                     .await
                     .map(whole)
             }
-            (&Method::GET, ["api", "v1", "keys"]) => list_keys::list_keys(headers, config, &store)
-                .await
-                .map(whole),
+            (&Method::GET, ["api", "v1", "keys"]) => {
+                list_keys::list_keys(headers, config, &store, now)
+                    .await
+                    .map(whole)
+            }
             (&Method::DELETE, ["api", "v1", "keys", id]) => {
                 revoke_key::revoke_key(headers, id, config, &store, now)
                     .await
@@ -107,7 +107,6 @@ mod entry {
                 let id = id.to_string();
                 let (headers, body) = (incoming.headers.clone(), incoming.request.into_body());
                 keyed(&headers, &store, now, &what, async |key| {
-                    let body = read_json_object(&headers, body, MAX_BODY, true).await?;
                     set_demo_status::set_demo_status(&id, &headers, body, key, &store, now)
                         .await
                         .map(whole)
@@ -117,11 +116,17 @@ mod entry {
             (&Method::POST, ["api", "v1", "opt-outs", "check"]) => {
                 let (headers, body) = (incoming.headers.clone(), incoming.request.into_body());
                 keyed(&headers, &store, now, &what, async |key| {
-                    let body = read_json_object(&headers, body, MAX_CHECK_BODY, false).await?;
                     let suppression_key = &config.suppression_key;
-                    check_opt_outs::check_opt_outs(body, key, suppression_key, &store, now)
-                        .await
-                        .map(whole)
+                    check_opt_outs::check_opt_outs(
+                        &headers,
+                        body,
+                        key,
+                        suppression_key,
+                        &store,
+                        now,
+                    )
+                    .await
+                    .map(whole)
                 })
                 .await
             }

@@ -68,16 +68,17 @@ pub async fn pull<B: Backend + 'static>(
             });
         }
         Limit::All => {
+            let end = crate::export::end(&store, collection.log, after, head).await?;
             let export = crate::export::Export {
                 collection,
                 format,
                 full_ips,
                 actor: actor(key),
                 after,
-                end: head,
+                end,
                 started: now,
             };
-            let next_cursor = collection.cursor(head);
+            let next_cursor = collection.cursor(end);
             let body = export.stream(store).await?;
             return Ok(headed(body, format, &next_cursor));
         }

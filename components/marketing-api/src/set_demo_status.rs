@@ -7,7 +7,7 @@ use crate::auth::{DEMO_REQUESTS_WRITE, IP_READ, actor, has, require};
 use crate::view::tagged;
 use http::{HeaderMap, Response, header};
 use serde_json::{Map, Value};
-use shared::http::{ApiError, FieldError};
+use shared::http::{ApiError, FieldError, read_json_object};
 use shared::records::{Action, ApiKey, DemoRequest, DemoStatus};
 use shared::store::{Backend, Conditional, Event, Log, RecordKind, Store};
 use shared::time::Timestamp;
@@ -15,20 +15,29 @@ use shared::time::Timestamp;
 /// The statuses a demo request can be given.
 const STATUSES: &str = "requested, contacted, scheduled, done or cancelled";
 
-pub async fn set_demo_status<B: Backend>(
+/// The largest body read.
+const MAX_BODY: usize = 4096;
+
+/// Checks the scope and `If-Match` before reading the body, so a key without the scope costs no parse
+/// and is told what is wrong first.
+pub async fn set_demo_status<B: Backend, Bd>(
     id: &str,
     headers: &HeaderMap,
-    body: Map<String, Value>,
+    body: Bd,
     key: &ApiKey,
     store: &Store<B>,
     now: Timestamp,
-) -> Result<Response<String>, ApiError> {
+) -> Result<Response<String>, ApiError>
+where
+    Bd: http_body::Body,
+    Bd::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     require(key, DEMO_REQUESTS_WRITE)?;
     let if_match = headers
         .get(header::IF_MATCH)
         .and_then(|v| v.to_str().ok())
         .ok_or(ApiError::PreconditionRequired)?;
-    let status = parse(body)?;
+    let status = parse(read_json_object(headers, body, MAX_BODY, true).await?)?;
     let event = Event {
         log: Log::DemoRequests,
         action: Action::Updated,
@@ -52,11 +61,29 @@ pub async fn set_demo_status<B: Backend>(
     match outcome {
         Conditional::Missing => Err(ApiError::NotFound),
         Conditional::Stale => Err(ApiError::PreconditionFailed),
-        Conditional::Unchanged(record, etag) | Conditional::Changed(record, etag) => {
-            let record = serde_json::to_value(record).map_err(anyhow::Error::from)?;
-            Ok(tagged(record, &etag, has(key, IP_READ)))
+        Conditional::Unchanged(record, etag) => {
+            // Nothing changed, but the key read the record: registered as a read.
+            let event = Event {
+                log: Log::Access,
+                action: Action::Read,
+                actor: actor(key),
+                detail: Some(format!(
+                    "demo-request status already {}",
+                    status_name(status)
+                )),
+                at: now,
+            };
+            store.note(id, event).await?;
+            answer(record, &etag, key)
         }
+        Conditional::Changed(record, etag) => answer(record, &etag, key),
     }
+}
+
+/// The record as the key may see it, with its `ETag`.
+fn answer(record: DemoRequest, etag: &str, key: &ApiKey) -> Result<Response<String>, ApiError> {
+    let record = serde_json::to_value(record).map_err(anyhow::Error::from)?;
+    Ok(tagged(record, etag, has(key, IP_READ)))
 }
 
 /// The new status, or a 422 naming each field that is missing, unknown or invalid.

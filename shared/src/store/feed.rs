@@ -51,9 +51,10 @@ impl<B: Backend> Store<B> {
     }
 
     /// Changes a record only if it is still in the state `if_match` names: the optimistic lock of two
-    /// people editing one record. The log entry goes first, as in [`Store::update`]; if a concurrent
-    /// change wins the compare-and-swap in between, this one is [`Conditional::Stale`] and a `refused`
-    /// entry says that the entry before it did not take effect.
+    /// people editing one record. The log entry is pending until the swap lands, as in
+    /// [`Store::update`]; if a concurrent change wins the swap in between, this one is
+    /// [`Conditional::Stale`] and its entry is finalised as `refused`, so the register says it did not
+    /// take effect.
     pub async fn update_if<R: Serialize + DeserializeOwned>(
         &self,
         kind: RecordKind,
@@ -73,21 +74,25 @@ impl<B: Backend> Store<B> {
         if !change(&mut record) {
             return Ok(Conditional::Unchanged(record, etag(&current)));
         }
-        let seq = self.note(id, event.clone()).await?;
+        let mut draft = self.draft(Some(id), None, event).await?;
+        self.write(&draft, true).await?;
         let new = serde_json::to_vec(&record).map_err(StoreError::Encode)?;
         if self
             .backend
             .compare_and_swap(&key, &current, new.clone())
             .await?
         {
+            self.write(&draft, false).await?;
             return Ok(Conditional::Changed(record, etag(&new)));
         }
-        let void = Event {
-            action: Action::Refused,
-            detail: Some(format!("entry {seq} lost to a concurrent change")),
-            ..event
-        };
-        self.note(id, void).await?;
+        let lost = draft.entry.detail.take().unwrap_or_default();
+        draft.entry.action = Action::Refused;
+        draft.entry.detail = Some(
+            format!("{lost} lost to a concurrent change")
+                .trim()
+                .to_owned(),
+        );
+        self.write(&draft, false).await?;
         Ok(Conditional::Stale)
     }
 
@@ -100,15 +105,12 @@ impl<B: Backend> Store<B> {
             .iter()
             .map(|(id, n)| Key::ConsentHistoryEntry(id, *n).to_string())
             .collect();
-        let values = self.backend.get_many(keys.clone()).await?;
-        keys.iter()
-            .zip(values)
-            .map(|(key, value)| value.map(|bytes| decode(key, &bytes)).transpose())
-            .collect()
+        self.get_decoded(keys).await
     }
 
     /// Writes many new records of one kind with one log entry each (an import, a benchmark's data):
     /// one `increment` reserves all their numbers, one `set-many` writes records and entries together.
+    /// For fresh ids only: it neither checks nor takes creation claims ([`Store::claim_new`]).
     pub async fn append_many<R: Serialize>(
         &self,
         kind: RecordKind,
@@ -135,6 +137,7 @@ impl<B: Backend> Store<B> {
                 actor: event.actor.clone(),
                 detail: event.detail.clone(),
                 revision: None,
+                pending: false,
             };
             let entry = serde_json::to_vec(&entry).map_err(StoreError::Encode)?;
             let record = serde_json::to_vec(record).map_err(StoreError::Encode)?;

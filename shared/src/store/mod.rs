@@ -57,6 +57,26 @@ pub struct Event {
     pub at: Timestamp,
 }
 
+/// A log entry with its number taken, not yet (or not finally) written.
+struct Draft {
+    log: Log,
+    entry: LogEntry,
+}
+
+impl Draft {
+    fn key(&self) -> String {
+        Key::LogEntry(self.log, self.entry.seq).to_string()
+    }
+
+    fn bytes(&self, pending: bool) -> Result<Vec<u8>, StoreError> {
+        let entry = LogEntry {
+            pending,
+            ..self.entry.clone()
+        };
+        serde_json::to_vec(&entry).map_err(StoreError::Encode)
+    }
+}
+
 /// The outcome of [`Store::update`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Updated<R> {
@@ -83,21 +103,22 @@ impl<B: Backend> Store<B> {
         event: Event,
     ) -> Result<u64, StoreError> {
         let record = serde_json::to_vec(record).map_err(StoreError::Encode)?;
-        let (log, seq, entry) = self.entry(id, event).await?;
+        let draft = self.draft(Some(id), None, event).await?;
         self.backend
             .set_many(vec![
                 (Key::Record(kind, id).to_string(), record),
-                (Key::LogEntry(log, seq).to_string(), entry),
+                (draft.key(), draft.bytes(false)?),
             ])
             .await?;
-        Ok(seq)
+        Ok(draft.entry.seq)
     }
 
     /// Changes an existing record without losing a concurrent change: reads it, lets `change` edit it
-    /// (answering whether it changed anything), writes the log entry, then swaps the new state in only if
-    /// the record is still as read, else starts over from a fresh read. The entry goes first because a
-    /// feed entry whose change did not land only makes a reader look at the record again, while a change
-    /// without its entry would be missed by every sync.
+    /// (answering whether it changed anything), then swaps the new state in only if the record is still
+    /// as read, else starts over from a fresh read. Its log entry is written *pending* before the swap and
+    /// final after it: a reader that meets the pending entry waits (so it never reads the old state and
+    /// moves past the change), and a writer that dies in between leaves an entry that still names the
+    /// record, so no sync misses the change.
     pub async fn update<R: Serialize + DeserializeOwned>(
         &self,
         kind: RecordKind,
@@ -106,36 +127,37 @@ impl<B: Backend> Store<B> {
         mut change: impl FnMut(&mut R) -> bool,
     ) -> Result<Updated<R>, StoreError> {
         let key = Key::Record(kind, id).to_string();
-        let mut entry_written = false;
-        loop {
+        let mut draft: Option<Draft> = None;
+        let outcome = loop {
             let Some(current) = self.backend.get(&key).await? else {
-                return Ok(Updated::Missing);
+                break Updated::Missing;
             };
             let mut record: R = decode(&key, &current)?;
             if !change(&mut record) {
-                return Ok(Updated::Unchanged(record));
+                break Updated::Unchanged(record);
             }
-            if !entry_written {
-                let (log, seq, entry) = self.entry(id, event.clone()).await?;
-                self.backend
-                    .set_many(vec![(Key::LogEntry(log, seq).to_string(), entry)])
-                    .await?;
-                entry_written = true;
+            if draft.is_none() {
+                let pending = self.draft(Some(id), None, event.clone()).await?;
+                self.write(&pending, true).await?;
+                draft = Some(pending);
             }
             let new = serde_json::to_vec(&record).map_err(StoreError::Encode)?;
             if self.backend.compare_and_swap(&key, &current, new).await? {
-                return Ok(Updated::Changed(record));
+                break Updated::Changed(record);
             }
+        };
+        if let Some(draft) = &draft {
+            // Final either way: a reader then reads the record as it now is.
+            self.write(draft, false).await?;
         }
+        Ok(outcome)
     }
 
     /// Registers an event that changes no record (a refused attempt, a read): only a log entry.
     pub async fn note(&self, id: &str, event: Event) -> Result<u64, StoreError> {
-        let (log, seq, entry) = self.entry(id, event).await?;
-        self.backend
-            .set_many(vec![(Key::LogEntry(log, seq).to_string(), entry)])
-            .await?;
-        Ok(seq)
+        let draft = self.draft(Some(id), None, event).await?;
+        self.write(&draft, false).await?;
+        Ok(draft.entry.seq)
     }
 
     /// Claims the creation of record `kind`/`id` for the first caller only: `increment` hands 1 to exactly
@@ -146,25 +168,20 @@ impl<B: Backend> Store<B> {
     }
 
     /// Erases a record: its stored state and its creation claim go, and the log gets an `erased` entry
-    /// (the feed's tombstone), written first so that a sync never misses the erasure.
+    /// (the feed's tombstone), pending until the record is gone (as in [`Store::update`]).
     pub async fn erase(&self, kind: RecordKind, id: &str, event: Event) -> Result<(), StoreError> {
-        let (log, seq, entry) = self
-            .entry(
-                id,
-                Event {
-                    action: Action::Erased,
-                    ..event
-                },
-            )
-            .await?;
-        self.backend
-            .set_many(vec![(Key::LogEntry(log, seq).to_string(), entry)])
-            .await?;
+        let event = Event {
+            action: Action::Erased,
+            ..event
+        };
+        let draft = self.draft(Some(id), None, event).await?;
+        self.write(&draft, true).await?;
         let keys = vec![
             Key::Record(kind, id).to_string(),
             Key::Claim(kind.as_str(), id).to_string(),
         ];
-        Ok(self.backend.delete_many(keys).await?)
+        self.backend.delete_many(keys).await?;
+        self.write(&draft, false).await
     }
 
     /// Puts `pseudonym` on the do-not-contact registry for `channel`, or puts a lifted entry back in
@@ -285,11 +302,11 @@ impl<B: Backend> Store<B> {
             detail: Some(format!("decision {}", decision.n)),
             ..event
         };
-        let (log, seq, entry) = self.entry_of(&id, Some(decision.n), event).await?;
+        let draft = self.draft(Some(&id), Some(decision.n), event).await?;
         self.backend
             .set_many(vec![
                 (Key::ConsentHistoryEntry(&id, decision.n).to_string(), value),
-                (Key::LogEntry(log, seq).to_string(), entry),
+                (draft.key(), draft.bytes(false)?),
             ])
             .await?;
         Ok(decision.n)
@@ -323,34 +340,36 @@ impl<B: Backend> Store<B> {
         self.record(kind, id).await
     }
 
-    /// The number and encoded log entry for an event on record `id`.
-    async fn entry(&self, id: &str, event: Event) -> Result<(Log, u64, Vec<u8>), StoreError> {
-        self.entry_of(id, None, event).await
-    }
-
-    /// [`Store::entry`] for revision `revision` of record `id`.
-    async fn entry_of(
+    /// The log entry for an event on record `id` (`None`: many records), with its number taken.
+    async fn draft(
         &self,
-        id: &str,
+        id: Option<&str>,
         revision: Option<u64>,
         event: Event,
-    ) -> Result<(Log, u64, Vec<u8>), StoreError> {
+    ) -> Result<Draft, StoreError> {
         let seq = self.next_seq(event.log).await?;
-        let entry = LogEntry {
-            v: SCHEMA_VERSION,
-            seq,
-            at: event.at,
-            action: event.action,
-            record: Some(id.to_owned()),
-            actor: event.actor,
-            detail: event.detail,
-            revision,
-        };
-        Ok((
-            event.log,
-            seq,
-            serde_json::to_vec(&entry).map_err(StoreError::Encode)?,
-        ))
+        Ok(Draft {
+            log: event.log,
+            entry: LogEntry {
+                v: SCHEMA_VERSION,
+                seq,
+                at: event.at,
+                action: event.action,
+                record: id.map(str::to_owned),
+                actor: event.actor,
+                detail: event.detail,
+                revision,
+                pending: false,
+            },
+        })
+    }
+
+    /// Writes `draft`'s entry, `pending` or final.
+    async fn write(&self, draft: &Draft, pending: bool) -> Result<(), StoreError> {
+        Ok(self
+            .backend
+            .set_many(vec![(draft.key(), draft.bytes(pending)?)])
+            .await?)
     }
 
     /// The last sequence number handed out in `log` (0 when empty).
@@ -400,6 +419,14 @@ impl<B: Backend> Store<B> {
             .iter()
             .map(|id| Key::Record(kind, id).to_string())
             .collect();
+        self.get_decoded(keys).await
+    }
+
+    /// The values at `keys` in one batch read, decoded, in the order of `keys`.
+    async fn get_decoded<R: DeserializeOwned>(
+        &self,
+        keys: Vec<String>,
+    ) -> Result<Vec<Option<R>>, StoreError> {
         let values = self.backend.get_many(keys.clone()).await?;
         keys.iter()
             .zip(values)
@@ -523,15 +550,15 @@ impl<B: Backend> Store<B> {
             .await?;
         let n = u64::try_from(n).unwrap_or_default();
         let listed = serde_json::to_vec(&key.id).map_err(StoreError::Encode)?;
-        let (log, seq, entry) = self.entry(&key.id, event).await?;
+        let draft = self.draft(Some(&key.id), None, event).await?;
         self.backend
             .set_many(vec![
                 (Key::Record(RecordKind::ApiKey, &key.id).to_string(), record),
                 (Key::ApiKeyListEntry(n).to_string(), listed),
-                (Key::LogEntry(log, seq).to_string(), entry),
+                (draft.key(), draft.bytes(false)?),
             ])
             .await?;
-        Ok(seq)
+        Ok(draft.entry.seq)
     }
 
     /// Every API key ever created, oldest first, with when it was last used: one counter read and three
@@ -583,21 +610,8 @@ impl<B: Backend> Store<B> {
     /// Registers an activity that touches many records (a page of an export): a log entry naming no
     /// record; its `detail` says which.
     pub async fn note_many(&self, event: Event) -> Result<u64, StoreError> {
-        let seq = self.next_seq(event.log).await?;
-        let entry = LogEntry {
-            v: SCHEMA_VERSION,
-            seq,
-            at: event.at,
-            action: event.action,
-            record: None,
-            actor: event.actor,
-            detail: event.detail,
-            revision: None,
-        };
-        let entry = serde_json::to_vec(&entry).map_err(StoreError::Encode)?;
-        self.backend
-            .set_many(vec![(Key::LogEntry(event.log, seq).to_string(), entry)])
-            .await?;
-        Ok(seq)
+        let draft = self.draft(None, None, event).await?;
+        self.write(&draft, false).await?;
+        Ok(draft.entry.seq)
     }
 }
