@@ -37,7 +37,10 @@
 //!   however large the store. `get-keys` is never used (it is O(store), and on Spin's SQLite store an
 //!   undrained key stream stalls every other call).
 //! * **Updates re-enter the feed.** A change to a record appends a new entry for it, so a sync that keeps
-//!   its cursor sees the new state; an erasure appends an `erased` entry (a tombstone).
+//!   its cursor sees the new state; an erasure appends an `erased` entry (a tombstone). The entry is
+//!   written `pending` before the compare-and-swap and final after it: readers wait at a pending entry
+//!   younger than the grace period, so none reads the old state and moves its cursor past the change,
+//!   and a writer that dies in between still leaves an entry naming the record.
 //! * **Holes.** A writer that crashes between `increment` and `set-many` leaves a number with no entry.
 //!   Readers stop at a hole younger than a grace period (a slower writer may still fill it) and step over
 //!   older ones, so a sync never skips an entry that arrives late.
