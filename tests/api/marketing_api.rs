@@ -1697,3 +1697,39 @@ async fn a_stream_ends_before_holes_at_the_top_of_the_log() {
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["id"], first.as_str());
 }
+
+#[tokio::test]
+async fn revoking_a_key_breaks_its_export_under_way() {
+    let app = spawn().await;
+    capture_many(&app, 30_000, Timestamp::now()).await;
+    let (id, key) = create_key(&app, &["leads:read"], None).await;
+    // Sent without the contract check, which would read the whole body before the revocation.
+    let response = app
+        .client
+        .get(app.url("/api/v1/submissions?limit=all&format=ndjson"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let revoked = call(
+        &app,
+        reqwest::Method::DELETE,
+        &format!("/api/v1/keys/{id}"),
+        Some(ADMIN_KEY),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(revoked.status(), 204);
+    assert!(
+        response.text().await.is_err(),
+        "the export must break, not end as if complete"
+    );
+    let stopped = access_log(&app)
+        .await
+        .into_iter()
+        .filter_map(|e| e.detail)
+        .any(|d| d.contains("stream=stopped-key-invalid"));
+    assert!(stopped, "the stop is registered");
+}

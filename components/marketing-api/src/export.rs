@@ -11,19 +11,22 @@
 //! appears once; in two batches, twice (each time in its current state).
 //!
 //! The register gets an entry when the export begins (the range, so that even an export the client
-//! abandons is registered) and one when it ends (the range and the number of records sent).
+//! abandons is registered) and one when it ends (the range and the number of records sent). Every
+//! [`KEY_CHECK_EVERY`] chunks the key is looked at again: a revoked or expired key breaks the export.
 
 use crate::feed::{self, Collection, GRACE_MS};
 use crate::pull::{Format, ndjson};
 use bytes::Bytes;
 use shared::http::Reply;
-use shared::records::{Action, Actor, LogEntry};
-use shared::store::{Backend, Event, Log, Store, StoreError};
+use shared::records::{Action, Actor, ApiKey, LogEntry};
+use shared::store::{Backend, Event, Log, RecordKind, Store, StoreError};
 use shared::time::{Timestamp, pause};
 use std::rc::Rc;
 
 /// Log entries read per chunk.
 pub const BATCH: u64 = 256;
+/// Chunks between two checks that the export's key is still valid.
+const KEY_CHECK_EVERY: u64 = 16;
 /// How long to wait before looking at a hole again.
 const HOLE_POLL_MS: u64 = 25;
 
@@ -32,6 +35,8 @@ pub struct Export {
     pub collection: &'static Collection,
     pub format: Format,
     pub full_ips: bool,
+    /// The key the export runs under: revoking it (or its expiry) stops the export.
+    pub key_id: String,
     pub actor: Actor,
     /// The entry the client's cursor stands after.
     pub after: u64,
@@ -47,6 +52,7 @@ struct Run<B> {
     /// The last entry sent.
     next: u64,
     count: u64,
+    batches: u64,
     header_sent: bool,
     finished: bool,
 }
@@ -57,12 +63,15 @@ impl Export {
         self,
         store: Rc<Store<B>>,
     ) -> Result<Reply, StoreError> {
-        store.note_many(self.event("started", None)).await?;
+        store
+            .note_many(self.event("started", None, self.started))
+            .await?;
         let run = Run {
             next: self.after,
             export: self,
             store,
             count: 0,
+            batches: 0,
             header_sent: false,
             finished: false,
         };
@@ -77,14 +86,15 @@ impl Export {
                     // The client sees a broken transfer, not a short export that looks complete.
                     eprintln!("export of {} failed: {error:#}", run.export.collection.name);
                     run.finished = true;
-                    Some((Err(error.into()), run))
+                    Some((Err(error), run))
                 }
             }
         });
         Ok(Reply::Chunks(Box::pin(chunks)))
     }
 
-    fn event(&self, stage: &str, count: Option<u64>) -> Event {
+    /// The register entry for a stage of the export, with the number of records sent so far once known.
+    fn event(&self, stage: &str, count: Option<u64>, at: Timestamp) -> Event {
         let count = count.map(|n| format!(" count={n}")).unwrap_or_default();
         Event {
             log: Log::Access,
@@ -92,28 +102,26 @@ impl Export {
             actor: self.actor.clone(),
             detail: Some(format!(
                 "collection={} after={} to={}{count} stream={stage}",
-                self.export_name(),
-                self.after,
-                self.end
+                self.collection.name, self.after, self.end
             )),
-            at: self.started,
+            at,
         }
-    }
-
-    fn export_name(&self) -> &'static str {
-        self.collection.name
     }
 }
 
 impl<B: Backend> Run<B> {
     /// The next chunk: the CSV header, then a batch's items; the end of the export registered at last.
-    async fn chunk(&mut self) -> Result<Option<Bytes>, StoreError> {
+    async fn chunk(&mut self) -> anyhow::Result<Option<Bytes>> {
         let mut out = String::new();
         if self.export.format == Format::Csv && !self.header_sent {
             crate::csv::header(&mut out, self.export.collection.columns);
             self.header_sent = true;
         }
         while out.is_empty() && self.next < self.export.end {
+            self.batches += 1;
+            if self.batches % KEY_CHECK_EVERY == 0 {
+                self.check_key().await?;
+            }
             let items = self.batch().await?;
             self.count += items.len() as u64;
             match self.export.format {
@@ -123,10 +131,32 @@ impl<B: Backend> Run<B> {
         }
         if self.next >= self.export.end && !self.finished && out.is_empty() {
             self.finished = true;
-            let event = self.export.event("complete", Some(self.count));
+            let event = self
+                .export
+                .event("complete", Some(self.count), Timestamp::now());
             self.store.note_many(event).await?;
         }
         Ok((!out.is_empty()).then(|| Bytes::from(out)))
+    }
+
+    /// Fails the export once its key is revoked or expired, so a revocation stops a long export too.
+    async fn check_key(&self) -> anyhow::Result<()> {
+        let key: Option<ApiKey> = self
+            .store
+            .get(RecordKind::ApiKey, &self.export.key_id)
+            .await?;
+        let now = Timestamp::now();
+        let valid = key.is_some_and(|key| {
+            key.revoked_at.is_none() && key.expires_at.is_none_or(|at| at > now)
+        });
+        if valid {
+            return Ok(());
+        }
+        let event = self
+            .export
+            .event("stopped-key-invalid", Some(self.count), now);
+        self.store.note_many(event).await?;
+        anyhow::bail!("the export's key was revoked or expired")
     }
 
     /// The items of the next [`BATCH`] entries, holes waited for.

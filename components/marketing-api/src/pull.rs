@@ -73,6 +73,7 @@ pub async fn pull<B: Backend + 'static>(
                 collection,
                 format,
                 full_ips,
+                key_id: key.id.clone(),
                 actor: actor(key),
                 after,
                 end,
