@@ -119,7 +119,7 @@ impl<B: Backend> Run<B> {
         }
         while out.is_empty() && self.next < self.export.end {
             self.batches += 1;
-            if self.batches % KEY_CHECK_EVERY == 0 {
+            if self.batches.is_multiple_of(KEY_CHECK_EVERY) {
                 self.check_key().await?;
             }
             let items = self.batch().await?;
