@@ -285,6 +285,17 @@ pub struct LogEntry {
     /// period, treat it as final). A change rewrites its entry without this flag once it has landed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pending: bool,
+    /// When the store wrote this version of the entry (`at` is when the event happened, which may be
+    /// earlier): what readers date holes and pending entries by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_at: Option<Timestamp>,
+}
+
+impl LogEntry {
+    /// When the entry was written: `written_at`, or `at` for entries written before it existed.
+    pub fn written(&self) -> Timestamp {
+        self.written_at.unwrap_or(self.at)
+    }
 }
 
 /// When and from where one step of a double opt-in happened: the proof that it was this visitor.

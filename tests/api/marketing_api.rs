@@ -167,6 +167,32 @@ async fn capture_many(app: &TestApp, count: usize, at: Timestamp) -> Vec<String>
     records.into_iter().map(|(id, _)| id).collect()
 }
 
+/// Stores submission `n` as if it had been captured, and its feed entry written, two minutes ago.
+async fn capture_long_ago(app: &TestApp, n: usize) -> String {
+    let then = Timestamp::now().plus_seconds(-120);
+    let id = capture(app, n, then).await;
+    let store = app.store();
+    let seq = store.log_head(Log::Submissions).await.unwrap();
+    let (_, entry) = store
+        .log_entries(Log::Submissions, seq - 1, 1)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    let entry = LogEntry {
+        written_at: Some(then),
+        ..entry.unwrap()
+    };
+    app.kv()
+        .set_many(vec![(
+            Key::LogEntry(Log::Submissions, seq).to_string(),
+            serde_json::to_vec(&entry).unwrap(),
+        )])
+        .await
+        .unwrap();
+    id
+}
+
 /// A writer takes the submissions log's next number and has not written its entry (yet): a hole.
 async fn take_a_number(app: &TestApp) {
     app.kv()
@@ -579,7 +605,7 @@ async fn the_feed_waits_at_a_young_hole_and_steps_over_an_old_one() {
     let app = spawn().await;
     let (_, key) = create_key(&app, &["leads:read"], None).await;
     take_a_number(&app).await;
-    let later = capture(&app, 2, Timestamp::now().plus_seconds(-120)).await;
+    let later = capture_long_ago(&app, 2).await;
     let page = pull_ok(&app, &key, "").await;
     assert_eq!(ids(&page), [later]);
     assert_eq!(page["next_cursor"], shared_cursor(2));
@@ -1039,6 +1065,7 @@ async fn a_stream_waits_for_an_entry_whose_writer_is_still_writing() {
             detail: None,
             revision: None,
             pending: false,
+            written_at: None,
         };
         kv.set_many(vec![
             (
@@ -1065,7 +1092,7 @@ async fn a_stream_steps_over_a_hole_left_long_ago() {
     let app = spawn().await;
     let (_, key) = create_key(&app, &["leads:read"], None).await;
     take_a_number(&app).await;
-    let later = capture(&app, 2, Timestamp::now().plus_seconds(-120)).await;
+    let later = capture_long_ago(&app, 2).await;
     let response = pull(&app, &key, "?limit=all&format=ndjson").await;
     assert_eq!(response.headers()["next-cursor"], shared_cursor(2));
     let lines = ndjson_lines(&response.text().await.unwrap());
@@ -1584,6 +1611,7 @@ async fn write_entry(app: &TestApp, seq: u64, id: &str, pending: bool) {
         detail: None,
         revision: None,
         pending,
+        written_at: None,
     };
     app.kv()
         .set_many(vec![(
@@ -1669,7 +1697,7 @@ async fn a_run_of_holes_longer_than_a_page_is_stepped_over_once_a_later_entry_is
         .increment(&Key::LogHead(Log::Submissions).to_string(), 300)
         .await
         .unwrap();
-    let later = capture(&app, 1, Timestamp::now().plus_seconds(-120)).await;
+    let later = capture_long_ago(&app, 1).await;
     let mut query = "?limit=100".to_owned();
     let mut seen = Vec::new();
     for _ in 0..5 {
@@ -1732,4 +1760,42 @@ async fn revoking_a_key_breaks_its_export_under_way() {
         .filter_map(|e| e.detail)
         .any(|d| d.contains("stream=stopped-key-invalid"));
     assert!(stopped, "the stop is registered");
+}
+
+#[tokio::test]
+async fn an_erasure_followed_by_a_late_entry_for_the_same_record_still_gives_its_tombstone() {
+    let app = spawn().await;
+    let id = capture(&app, 1, Timestamp::now()).await;
+    let (_, key) = create_key(&app, &["leads:read"], None).await;
+    let cursor = pull_ok(&app, &key, "").await["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let event = |action| Event {
+        log: Log::Submissions,
+        action,
+        actor: Actor::System,
+        detail: None,
+        at: Timestamp::now(),
+    };
+    let store = app.store();
+    store
+        .erase(RecordKind::Submission, &id, event(Action::Erased))
+        .await
+        .unwrap();
+    // A change that read the record before the erasure finishes after it, and finds it gone.
+    let late = store
+        .update(
+            RecordKind::Submission,
+            &id,
+            event(Action::Updated),
+            |_: &mut Submission| true,
+        )
+        .await
+        .unwrap();
+    assert_eq!(late, shared::store::Updated::Missing);
+    store.note(&id, event(Action::Updated)).await.unwrap();
+
+    let page = pull_ok(&app, &key, &format!("?after={cursor}")).await;
+    assert_eq!(page["items"], json!([{"id": id, "deleted": true}]));
 }

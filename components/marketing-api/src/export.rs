@@ -12,7 +12,8 @@
 //!
 //! The register gets an entry when the export begins (the range, so that even an export the client
 //! abandons is registered) and one when it ends (the range and the number of records sent). Every
-//! [`KEY_CHECK_EVERY`] chunks the key is looked at again: a revoked or expired key breaks the export.
+//! [`KEY_CHECK_EVERY`] chunks or [`KEY_CHECK_MS`] the key is looked at again: a revoked or expired key
+//! breaks the export.
 
 use crate::feed::{self, Collection, GRACE_MS};
 use crate::pull::{Format, ndjson};
@@ -25,8 +26,10 @@ use std::rc::Rc;
 
 /// Log entries read per chunk.
 pub const BATCH: u64 = 256;
-/// Chunks between two checks that the export's key is still valid.
+/// Chunks, or milliseconds, between two checks that the export's key is still valid (whichever
+/// comes first: a slow reader must not keep a revoked key's export going either).
 const KEY_CHECK_EVERY: u64 = 16;
+const KEY_CHECK_MS: i64 = 30_000;
 /// How long to wait before looking at a hole again.
 const HOLE_POLL_MS: u64 = 25;
 
@@ -53,6 +56,7 @@ struct Run<B> {
     next: u64,
     count: u64,
     batches: u64,
+    key_checked: Timestamp,
     header_sent: bool,
     finished: bool,
 }
@@ -66,12 +70,14 @@ impl Export {
         store
             .note_many(self.event("started", None, self.started))
             .await?;
+        let started = self.started;
         let run = Run {
             next: self.after,
             export: self,
             store,
             count: 0,
             batches: 0,
+            key_checked: started,
             header_sent: false,
             finished: false,
         };
@@ -119,8 +125,11 @@ impl<B: Backend> Run<B> {
         }
         while out.is_empty() && self.next < self.export.end {
             self.batches += 1;
-            if self.batches.is_multiple_of(KEY_CHECK_EVERY) {
+            let now = Timestamp::now();
+            let due = now.unix_millis() >= self.key_checked.unix_millis() + KEY_CHECK_MS;
+            if due || self.batches.is_multiple_of(KEY_CHECK_EVERY) {
                 self.check_key().await?;
+                self.key_checked = now;
             }
             let items = self.batch().await?;
             self.count += items.len() as u64;
@@ -166,13 +175,13 @@ impl<B: Backend> Run<B> {
         let mut entries = self.store.log_entries(log, self.next, count).await?;
         for i in 0..entries.len() {
             let settled = match &entries[i].1 {
-                Some(entry) => !entry.pending || old(entry.at),
+                Some(entry) => !entry.pending || old(entry.written()),
                 None => false,
             };
             if !settled {
                 let later = entries[i + 1..]
                     .iter()
-                    .find_map(|(_, e)| e.as_ref().map(|e| e.at));
+                    .find_map(|(_, e)| e.as_ref().map(LogEntry::written));
                 entries[i].1 = self.wait_for(log, entries[i].0, later).await?;
             }
         }
@@ -203,7 +212,7 @@ impl<B: Backend> Run<B> {
         loop {
             let mut found = self.store.log_entries(log, seq - 1, 1).await?;
             match found.pop().and_then(|(_, entry)| entry) {
-                Some(entry) if !entry.pending || old(entry.at) => return Ok(Some(entry)),
+                Some(entry) if !entry.pending || old(entry.written()) => return Ok(Some(entry)),
                 Some(_) => {}
                 None if later.is_none_or(old) => return Ok(None),
                 None => {}
@@ -218,23 +227,14 @@ fn old(at: Timestamp) -> bool {
     at.unix_millis() + GRACE_MS <= Timestamp::now().unix_millis()
 }
 
-/// Where an export of entries after `after` ends: the newest *written* entry at or below `head` (`after`
-/// if there is none). Every hole the export meets then has a later entry to date it; holes above it are
-/// left to the next pull.
+/// Where an export of entries after `after` ends: the newest *written* entry at or below `head`
+/// (`after` if there is none). Every hole the export meets then has a later entry to date it; holes
+/// above it are left to the next pull.
 pub async fn end<B: Backend>(
     store: &Store<B>,
     log: Log,
     after: u64,
     head: u64,
 ) -> Result<u64, StoreError> {
-    let mut top = head;
-    while top > after {
-        let from = top.saturating_sub(feed::LOOKAHEAD).max(after);
-        let entries = store.log_entries(log, from, top - from).await?;
-        if let Some((seq, _)) = entries.iter().rev().find(|(_, e)| e.is_some()) {
-            return Ok(*seq);
-        }
-        top = from;
-    }
-    Ok(after)
+    feed::newest_written(store, log, after, head).await
 }

@@ -194,23 +194,33 @@ pub async fn page<B: Backend>(
     let mut next = after;
     let mut named: Vec<&LogEntry> = Vec::new();
     let old = |at: Timestamp| at.unix_millis() + GRACE_MS <= now.unix_millis();
+    // When the newest entry past the window was written, looked up once, for a run of holes that fills it.
+    let mut beyond: Option<Option<Timestamp>> = None;
     for (i, (seq, entry)) in entries.iter().enumerate() {
         if named.len() as u64 == limit || *seq > after + limit {
             break;
         }
         match entry {
             // A change still landing: stop before it, or a sync would move past it with the old state.
-            Some(entry) if entry.pending && !old(entry.at) => break,
+            Some(entry) if entry.pending && !old(entry.written()) => break,
             Some(entry) => named.push(entry),
             None => {
                 let later = entries[i + 1..]
                     .iter()
-                    .find_map(|(_, e)| e.as_ref().map(|e| e.at));
-                let later = match later {
-                    Some(at) => Some(at),
-                    // A run of holes longer than the window: date it by the log's newest entry.
-                    None if end < head => written_at(store, collection.log, head).await?,
-                    None => None,
+                    .find_map(|(_, e)| e.as_ref().map(LogEntry::written));
+                let later = match (later, beyond) {
+                    (Some(at), _) => Some(at),
+                    (None, Some(known)) => known,
+                    // A run of holes longer than the window: date it by the newest entry written past it.
+                    (None, None) => {
+                        let newest = newest_written(store, collection.log, end, head).await?;
+                        let at = if newest > end {
+                            written_at(store, collection.log, newest).await?
+                        } else {
+                            None
+                        };
+                        *beyond.insert(at)
+                    }
                 };
                 if !later.is_some_and(old) {
                     break;
@@ -223,14 +233,34 @@ pub async fn page<B: Backend>(
     Ok(Page { items, next })
 }
 
-/// When entry `seq` was made, if it is written.
+/// The newest *written* entry above `after` and at or below `head` (`after` if there is none), looked
+/// for backwards [`LOOKAHEAD`] entries at a time.
+pub async fn newest_written<B: Backend>(
+    store: &Store<B>,
+    log: Log,
+    after: u64,
+    head: u64,
+) -> Result<u64, StoreError> {
+    let mut top = head;
+    while top > after {
+        let from = top.saturating_sub(LOOKAHEAD).max(after);
+        let entries = store.log_entries(log, from, top - from).await?;
+        if let Some((seq, _)) = entries.iter().rev().find(|(_, e)| e.is_some()) {
+            return Ok(*seq);
+        }
+        top = from;
+    }
+    Ok(after)
+}
+
+/// When entry `seq` was written, if it is.
 pub async fn written_at<B: Backend>(
     store: &Store<B>,
     log: Log,
     seq: u64,
 ) -> Result<Option<Timestamp>, StoreError> {
     let mut entry = store.log_entries(log, seq.saturating_sub(1), 1).await?;
-    Ok(entry.pop().and_then(|(_, e)| e).map(|e| e.at))
+    Ok(entry.pop().and_then(|(_, e)| e).map(|e| e.written()))
 }
 
 /// The items a run of log entries names, in entry order, with full IP addresses only when `full_ips`.
@@ -244,24 +274,28 @@ pub async fn items<B: Backend>(
 ) -> Result<Vec<Value>, StoreError> {
     let mut items: Vec<Value> = match collection.source {
         Source::Records(kind) => {
-            // Each record once, at its last entry; that entry says whether a missing record was erased.
+            // Each record once, at its last entry; a missing one is a tombstone if the run erased it.
+            let erased: HashSet<&str> = entries
+                .iter()
+                .filter(|entry| entry.action == Action::Erased)
+                .filter_map(|entry| entry.record.as_deref())
+                .collect();
             let mut seen = HashSet::new();
-            let mut last: Vec<&LogEntry> = entries
+            let mut ids: Vec<&str> = entries
                 .iter()
                 .rev()
-                .filter(|entry| entry.record.as_deref().is_some_and(|id| seen.insert(id)))
-                .copied()
+                .filter_map(|entry| entry.record.as_deref())
+                .filter(|id| seen.insert(*id))
                 .collect();
-            last.reverse();
-            let ids: Vec<&str> = last.iter().filter_map(|e| e.record.as_deref()).collect();
+            ids.reverse();
             let records: Vec<Option<Value>> = store.records(kind, &ids).await?;
-            last.iter()
-                .zip(ids.iter().zip(records))
-                .filter_map(|(entry, (id, record))| match record {
+            ids.iter()
+                .zip(records)
+                .filter_map(|(id, record)| match record {
                     Some(record) => Some(record),
+                    None if erased.contains(id) => Some(tombstone(id)),
                     // Gone since its entry was written: its erasure comes later in the feed.
-                    None if entry.action != Action::Erased => None,
-                    None => Some(tombstone(id)),
+                    None => None,
                 })
                 .collect()
         }

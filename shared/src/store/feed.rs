@@ -3,7 +3,7 @@
 
 use super::backend::Backend;
 use super::{Event, Key, RecordKind, Store, StoreError, decode};
-use crate::records::{Action, LogEntry, SCHEMA_VERSION};
+use crate::records::{LogEntry, SCHEMA_VERSION};
 use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 
@@ -77,23 +77,21 @@ impl<B: Backend> Store<B> {
         let mut draft = self.draft(Some(id), None, event).await?;
         self.write(&draft, true).await?;
         let new = serde_json::to_vec(&record).map_err(StoreError::Encode)?;
-        if self
+        let swapped = self
             .backend
             .compare_and_swap(&key, &current, new.clone())
-            .await?
-        {
-            self.write(&draft, false).await?;
-            return Ok(Conditional::Changed(record, etag(&new)));
+            .await;
+        match swapped {
+            Ok(true) => {}
+            Ok(false) => draft.refuse("not applied: lost to a concurrent change"),
+            Err(_) => draft.refuse("store error: it may not have taken effect"),
         }
-        let lost = draft.entry.detail.take().unwrap_or_default();
-        draft.entry.action = Action::Refused;
-        draft.entry.detail = Some(
-            format!("{lost} lost to a concurrent change")
-                .trim()
-                .to_owned(),
-        );
-        self.write(&draft, false).await?;
-        Ok(Conditional::Stale)
+        self.settle(&draft).await;
+        Ok(if swapped? {
+            Conditional::Changed(record, etag(&new))
+        } else {
+            Conditional::Stale
+        })
     }
 
     /// Consent decisions by (consent id, decision number), in one batch read, in the order asked.
@@ -138,6 +136,7 @@ impl<B: Backend> Store<B> {
                 detail: event.detail.clone(),
                 revision: None,
                 pending: false,
+                written_at: Some(crate::time::Timestamp::now()),
             };
             let entry = serde_json::to_vec(&entry).map_err(StoreError::Encode)?;
             let record = serde_json::to_vec(record).map_err(StoreError::Encode)?;

@@ -40,9 +40,12 @@
 //!   its cursor sees the new state; an erasure appends an `erased` entry (a tombstone). The entry is
 //!   written `pending` before the compare-and-swap and final after it: readers wait at a pending entry
 //!   younger than the grace period, so none reads the old state and moves its cursor past the change,
-//!   and a writer that dies in between still leaves an entry naming the record.
+//!   and a writer that dies in between still leaves an entry naming the record. A change that finds
+//!   nothing to do after its entry was written (a concurrent change won, the record is gone) finalises
+//!   the entry as `refused`, so the register never shows a change that did not happen.
 //! * **Holes.** A writer that crashes between `increment` and `set-many` leaves a number with no entry.
-//!   Readers stop at a hole younger than a grace period (a slower writer may still fill it) and step over
+//!   Readers stop at a hole younger than a grace period (a slower writer may still fill it; ages are
+//!   taken from the `written_at` the store stamps on every entry, not the event's `at`) and step over
 //!   older ones, so a sync never skips an entry that arrives late.
 //! * **Register.** The processing register is the union of the logs: every capture, change, read and
 //!   erasure is a log entry naming who, what, when and which record, written with the change itself.

@@ -64,6 +64,13 @@ struct Draft {
 }
 
 impl Draft {
+    /// Marks the entry as a change that did not take effect, saying why.
+    fn refuse(&mut self, reason: &str) {
+        self.entry.action = Action::Refused;
+        let what = self.entry.detail.take().unwrap_or_default();
+        self.entry.detail = Some(format!("{what} ({reason})").trim().to_owned());
+    }
+
     fn key(&self) -> String {
         Key::LogEntry(self.log, self.entry.seq).to_string()
     }
@@ -71,6 +78,7 @@ impl Draft {
     fn bytes(&self, pending: bool) -> Result<Vec<u8>, StoreError> {
         let entry = LogEntry {
             pending,
+            written_at: Some(Timestamp::now()),
             ..self.entry.clone()
         };
         serde_json::to_vec(&entry).map_err(StoreError::Encode)
@@ -128,29 +136,62 @@ impl<B: Backend> Store<B> {
     ) -> Result<Updated<R>, StoreError> {
         let key = Key::Record(kind, id).to_string();
         let mut draft: Option<Draft> = None;
-        let outcome = loop {
-            let Some(current) = self.backend.get(&key).await? else {
-                break Updated::Missing;
+        let outcome = self
+            .swap_loop(&key, id, &event, &mut draft, &mut change)
+            .await;
+        if let Some(mut draft) = draft {
+            // Final whatever happened: a reader then reads the record as it now is. The register says
+            // so when the change did not take effect.
+            let not_applied = match &outcome {
+                Ok(Updated::Changed(_)) => None,
+                Ok(Updated::Unchanged(_)) => Some("not applied: a concurrent change made it"),
+                Ok(Updated::Missing) => Some("not applied: the record is gone"),
+                Err(_) => Some("store error: it may not have taken effect"),
             };
-            let mut record: R = decode(&key, &current)?;
+            if let Some(reason) = not_applied {
+                draft.refuse(reason);
+            }
+            self.settle(&draft).await;
+        }
+        outcome
+    }
+
+    /// The read-change-swap loop of [`Store::update`]; writes `draft` pending before the first swap.
+    async fn swap_loop<R: Serialize + DeserializeOwned>(
+        &self,
+        key: &str,
+        id: &str,
+        event: &Event,
+        draft: &mut Option<Draft>,
+        change: &mut impl FnMut(&mut R) -> bool,
+    ) -> Result<Updated<R>, StoreError> {
+        loop {
+            let Some(current) = self.backend.get(key).await? else {
+                return Ok(Updated::Missing);
+            };
+            let mut record: R = decode(key, &current)?;
             if !change(&mut record) {
-                break Updated::Unchanged(record);
+                return Ok(Updated::Unchanged(record));
             }
             if draft.is_none() {
                 let pending = self.draft(Some(id), None, event.clone()).await?;
                 self.write(&pending, true).await?;
-                draft = Some(pending);
+                *draft = Some(pending);
             }
             let new = serde_json::to_vec(&record).map_err(StoreError::Encode)?;
-            if self.backend.compare_and_swap(&key, &current, new).await? {
-                break Updated::Changed(record);
+            if self.backend.compare_and_swap(key, &current, new).await? {
+                return Ok(Updated::Changed(record));
             }
-        };
-        if let Some(draft) = &draft {
-            // Final either way: a reader then reads the record as it now is.
-            self.write(draft, false).await?;
         }
-        Ok(outcome)
+    }
+
+    /// Writes `draft` final once its change is settled. A failure to do so is only logged: a change
+    /// that landed stands (readers take the pending entry as final after the grace period), and a change
+    /// that did not has its own error for the caller.
+    async fn settle(&self, draft: &Draft) {
+        if let Err(error) = self.write(draft, false).await {
+            eprintln!("log entry {} left pending: {error}", draft.key());
+        }
     }
 
     /// Registers an event that changes no record (a refused attempt, a read): only a log entry.
@@ -174,14 +215,18 @@ impl<B: Backend> Store<B> {
             action: Action::Erased,
             ..event
         };
-        let draft = self.draft(Some(id), None, event).await?;
+        let mut draft = self.draft(Some(id), None, event).await?;
         self.write(&draft, true).await?;
         let keys = vec![
             Key::Record(kind, id).to_string(),
             Key::Claim(kind.as_str(), id).to_string(),
         ];
-        self.backend.delete_many(keys).await?;
-        self.write(&draft, false).await
+        let deleted = self.backend.delete_many(keys).await;
+        if deleted.is_err() {
+            draft.refuse("store error: it may not have taken effect");
+        }
+        self.settle(&draft).await;
+        Ok(deleted?)
     }
 
     /// Puts `pseudonym` on the do-not-contact registry for `channel`, or puts a lifted entry back in
@@ -360,6 +405,7 @@ impl<B: Backend> Store<B> {
                 detail: event.detail,
                 revision,
                 pending: false,
+                written_at: None,
             },
         })
     }
