@@ -1100,6 +1100,21 @@ async fn a_stream_steps_over_a_hole_left_long_ago() {
     assert_eq!(lines[0]["id"], later.as_str());
 }
 
+/// The first JSON page of `collection` for a key with `scope`, after checking that a `leads:read` key is
+/// refused it; answers the key and the page.
+async fn first_page_with_its_scope_only(
+    app: &TestApp,
+    collection: &str,
+    scope: &str,
+) -> (String, Value) {
+    let (_, leads) = create_key(app, &["leads:read"], None).await;
+    let (_, key) = create_key(app, &[scope], None).await;
+    let path = format!("/api/v1/{collection}");
+    assert_refused(&get_with(app, &leads, &path, &[]).await, 403);
+    let page = pull_ok_of(app, &key, collection, "").await;
+    (key, page)
+}
+
 /// A cookie-consent decision posted as the banner posts it; answers the consent id.
 async fn decide(app: &TestApp, method: &str, decisions: Value, id: Option<&str>) -> String {
     let config: Value = app.get("/api/consent/config").await.json().await.unwrap();
@@ -1125,15 +1140,7 @@ async fn the_consents_feed_lists_every_decision_in_order_under_its_consent_id() 
     let first = decide(&app, "reject_all", json!({}), None).await;
     let other = decide(&app, "accept_all", json!({}), None).await;
     decide(&app, "custom", json!({"analytics": true}), Some(&first)).await;
-    let (_, leads) = create_key(&app, &["leads:read"], None).await;
-    let (_, key) = create_key(&app, &["consents:read"], None).await;
-
-    assert_refused(&get_with(&app, &leads, "/api/v1/consents", &[]).await, 403);
-    let page: Value = get_with(&app, &key, "/api/v1/consents", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (key, page) = first_page_with_its_scope_only(&app, "consents", "consents:read").await;
     let items = page["items"].as_array().unwrap();
     let seen: Vec<(&str, u64)> = items
         .iter()
@@ -1173,15 +1180,7 @@ async fn the_opt_outs_feed_lists_the_registry_by_pseudonym_only() {
         .post_json("/api/opt-out/phone", &json!({"phone": "+31 20 123 4567"}))
         .await;
     assert_eq!(recorded.status(), 201);
-    let (_, leads) = create_key(&app, &["leads:read"], None).await;
-    let (_, key) = create_key(&app, &["opt-outs:read"], None).await;
-
-    assert_refused(&get_with(&app, &leads, "/api/v1/opt-outs", &[]).await, 403);
-    let page: Value = get_with(&app, &key, "/api/v1/opt-outs", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (_, page) = first_page_with_its_scope_only(&app, "opt-outs", "opt-outs:read").await;
     let pseudonym = test_settings().pseudonym("+31201234567");
     assert_eq!(
         page["items"][0]["id"],

@@ -1,11 +1,11 @@
 //! `limit=all`: a collection's whole feed after a cursor, streamed as NDJSON or CSV while the client
 //! reads it, so memory stays flat however long the export is.
 //!
-//! The export ends at the newest written entry when it began ([`end`]), which is the `Next-Cursor`
+//! The export ends at the newest written entry when it began ([`feed::newest_written`]), which is the `Next-Cursor`
 //! sent in the headers before the first item. It reads [`BATCH`] entries at a time with one `get-many`,
 //! then their records with another, and produces the next chunk only when the client has taken the last
 //! one. A hole below the end is a number handed out before the export began: its writer is either still
-//! writing (the export waits for it, polling) or died (once a later entry is [`GRACE_MS`] old it is
+//! writing (the export waits for it, polling) or died (once a later entry is [`GRACE_MS`](feed::GRACE_MS) old it is
 //! stepped over), so the cursor in the headers never skips an entry that lands late. A pending entry (a
 //! change still landing) is waited for the same way. A record named twice within a batch
 //! appears once; in two batches, twice (each time in its current state).
@@ -15,7 +15,7 @@
 //! [`KEY_CHECK_EVERY`] chunks or [`KEY_CHECK_MS`] the key is looked at again: a revoked or expired key
 //! breaks the export.
 
-use crate::feed::{self, Collection, GRACE_MS};
+use crate::feed::{self, Collection};
 use crate::pull::{Format, ndjson};
 use bytes::Bytes;
 use shared::http::Reply;
@@ -198,7 +198,7 @@ impl<B: Backend> Run<B> {
 
     /// Entry `seq`, once its writer has written it (finally, if it was written pending); `None` once it
     /// is clear that writer died: a later entry (`later`, else the export's last) has been there for
-    /// [`GRACE_MS`]. A pending entry is taken as it is once it is that old itself.
+    /// [`GRACE_MS`](feed::GRACE_MS). A pending entry is taken as it is once it is that old itself.
     async fn wait_for(
         &self,
         log: Log,
@@ -222,19 +222,7 @@ impl<B: Backend> Run<B> {
     }
 }
 
-/// Whether something made at `at` is older than [`GRACE_MS`].
+/// Whether something written at `at` is older than [`GRACE_MS`](feed::GRACE_MS) now.
 fn old(at: Timestamp) -> bool {
-    at.unix_millis() + GRACE_MS <= Timestamp::now().unix_millis()
-}
-
-/// Where an export of entries after `after` ends: the newest *written* entry at or below `head`
-/// (`after` if there is none). Every hole the export meets then has a later entry to date it; holes
-/// above it are left to the next pull.
-pub async fn end<B: Backend>(
-    store: &Store<B>,
-    log: Log,
-    after: u64,
-    head: u64,
-) -> Result<u64, StoreError> {
-    feed::newest_written(store, log, after, head).await
+    feed::older_than_grace(at, Timestamp::now())
 }

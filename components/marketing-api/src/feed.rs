@@ -193,7 +193,7 @@ pub async fn page<B: Backend>(
         .await?;
     let mut next = after;
     let mut named: Vec<&LogEntry> = Vec::new();
-    let old = |at: Timestamp| at.unix_millis() + GRACE_MS <= now.unix_millis();
+    let old = |at: Timestamp| older_than_grace(at, now);
     // When the newest entry past the window was written, looked up once, for a run of holes that fills it.
     let mut beyond: Option<Option<Timestamp>> = None;
     for (i, (seq, entry)) in entries.iter().enumerate() {
@@ -231,6 +231,11 @@ pub async fn page<B: Backend>(
     }
     let items = items(store, collection, &named, full_ips).await?;
     Ok(Page { items, next })
+}
+
+/// Whether an entry written at `at` is older than [`GRACE_MS`] at `now`: its writer is done or dead.
+pub fn older_than_grace(at: Timestamp, now: Timestamp) -> bool {
+    at.unix_millis() + GRACE_MS <= now.unix_millis()
 }
 
 /// The newest *written* entry above `after` and at or below `head` (`after` if there is none), looked

@@ -68,7 +68,8 @@ pub async fn pull<B: Backend + 'static>(
             });
         }
         Limit::All => {
-            let end = crate::export::end(&store, collection.log, after, head).await?;
+            // Holes above the newest written entry are left to the next pull.
+            let end = feed::newest_written(&store, collection.log, after, head).await?;
             let export = crate::export::Export {
                 collection,
                 format,
