@@ -1291,6 +1291,17 @@ async fn request_demo(app: &TestApp) -> String {
     receipt["id"].as_str().unwrap().to_owned()
 }
 
+/// The status of demo request `id` as stored.
+async fn stored_status(app: &TestApp, id: &str) -> DemoStatus {
+    let stored: DemoRequest = app
+        .store()
+        .get(RecordKind::DemoRequest, id)
+        .await
+        .unwrap()
+        .unwrap();
+    stored.status
+}
+
 /// `PATCH /api/v1/demo-requests/{id}` with `If-Match` (none for `None`).
 async fn set_status(
     app: &TestApp,
@@ -1353,13 +1364,7 @@ async fn a_status_change_needs_the_current_etag_and_a_stale_one_changes_nothing(
     )
     .await;
     assert_refused(&second, 412);
-    let stored: DemoRequest = app
-        .store()
-        .get(RecordKind::DemoRequest, &id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.status, DemoStatus::Contacted);
+    assert_eq!(stored_status(&app, &id).await, DemoStatus::Contacted);
 
     // The change is in the feed after the kept cursor, and in the register under the key.
     let feed = pull_ok_of(&app, &key, "demo-requests", &format!("?after={cursor}")).await;
@@ -1419,13 +1424,7 @@ async fn a_status_change_is_refused_without_if_match_scope_a_known_status_or_a_k
     )
     .await;
     assert_refused(&plain, 415);
-    let stored: DemoRequest = app
-        .store()
-        .get(RecordKind::DemoRequest, &id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.status, DemoStatus::Requested);
+    assert_eq!(stored_status(&app, &id).await, DemoStatus::Requested);
     // `*` matches any state.
     let any = set_status(&app, &writer, &id, Some("*"), &body).await;
     assert_eq!(any.status(), 200);
