@@ -1,6 +1,6 @@
 //! The forms component through the test host: `POST /api/forms/{form}` and its render tokens.
 
-use crate::harness::{TestApp, project_manifest};
+use crate::harness::{TestApp, field_errors, project_manifest};
 use serde_json::{Value, json};
 use shared::records::{Action, Actor, SpamReason, Submission};
 use shared::store::Log;
@@ -109,22 +109,6 @@ async fn nothing_stored(app: &TestApp) {
         0,
         "nothing should be stored"
     );
-}
-
-async fn field_errors(response: reqwest::Response) -> Vec<(String, String)> {
-    assert_eq!(response.status(), 422);
-    let body: Value = response.json().await.unwrap();
-    body["error"]["fields"]
-        .as_array()
-        .expect("a list of fields")
-        .iter()
-        .map(|f| {
-            (
-                f["field"].as_str().unwrap().to_owned(),
-                f["code"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect()
 }
 
 #[tokio::test]

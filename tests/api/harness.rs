@@ -262,6 +262,29 @@ impl TestApp {
     }
 }
 
+/// The `(field, code)` pairs of a `422` answer, in order (asserts the status).
+pub async fn field_errors(response: reqwest::Response) -> Vec<(String, String)> {
+    assert_eq!(response.status(), 422);
+    let body: serde_json::Value = response.json().await.unwrap();
+    body["error"]["fields"]
+        .as_array()
+        .expect("a list of fields")
+        .iter()
+        .map(|f| {
+            (
+                f["field"].as_str().unwrap().to_owned(),
+                f["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The fields a `422` answer names, in order (asserts the status).
+pub async fn invalid_fields(response: reqwest::Response) -> Vec<String> {
+    let errors = field_errors(response).await;
+    errors.into_iter().map(|(field, _)| field).collect()
+}
+
 fn with_headers(
     mut request: reqwest::RequestBuilder,
     headers: &[(&str, &str)],

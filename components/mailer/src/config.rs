@@ -1,7 +1,8 @@
 //! The mailer component's configuration (the mail provider and the outbox token), read once per
 //! component instance, and the check of the scheduler's bearer token.
 
-use http::{HeaderMap, header};
+use http::HeaderMap;
+use shared::http::{bearer, constant_time_eq};
 use shared::mailer::MailSettings;
 
 /// The variables this component reads besides the mail provider's (all granted in `spin.toml`).
@@ -24,33 +25,13 @@ impl MailerConfig {
     /// Whether the request carries `Authorization: Bearer {outbox_token}`; with no token configured,
     /// nobody is.
     pub fn authorized(&self, headers: &HeaderMap) -> bool {
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.split_once(' ')
-                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            })
-            .map(|(_, token)| token.trim());
-        match presented {
+        match bearer(headers) {
             Some(token) => {
                 !self.outbox_token.is_empty() && constant_time_eq(token, &self.outbox_token)
             }
             None => false,
         }
     }
-}
-
-/// Compares without an early exit, so the time taken says nothing about how much of a guess was right.
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= usize::from(x ^ y);
-    }
-    diff == 0
 }
 
 /// The configuration, read on the instance's first request and kept for its lifetime.
@@ -66,7 +47,7 @@ pub async fn load() -> Result<&'static MailerConfig, shared::http::ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
+    use http::{HeaderValue, header};
 
     fn config(token: &str) -> MailerConfig {
         MailerConfig::from_variables(|name| match name {

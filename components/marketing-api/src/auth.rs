@@ -5,9 +5,9 @@
 //! store keeps only `sha256:` + hex SHA-256 of the whole key; a request's key is found by its id and its
 //! hash compared in constant time.
 
-use http::{HeaderMap, header};
+use http::HeaderMap;
 use sha2::{Digest, Sha256};
-use shared::http::ApiError;
+use shared::http::{ApiError, bearer, constant_time_eq};
 use shared::ids::{is_id, new_id};
 use shared::records::{Action, Actor, ApiKey};
 use shared::store::{Backend, Event, Log, RecordKind, Store};
@@ -50,30 +50,6 @@ pub fn key_id(key: &str) -> Option<&str> {
     let id = rest.get(..22)?;
     let secret = rest.get(22..)?.strip_prefix('_')?;
     (is_id(id) && secret.len() == 44).then_some(id)
-}
-
-/// The token of `Authorization: Bearer <token>`.
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split_once(' ')
-                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        })
-        .map(|(_, token)| token.trim())
-}
-
-/// Compares without an early exit, so the time taken says nothing about how much of a guess was right.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        let x = a.get(i).copied().unwrap_or(0);
-        let y = b.get(i).copied().unwrap_or(0);
-        diff |= usize::from(x ^ y);
-    }
-    diff == 0
 }
 
 /// The request's key, if it is known, unexpired and unrevoked (401 otherwise); its use is noted.

@@ -1,9 +1,8 @@
 //! The component's configuration: the admin key and the suppression key, read once per component
 //! instance.
 
-use crate::auth::{bearer, constant_time_eq};
 use http::HeaderMap;
-use shared::http::ApiError;
+use shared::http::{ApiError, bearer, constant_time_eq};
 use shared::tokens::SigningKey;
 
 /// The variables this component reads (granted in `spin.toml`).

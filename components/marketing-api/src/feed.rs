@@ -176,17 +176,17 @@ pub struct Page {
     pub next: u64,
 }
 
-/// Up to `limit` items after entry `after` (which must not lie past the log's head), with full IP
-/// addresses only when `full_ips`.
+/// Up to `limit` items after entry `after` of a log whose head (read by the caller) is `head`, with
+/// full IP addresses only when `full_ips`.
 pub async fn page<B: Backend>(
     store: &Store<B>,
     collection: &Collection,
     after: u64,
+    head: u64,
     limit: u64,
     full_ips: bool,
     now: Timestamp,
 ) -> Result<Page, StoreError> {
-    let head = store.log_head(collection.log).await?;
     let end = head.min(after.saturating_add(limit).saturating_add(LOOKAHEAD));
     let entries = store
         .log_entries(collection.log, after, end.saturating_sub(after))

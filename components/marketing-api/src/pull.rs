@@ -85,7 +85,7 @@ pub async fn pull<B: Backend + 'static>(
             return Ok(headed(body, format, &next_cursor));
         }
     };
-    let page = feed::page(&store, collection, after, limit, full_ips, now).await?;
+    let page = feed::page(&store, collection, after, head, limit, full_ips, now).await?;
     let event = Event {
         log: Log::Access,
         action: Action::Read,
