@@ -7,6 +7,10 @@
 //!
 //! `HOST_BUILD_ONLY=probe,forms` restricts the build to those crates (e.g. while another crate is
 //! mid-edit and does not compile).
+//!
+//! rustup installs `rust-toolchain.toml`'s `targets` only when it installs the toolchain itself, so on a
+//! machine whose 1.95.0 toolchain came without `wasm32-wasip2` this script adds the target through rustup
+//! (its own download). Without rustup it fails with the command to run: it never skips the components.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -49,6 +53,8 @@ fn main() {
         println!("cargo:warning=no wasm crates to build");
         return;
     }
+
+    ensure_wasm_target();
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let inner_target = root.join("target").join("components");
@@ -97,6 +103,57 @@ fn main() {
                 .unwrap_or_else(|e| panic!("copying {} to {}: {e}", from.display(), to.display()));
         }
     }
+}
+
+const WASM_TARGET: &str = "wasm32-wasip2";
+
+/// Makes sure the compiler has the wasm target's standard library, adding it with rustup if not.
+fn ensure_wasm_target() {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    if target_installed(&rustc) {
+        return;
+    }
+    // RUSTUP_TOOLCHAIN is set by rustup's proxy for the cargo that runs this script: add the target to
+    // exactly that toolchain, not to whatever `rustup default` names.
+    let toolchain = std::env::var("RUSTUP_TOOLCHAIN").ok();
+    let mut cmd = Command::new("rustup");
+    cmd.args(["target", "add", WASM_TARGET]);
+    if let Some(toolchain) = &toolchain {
+        cmd.args(["--toolchain", toolchain]);
+    }
+    println!("cargo:warning=installing the {WASM_TARGET} target with rustup (first build on this machine)");
+    match cmd.output() {
+        Ok(out) if out.status.success() && target_installed(&rustc) => {}
+        Ok(out) => panic!(
+            "`rustup target add {WASM_TARGET}` failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => panic!(
+            "the {WASM_TARGET} target is not installed and rustup could not be run ({e}); \
+             install the target for the toolchain in rust-toolchain.toml, then build again"
+        ),
+    }
+}
+
+/// Whether `rustc` finds a standard library for the wasm target (its target libdir holds `libcore`).
+fn target_installed(rustc: &str) -> bool {
+    let Ok(out) = Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", WASM_TARGET])
+        .output()
+    else {
+        return false;
+    };
+    if !out.status.success() {
+        return false;
+    }
+    let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().starts_with("libcore-"))
+    })
 }
 
 /// The package names of the crates directly under `dir` (each a folder with a Cargo.toml).
