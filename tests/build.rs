@@ -121,7 +121,9 @@ fn ensure_wasm_target() {
     if let Some(toolchain) = &toolchain {
         cmd.args(["--toolchain", toolchain]);
     }
-    println!("cargo:warning=installing the {WASM_TARGET} target with rustup (first build on this machine)");
+    println!(
+        "cargo:warning=installing the {WASM_TARGET} target with rustup (first build on this machine)"
+    );
     match cmd.output() {
         Ok(out) if out.status.success() && target_installed(&rustc) => {}
         Ok(out) => panic!(

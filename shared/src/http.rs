@@ -57,6 +57,13 @@ pub enum ApiError {
     /// 412: the client's `If-Match` names a state the resource is no longer in; nothing changed.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// 409: the resource's state does not allow this change (an approval after a denial, a second
+    /// extension); the body's `error.status` names the state it is in.
+    #[error("conflict")]
+    Conflict {
+        status: &'static str,
+        message: String,
+    },
     /// 428: a change that must be conditional came without `If-Match`.
     #[error("precondition required")]
     PreconditionRequired,
@@ -100,6 +107,9 @@ struct ErrorDetail<'a> {
     message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<&'a str>,
+    /// The state a resource is in, for a 409.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
     fields: &'a [FieldError],
 }
@@ -116,6 +126,7 @@ impl ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Gone { .. } => StatusCode::GONE,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -147,6 +158,7 @@ impl ApiError {
             Self::NotFound => ("not_found", "There is nothing here.".into()),
             Self::MethodNotAllowed { allow } => ("method_not_allowed", format!("Use {allow}.")),
             Self::Gone { message } => ("gone", message.clone()),
+            Self::Conflict { message, .. } => ("invalid_transition", message.clone()),
             Self::PreconditionFailed => (
                 "precondition_failed",
                 "The resource changed since its ETag was read: read it again, then retry.".into(),
@@ -197,6 +209,10 @@ impl ApiError {
             Self::MissingScope(scope) => Some(*scope),
             _ => None,
         };
+        let state = match &self {
+            Self::Conflict { status, .. } => Some(*status),
+            _ => None,
+        };
         let mut response = if html {
             let items: String = fields
                 .iter()
@@ -222,6 +238,7 @@ impl ApiError {
                         code,
                         message: &message,
                         scope,
+                        status: state,
                         fields,
                     },
                 },

@@ -5,6 +5,7 @@
 //! | [`domain`] | pure value types built only by parsers (`EmailAddress`, `PhoneNumber`, `CountryCode`, ...) |
 //! | [`records`] | what is stored, schema-versioned, built from domain types |
 //! | [`store`] | every key format ([`store::keys`]) and every call to the key-value store |
+//! | [`config`] | the app-wide variables several components read (public base URL, mail sender) |
 //! | [`capture`] | the intake of website posts: settings, fields, client IP, spam, answers |
 //! | `entry` | the frame of every component's HTTP entry point (wasm only) |
 //! | [`http`] | the one error type and its status codes, responses, body limits |
@@ -12,9 +13,11 @@
 //! | [`tokens`] | HMAC signatures and sealed tokens under the app's keyring (key ids, rotation) |
 //! | [`links`] | the signed confirmation and unsubscribe links sent in emails |
 //! | [`mailer`] | the durable outbox and delivery to the mail provider |
+//! | [`privacy`] | data-subject requests: the record, its lifecycle, its legal deadlines |
 //! | [`time`], [`ids`] | timestamps and random ids |
 
 pub mod capture;
+pub mod config;
 pub mod domain;
 #[cfg(target_arch = "wasm32")]
 pub mod entry;
@@ -23,6 +26,7 @@ pub mod http;
 pub mod ids;
 pub mod links;
 pub mod mailer;
+pub mod privacy;
 pub mod records;
 pub mod store;
 pub mod time;

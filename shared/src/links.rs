@@ -125,6 +125,62 @@ impl UnsubscribeLink {
     }
 }
 
+/// What a privacy-centre link opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivacyLinkKind {
+    /// Verifies the request (POST), and later shows its status (GET).
+    Verify,
+    /// Downloads the access package.
+    Download,
+}
+
+impl PrivacyLinkKind {
+    fn purpose(self) -> Purpose {
+        match self {
+            Self::Verify => Purpose::PrivacyVerify,
+            Self::Download => Purpose::PrivacyDownload,
+        }
+    }
+}
+
+/// A privacy-centre link's content: which request, until when. The request's id is random and the
+/// link signed, so it names nobody and cannot be guessed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrivacyLink {
+    pub request: String,
+    pub expires_at: Timestamp,
+}
+
+impl PrivacyLink {
+    pub fn seal(&self, keys: &Keyring, kind: PrivacyLinkKind) -> String {
+        let payload = format!("{}|{}", self.request, self.expires_at.unix_millis());
+        keys.seal(kind.purpose(), payload.as_bytes())
+    }
+
+    /// Opens `token`; an expired link is still opened (`Err` is only for forged ones), so that the
+    /// caller can tell "expired" from "already done" by the request's state.
+    pub fn open(keys: &Keyring, token: &str, kind: PrivacyLinkKind) -> Result<Self, LinkError> {
+        let payload = keys
+            .open(kind.purpose(), token)
+            .map_err(LinkError::Invalid)?;
+        let malformed = LinkError::Invalid(TokenError::Malformed);
+        let payload = String::from_utf8(payload).map_err(|_| malformed)?;
+        let (request, expires) = payload.split_once('|').ok_or(malformed)?;
+        let expires = expires.parse::<i64>().map_err(|_| malformed)?;
+        if request.is_empty() {
+            return Err(malformed);
+        }
+        Ok(Self {
+            request: request.to_owned(),
+            expires_at: Timestamp::from_unix_millis(expires),
+        })
+    }
+
+    pub fn expired(&self, now: Timestamp) -> bool {
+        now > self.expires_at
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +204,22 @@ mod tests {
         assert_eq!(
             ConfirmLink::open(&keys(), &token, Timestamp::from_unix_millis(10_001)),
             Err(LinkError::Expired)
+        );
+    }
+
+    #[test]
+    fn a_privacy_link_opens_only_for_its_own_kind() {
+        let link = PrivacyLink {
+            request: "r1".into(),
+            expires_at: Timestamp::from_unix_millis(5_000),
+        };
+        let token = link.seal(&keys(), PrivacyLinkKind::Verify);
+        let opened = PrivacyLink::open(&keys(), &token, PrivacyLinkKind::Verify).unwrap();
+        assert_eq!(opened, link);
+        assert!(opened.expired(Timestamp::from_unix_millis(5_001)));
+        assert!(PrivacyLink::open(&keys(), &token, PrivacyLinkKind::Download).is_err());
+        assert!(
+            PrivacyLink::open(&keys(), &token[..token.len() - 2], PrivacyLinkKind::Verify).is_err()
         );
     }
 

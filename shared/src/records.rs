@@ -386,6 +386,10 @@ pub enum OptOutSource {
     UnsubscribeLink,
     /// The public do-not-call form.
     DoNotCallRequest,
+    /// A data-subject request (objection, restriction, opt-out of sale/share), in effect when asked.
+    PrivacyRequest,
+    /// An erasure: the address is gone, its pseudonym stays so it is never mailed again.
+    Erasure,
 }
 
 /// A do-not-contact entry (`rec:opt-out:{channel}:{pseudonym}`). It holds no address, only the

@@ -28,6 +28,39 @@ impl Timestamp {
         Self(self.0 + seconds * 1000)
     }
 
+    /// The same time of day `months` calendar months later, on the same day of the month or, where
+    /// that month is shorter, on its last day (31 January + 1 month = 28 or 29 February): the reading
+    /// of "one month" in GDPR Art. 12(3) that the EDPB and Regulation 1182/71 give.
+    pub fn plus_months(&self, months: i64) -> Self {
+        let (days, rem) = (self.0.div_euclid(86_400_000), self.0.rem_euclid(86_400_000));
+        let (y, m, d) = civil_from_days(days);
+        let index = y * 12 + (m - 1) + months;
+        let (y2, m2) = (index.div_euclid(12), index.rem_euclid(12) + 1);
+        let d2 = d.min(days_in_month(y2, m2));
+        Self(days_from_civil(y2, m2, d2) * 86_400_000 + rem)
+    }
+
+    /// `days` calendar days later.
+    pub fn plus_days(&self, days: i64) -> Self {
+        Self(self.0 + days * 86_400_000)
+    }
+
+    /// `days` business days later (Monday to Friday; public holidays are not known here, so the date is
+    /// never later than the law's).
+    pub fn plus_business_days(&self, days: i64) -> Self {
+        let mut at = *self;
+        let mut left = days;
+        while left > 0 {
+            at = at.plus_days(1);
+            // 1970-01-01 was a Thursday: day 0 → weekday 3 (Monday = 0).
+            let weekday = (at.0.div_euclid(86_400_000) + 3).rem_euclid(7);
+            if weekday < 5 {
+                left -= 1;
+            }
+        }
+        at
+    }
+
     pub fn to_rfc3339(&self) -> String {
         let secs = self.0.div_euclid(1000);
         let ms = self.0.rem_euclid(1000);
@@ -66,6 +99,15 @@ impl Timestamp {
             ((days * 86_400) + hh * 3600 + mm * 60 + ss) * 1000 + ms,
         ))
     }
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    let next = if m == 12 {
+        days_from_civil(y + 1, 1, 1)
+    } else {
+        days_from_civil(y, m + 1, 1)
+    };
+    next - days_from_civil(y, m, 1)
 }
 
 // Howard Hinnant's algorithms for the proleptic Gregorian calendar.
@@ -131,6 +173,31 @@ mod tests {
         assert_eq!(
             Timestamp::from_unix_millis(951_782_400_000).to_rfc3339(),
             "2000-02-29T00:00:00.000Z"
+        );
+    }
+
+    #[test]
+    fn a_month_later_is_the_same_day_or_the_last_day_of_a_shorter_month() {
+        let at = |raw: &str| Timestamp::parse_rfc3339(raw).unwrap();
+        let later = |raw: &str, months| at(raw).plus_months(months).to_rfc3339();
+        assert_eq!(later("2026-11-29T10:00:00Z", 1), "2026-12-29T10:00:00.000Z");
+        assert_eq!(later("2027-01-31T08:30:00Z", 1), "2027-02-28T08:30:00.000Z");
+        assert_eq!(later("2028-01-31T08:30:00Z", 1), "2028-02-29T08:30:00.000Z");
+        assert_eq!(later("2026-12-15T00:00:00Z", 3), "2027-03-15T00:00:00.000Z");
+        assert_eq!(later("2026-10-31T23:59:59Z", 2), "2026-12-31T23:59:59.000Z");
+    }
+
+    #[test]
+    fn business_days_skip_weekends() {
+        // 2026-11-27 is a Friday: 1 business day later is Monday 30 November; 10 is Friday 11 December.
+        let friday = Timestamp::parse_rfc3339("2026-11-27T12:00:00Z").unwrap();
+        assert_eq!(
+            friday.plus_business_days(1).to_rfc3339(),
+            "2026-11-30T12:00:00.000Z"
+        );
+        assert_eq!(
+            friday.plus_business_days(10).to_rfc3339(),
+            "2026-12-11T12:00:00.000Z"
         );
     }
 

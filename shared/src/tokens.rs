@@ -22,6 +22,10 @@ pub enum Purpose {
     Unsubscribe,
     /// The pseudonym of an email address or phone number (do-not-contact registry).
     Pseudonym,
+    /// A data-subject request's verification / status link.
+    PrivacyVerify,
+    /// A data-subject request's access-package download link.
+    PrivacyDownload,
 }
 
 impl Purpose {
@@ -32,6 +36,8 @@ impl Purpose {
             Self::Confirm => b"confirm",
             Self::Unsubscribe => b"unsubscribe",
             Self::Pseudonym => b"pseudonym",
+            Self::PrivacyVerify => b"privacy-verify",
+            Self::PrivacyDownload => b"privacy-download",
         }
     }
 }

@@ -8,4 +8,5 @@ mod host;
 mod mailer;
 mod marketing_api;
 mod optout;
+mod privacy;
 mod signups;

@@ -136,6 +136,19 @@ impl KvStore {
         &self.label
     }
 
+    /// Every key and value of this store label: for tests that must show a value is stored nowhere (an
+    /// erasure). Never reachable from a component (Spin's guests only get `get-keys`, which we refuse).
+    pub fn dump(&self) -> Result<Vec<(String, Vec<u8>)>, KvError> {
+        let conn = self.db.lock();
+        let mut statement = conn
+            .prepare("SELECT key, value FROM spin_key_value WHERE store=$1 ORDER BY key")
+            .map_err(other)?;
+        let rows = statement
+            .query_map([&self.label], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(other)?;
+        rows.collect::<Result<_, _>>().map_err(other)
+    }
+
     pub fn read(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         self.db
             .lock()

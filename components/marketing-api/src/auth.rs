@@ -22,12 +22,16 @@ pub const DEMO_REQUESTS_WRITE: &str = "demo-requests:write";
 pub const CONSENTS_READ: &str = "consents:read";
 pub const OPT_OUTS_READ: &str = "opt-outs:read";
 pub const IP_READ: &str = "ip:read";
-pub const SCOPES: [&str; 5] = [
+pub const PRIVACY_READ: &str = "privacy:read";
+pub const PRIVACY_WRITE: &str = "privacy:write";
+pub const SCOPES: [&str; 7] = [
     LEADS_READ,
     DEMO_REQUESTS_WRITE,
     CONSENTS_READ,
     OPT_OUTS_READ,
     IP_READ,
+    PRIVACY_READ,
+    PRIVACY_WRITE,
 ];
 
 /// A new key for id `id`: the key as shown once, and the hash to store.

@@ -96,13 +96,13 @@ where
             since: in_force.map(|entry| entry.at),
             error: match (&normalized, channel) {
                 (Some(_), _) => None,
-                (None, Channel::Email) => Some("invalid_email"),
+                (None, Channel::Email | Channel::SaleShare) => Some("invalid_email"),
                 (None, Channel::Phone) => Some("invalid_phone"),
             },
             normalized,
         };
         match channel {
-            Channel::Email => answer.emails.push(checked),
+            Channel::Email | Channel::SaleShare => answer.emails.push(checked),
             Channel::Phone => answer.phones.push(checked),
         }
     }

@@ -1,8 +1,9 @@
-//! The component's configuration: the admin key and the suppression key, read once per component
-//! instance.
+//! The component's configuration: the admin key, the suppression key and the privacy settings (staff
+//! answer data-subject requests here), read once per component instance.
 
 use http::HeaderMap;
 use shared::http::{ApiError, bearer, constant_time_eq};
+use shared::privacy::PrivacySettings;
 use shared::tokens::SigningKey;
 
 /// The variables this component reads (granted in `spin.toml`).
@@ -17,6 +18,8 @@ pub struct ApiConfig {
     admin_key: Option<String>,
     /// The key of the do-not-contact registry's pseudonyms, to check addresses against it.
     pub suppression_key: SigningKey,
+    /// Links, mails, legal holds and facts for answering data-subject requests.
+    pub privacy: PrivacySettings,
 }
 
 impl ApiConfig {
@@ -29,6 +32,7 @@ impl ApiConfig {
         Ok(Self {
             admin_key,
             suppression_key,
+            privacy: PrivacySettings::from_variables(&get)?,
         })
     }
 
@@ -52,7 +56,10 @@ impl ApiConfig {
 #[cfg(target_arch = "wasm32")]
 pub async fn load() -> Result<&'static ApiConfig, shared::http::ApiError> {
     static CONFIG: std::sync::OnceLock<ApiConfig> = std::sync::OnceLock::new();
-    shared::variables::load_once(&CONFIG, &[&VARIABLES], |get| ApiConfig::from_variables(get)).await
+    shared::variables::load_once(&CONFIG, &[&VARIABLES, &PrivacySettings::VARIABLES], |get| {
+        ApiConfig::from_variables(get)
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -62,8 +69,12 @@ mod tests {
 
     fn config(key: &str) -> ApiConfig {
         ApiConfig::from_variables(|name| match name {
-            "suppression_key" => Some("s".repeat(32)),
-            _ => Some(key.to_owned()),
+            "suppression_key" | "signing_key" => Some("s".repeat(32)),
+            "admin_api_key" => Some(key.to_owned()),
+            "public_base_url" => Some("https://example.com".into()),
+            "mail_from" => Some("privacy@example.com".into()),
+            "privacy_verify_ttl_minutes" | "privacy_download_ttl_days" => Some("1".into()),
+            _ => Some(String::new()),
         })
         .unwrap()
     }

@@ -168,6 +168,20 @@ pub const OPT_OUT_COLUMNS: &[Column] = &[
     DELETED,
 ];
 
+/// The columns of `privacy-requests`.
+pub const PRIVACY_REQUEST_COLUMNS: &[Column] = &[
+    at("id", "/id"),
+    at("status", "/status"),
+    at("rights", "/rights"),
+    at("asked_at", "/asked_at"),
+    at("received_at", "/received_at"),
+    at("due_at", "/due_at"),
+    at("california_resident", "/california_resident"),
+    at("email", "/email"),
+    at("fulfilled_at", "/fulfilled_at"),
+    DELETED,
+];
+
 /// A whole CSV document: the header row, then one row per item, every line ending in CRLF.
 pub fn document(columns: &[Column], items: &[Value]) -> String {
     let mut out = String::new();
@@ -315,6 +329,7 @@ mod tests {
             DEMO_REQUEST_COLUMNS,
             CONSENT_COLUMNS,
             OPT_OUT_COLUMNS,
+            PRIVACY_REQUEST_COLUMNS,
         ] {
             assert_eq!(columns[0].name, "id");
             assert_eq!(columns[columns.len() - 1].name, "deleted");

@@ -97,6 +97,16 @@ pub const OPT_OUTS: Collection = Collection {
     columns: crate::csv::OPT_OUT_COLUMNS,
 };
 
+/// Data-subject requests: their change feed (`GET /api/v1/privacy-requests/changes`); every step
+/// of a request is an entry of the `requests` log.
+pub const PRIVACY_REQUESTS: Collection = Collection {
+    name: "privacy-requests",
+    log: Log::Requests,
+    source: Source::Records(RecordKind::DataRequest),
+    scope: crate::auth::PRIVACY_READ,
+    columns: crate::csv::PRIVACY_REQUEST_COLUMNS,
+};
+
 /// The collections served, by their name in URLs.
 pub const COLLECTIONS: [Collection; 5] =
     [SUBMISSIONS, SUBSCRIBERS, DEMO_REQUESTS, CONSENTS, OPT_OUTS];

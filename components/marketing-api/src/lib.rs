@@ -11,6 +11,10 @@
 //! | `GET /api/v1/demo-requests/{id}` | [`show_demo_request::show_demo_request`]: one demo request with its `ETag` | `leads:read` |
 //! | `PATCH /api/v1/demo-requests/{id}` | [`set_demo_status::set_demo_status`]: its status, under `If-Match` | `demo-requests:write` |
 //! | `POST /api/v1/opt-outs/check` | [`check_opt_outs::check_opt_outs`]: which emails and phones are on the do-not-contact registry | `opt-outs:read` |
+//! | `GET /api/v1/privacy-requests?status=` | [`list_privacy_requests::list_privacy_requests`]: data-subject requests, soonest due first | `privacy:read` |
+//! | `GET /api/v1/privacy-requests/changes?after=&limit=&format=` | [`pull::pull`]: their change feed | `privacy:read` |
+//! | `GET /api/v1/privacy-requests/{id}` | [`show_privacy_request::show_privacy_request`]: one request, its timeline and what is held about the person | `privacy:read` |
+//! | `PATCH /api/v1/privacy-requests/{id}` | [`decide_privacy_request::decide_privacy_request`]: approve, deny, extend or rectify, under `If-Match` | `privacy:write` |
 //!
 //! The admin key is the Spin variable `admin_api_key` (a secret of at least 32 characters; unset or
 //! shorter, key management answers 503). Other keys are `Authorization: Bearer mck_{id}_{secret}`
@@ -21,22 +25,27 @@ pub mod check_opt_outs;
 pub mod config;
 pub mod create_key;
 pub mod csv;
+pub mod decide_privacy_request;
 pub mod describe_api;
 pub mod export;
 pub mod feed;
 pub mod list_keys;
+pub mod list_privacy_requests;
+pub mod privacy_view;
 pub mod pull;
 pub mod revoke_key;
 pub mod set_demo_status;
 pub mod show_demo_request;
+pub mod show_privacy_request;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
     use crate::auth::keyed;
     use crate::config::{self, ApiConfig};
-    use crate::feed::collection;
+    use crate::feed::{PRIVACY_REQUESTS, collection};
     use crate::{check_opt_outs, create_key, describe_api, list_keys, pull, revoke_key};
+    use crate::{decide_privacy_request, list_privacy_requests, show_privacy_request};
     use crate::{set_demo_status, show_demo_request};
     use http::{Method, Response};
     use shared::entry::{Incoming, serve};
@@ -130,6 +139,59 @@ mod entry {
                 })
                 .await
             }
+            (&Method::GET, ["api", "v1", "privacy-requests"]) => {
+                keyed(headers, &store, now, &what, async |key| {
+                    list_privacy_requests::list_privacy_requests(query, key, &store, now)
+                        .await
+                        .map(whole)
+                })
+                .await
+            }
+            (&Method::GET, ["api", "v1", "privacy-requests", "changes"]) => {
+                keyed(headers, &store, now, &what, async |key| {
+                    pull::pull(headers, query, &PRIVACY_REQUESTS, key, store.clone(), now).await
+                })
+                .await
+            }
+            (&Method::GET, ["api", "v1", "privacy-requests", id]) => {
+                keyed(headers, &store, now, &what, async |key| {
+                    show_privacy_request::show_privacy_request(
+                        id,
+                        key,
+                        &config.privacy,
+                        &store,
+                        now,
+                    )
+                    .await
+                    .map(whole)
+                })
+                .await
+            }
+            (&Method::PATCH, ["api", "v1", "privacy-requests", id]) => {
+                let id = id.to_string();
+                let (headers, body) = (incoming.headers.clone(), incoming.request.into_body());
+                keyed(&headers, &store, now, &what, async |key| {
+                    decide_privacy_request::decide_privacy_request(
+                        &id,
+                        &headers,
+                        body,
+                        key,
+                        &config.privacy,
+                        &store,
+                        now,
+                    )
+                    .await
+                    .map(whole)
+                })
+                .await
+            }
+            (
+                _,
+                ["api", "v1", "privacy-requests"] | ["api", "v1", "privacy-requests", "changes"],
+            ) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+            (_, ["api", "v1", "privacy-requests", _]) => Err(ApiError::MethodNotAllowed {
+                allow: "GET, PATCH",
+            }),
             (_, ["api", "v1", "keys"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
             (_, ["api", "v1", "keys", _]) => Err(ApiError::MethodNotAllowed { allow: "DELETE" }),
             (_, ["api", "v1", "demo-requests", _]) => Err(ApiError::MethodNotAllowed {

@@ -2,6 +2,7 @@
 
 use anyhow::{Context, bail};
 use shared::capture::CaptureSettings;
+use shared::config::{mail_from, public_base_url};
 use shared::domain::{ConsentId, EmailAddress, WebUrl};
 
 /// The variables this component reads besides the capture settings' (all granted in `spin.toml`).
@@ -120,39 +121,4 @@ pub async fn load() -> Result<&'static SignupsConfig, shared::http::ApiError> {
         SignupsConfig::from_variables(get)
     })
     .await
-}
-
-/// The sender of signup mail: one line holding an address (a display name may come first).
-fn mail_from(raw: &str) -> anyhow::Result<String> {
-    let raw = raw.trim();
-    let address = raw
-        .rsplit_once('<')
-        .map_or(raw, |(_, rest)| rest.trim_end_matches('>'));
-    EmailAddress::parse(address)
-        .map_err(|e| anyhow::anyhow!("variable mail_from: {}", e.message))?;
-    if raw.chars().any(char::is_control) {
-        bail!("variable mail_from must be one line");
-    }
-    Ok(raw.to_owned())
-}
-
-/// Where links in emails point: https, or plain http on a loopback address for local runs (mail clients
-/// and RFC 8058 one-click need https links).
-fn public_base_url(raw: &str) -> anyhow::Result<String> {
-    let url = WebUrl::parse(raw)
-        .map_err(|e| anyhow::anyhow!("variable public_base_url: {}", e.message))?;
-    let url = url.as_str().trim_end_matches('/');
-    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|origin| {
-            url == *origin
-                || url.starts_with(&format!("{origin}:"))
-                || url.starts_with(&format!("{origin}/"))
-        });
-    if !url.starts_with("https://") && !local {
-        bail!(
-            "variable public_base_url must be an https URL (plain http only on 127.0.0.1 or localhost)"
-        );
-    }
-    Ok(url.to_owned())
 }

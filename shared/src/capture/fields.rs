@@ -20,21 +20,32 @@ pub struct RawFields(Vec<(String, String)>);
 impl RawFields {
     /// Parses a body by its content type: 415 for other types, 400 for a body that does not parse.
     pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<(Self, BodyFormat), ApiError> {
+        Self::parse_with_lists(content_type, body, &[])
+    }
+
+    /// As [`RawFields::parse`], but the fields named in `lists` may hold several values: a JSON array
+    /// of strings, or the field repeated in a form body (`rights=access&rights=erasure`). Each value
+    /// becomes one pair; [`FieldReader::list`] reads them back.
+    pub fn parse_with_lists(
+        content_type: Option<&str>,
+        body: &[u8],
+        lists: &[&str],
+    ) -> Result<(Self, BodyFormat), ApiError> {
         let accepted = "application/json or application/x-www-form-urlencoded";
         let media = content_type
             .and_then(|ct| ct.split(';').next())
             .map(|m| m.trim().to_ascii_lowercase())
             .ok_or(ApiError::UnsupportedMediaType { accepted })?;
         match media.as_str() {
-            "application/json" => Ok((Self::from_json(body)?, BodyFormat::Json)),
+            "application/json" => Ok((Self::from_json(body, lists)?, BodyFormat::Json)),
             "application/x-www-form-urlencoded" => {
-                Ok((Self::from_urlencoded(body)?, BodyFormat::UrlEncoded))
+                Ok((Self::from_urlencoded(body, lists)?, BodyFormat::UrlEncoded))
             }
             _ => Err(ApiError::UnsupportedMediaType { accepted }),
         }
     }
 
-    fn from_json(body: &[u8]) -> Result<Self, ApiError> {
+    fn from_json(body: &[u8], lists: &[&str]) -> Result<Self, ApiError> {
         let bad = |message: String| ApiError::BadRequest {
             code: "malformed_json",
             message,
@@ -52,6 +63,18 @@ impl RawFields {
                 serde_json::Value::Bool(b) => fields.push((name, b.to_string())),
                 serde_json::Value::Number(n) => fields.push((name, n.to_string())),
                 serde_json::Value::Null => {}
+                serde_json::Value::Array(items) if lists.contains(&name.as_str()) => {
+                    for item in items {
+                        match item {
+                            serde_json::Value::String(s) => fields.push((name.clone(), s)),
+                            _ => wrong_type.push(FieldError::new(
+                                name.clone(),
+                                "invalid_type",
+                                "must be an array of strings",
+                            )),
+                        }
+                    }
+                }
                 _ => wrong_type.push(FieldError::new(
                     name,
                     "invalid_type",
@@ -65,7 +88,7 @@ impl RawFields {
         Ok(Self(fields))
     }
 
-    fn from_urlencoded(body: &[u8]) -> Result<Self, ApiError> {
+    fn from_urlencoded(body: &[u8], lists: &[&str]) -> Result<Self, ApiError> {
         if std::str::from_utf8(body).is_err() {
             return Err(ApiError::BadRequest {
                 code: "malformed_form",
@@ -74,7 +97,7 @@ impl RawFields {
         }
         let mut fields: Vec<(String, String)> = Vec::new();
         for (name, value) in form_urlencoded::parse(body) {
-            if fields.iter().any(|(n, _)| *n == name) {
+            if !lists.contains(&name.as_ref()) && fields.iter().any(|(n, _)| *n == name) {
                 return Err(ApiError::BadRequest {
                     code: "duplicate_field",
                     message: format!("The field {name:?} was sent more than once."),
@@ -159,6 +182,32 @@ impl FieldReader {
             (true, true) => self.required(name, parse),
             (true, false) => self.optional(name, parse),
         }
+    }
+
+    /// Whether field `name` was refused already.
+    pub fn has_error(&self, name: &str) -> bool {
+        self.errors.iter().any(|e| e.field == name)
+    }
+
+    /// Whether field `name` was sent (with any value).
+    pub fn present(&self, name: &str) -> bool {
+        self.fields.0.iter().any(|(n, _)| n == name)
+    }
+
+    /// Every value of a list field (see [`RawFields::parse_with_lists`]), each parsed; a bad value is
+    /// a field error naming the field.
+    pub fn list<T>(&mut self, name: &str, parse: impl Fn(&str) -> Result<T, Invalid>) -> Vec<T> {
+        let mut values = Vec::new();
+        while let Some(raw) = self.fields.take(name) {
+            match parse(&raw) {
+                Ok(value) => values.push(value),
+                Err(invalid) => {
+                    self.errors
+                        .push(FieldError::new(name, invalid.code, invalid.message))
+                }
+            }
+        }
+        values
     }
 
     /// The raw value of a control field (honeypot, token) without parsing.

@@ -46,6 +46,19 @@ impl Intake {
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
+        Self::read_with_lists(request, settings, &[]).await
+    }
+
+    /// As [`Intake::read`], with the list fields `lists` (see [`RawFields::parse_with_lists`]).
+    pub async fn read_with_lists<B>(
+        request: http::Request<B>,
+        settings: &CaptureSettings,
+        lists: &[&str],
+    ) -> Result<Self, ApiError>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         let (parts, body) = request.into_parts();
         let headers = &parts.headers;
         check_origin(headers, settings)?;
@@ -60,7 +73,7 @@ impl Intake {
                 _ => Ok(()),
             })?;
         let body = read_body(headers, body, settings.max_body_bytes).await?;
-        let (fields, format) = RawFields::parse(content_type, &body)?;
+        let (fields, format) = RawFields::parse_with_lists(content_type, &body, lists)?;
         let visitor = Visitor::of(headers, settings)?;
         Ok(Self {
             format,

@@ -9,6 +9,7 @@ mod country;
 mod email;
 mod form;
 mod phone;
+mod rights;
 mod text;
 mod url;
 
@@ -18,7 +19,11 @@ pub use country::CountryCode;
 pub use email::EmailAddress;
 pub use form::{FormId, FormKind};
 pub use phone::PhoneNumber;
-pub use text::{CompanyName, JobTitle, Message, PersonName, PreferredTime, UtmValue};
+pub use rights::{Right, Rights};
+pub use text::{
+    CompanyName, JobTitle, Message, OfficerText, PersonName, PreferredTime, RequestDetails,
+    UtmValue,
+};
 pub use url::WebUrl;
 
 /// Why a raw value was refused: a stable machine-readable code and a sentence for people.

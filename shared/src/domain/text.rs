@@ -76,6 +76,14 @@ text_type!(
     Message, max = 5000, multiline = true, forbidden = &[]
 );
 text_type!(
+    /// What a person writes with a data-subject request (what to correct, which data they mean).
+    RequestDetails, max = 2000, multiline = true, forbidden = &[]
+);
+text_type!(
+    /// The text a privacy officer writes to a person (a denial's explanation, an extension's reason).
+    OfficerText, max = 2000, multiline = true, forbidden = &[]
+);
+text_type!(
     /// When a visitor would like to be called back, as they wrote it ("Tuesday mornings CET").
     PreferredTime, max = 200, multiline = false, forbidden = &['<', '>', '{', '}', '\\']
 );

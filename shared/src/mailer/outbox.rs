@@ -45,6 +45,10 @@ pub struct OutboxMessage {
     /// The provider's id for the sent message (Postmark's `MessageID`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_message_id: Option<String>,
+    /// Erased once delivered, or once [`GIVE_UP_AFTER`] attempts failed: the mail that confirms an
+    /// erasure is the last value holding the address, and only until it is out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub erase_after_send: bool,
 }
 
 impl OutboxMessage {
@@ -64,6 +68,9 @@ pub fn retry_delay_seconds(attempts: u32) -> i64 {
         _ => 6 * 3600,
     }
 }
+
+/// Failed attempts after which a message marked `erase_after_send` is dropped (about two days of retries).
+pub const GIVE_UP_AFTER: u32 = 12;
 
 /// A delivery claim holds for one to two windows of this length (see keys.rs, "The outbox").
 pub const LEASE_SECONDS: i64 = 600;
@@ -92,6 +99,25 @@ pub async fn enqueue<B: Backend>(
     message: Message,
     at: Timestamp,
 ) -> Result<String, StoreError> {
+    queue(store, message, at, false).await
+}
+
+/// As [`enqueue`], for a message that is erased as soon as it was delivered (or given up on): the last
+/// mail to an address being erased.
+pub async fn enqueue_then_erase<B: Backend>(
+    store: &Store<B>,
+    message: Message,
+    at: Timestamp,
+) -> Result<String, StoreError> {
+    queue(store, message, at, true).await
+}
+
+async fn queue<B: Backend>(
+    store: &Store<B>,
+    message: Message,
+    at: Timestamp,
+    erase_after_send: bool,
+) -> Result<String, StoreError> {
     let id = new_id();
     let record = OutboxMessage {
         v: SCHEMA_VERSION,
@@ -104,6 +130,7 @@ pub async fn enqueue<B: Backend>(
         created_at: at,
         sent_at: None,
         provider_message_id: None,
+        erase_after_send,
     };
     store
         .append(
@@ -219,7 +246,24 @@ async fn attempt<B: Backend, T: Transport>(
         Updated::Missing => Delivery::Missing,
         Updated::Unchanged(r) if r.status == OutboxStatus::Sent => Delivery::AlreadySent,
         Updated::Unchanged(_) => Delivery::Queued,
-        Updated::Changed(_) => outcome,
+        Updated::Changed(r) => {
+            let done = r.status == OutboxStatus::Sent || r.attempts >= GIVE_UP_AFTER;
+            if r.erase_after_send && done {
+                let detail = if r.status == OutboxStatus::Sent {
+                    "erased after delivery"
+                } else {
+                    "erased: undeliverable"
+                };
+                store
+                    .erase(
+                        RecordKind::Outbox,
+                        &r.id,
+                        self::event(Action::Erased, detail.into(), now),
+                    )
+                    .await?;
+            }
+            outcome
+        }
     })
 }
 

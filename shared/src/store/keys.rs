@@ -23,9 +23,24 @@
 //! | `idx:api-key:head` | counter: how many API keys were ever created | marketing-api |
 //! | `idx:api-key:{n}` | the id of the `n`-th API key created (from 1): the key list, read without `get-keys` | marketing-api |
 //! | `used:api-key:{id}` | when API key `id` was last used (last writer wins; kept off the key's record) | marketing-api |
+//! | `idx:person:{pseudonym}:head` | counter: how many references the person index holds for this person | person index job |
+//! | `idx:person:{pseudonym}:{n}` | [`PersonRef`](crate::store::PersonRef) `n` (from 1): one log entry naming one of the person's records | person index job |
+//! | `idx:people:{log}:mark` | how far the person index has read `log` (every entry at or below is indexed) | person index job |
+//! | `idx:dsr:head`, `idx:dsr:{n}` | counter and list of data-subject request ids, in the order asked (the staff list, without `get-keys`) | privacy |
+//! | `rate:dsr:{day}:{pseudonym}` | counter: requests asked for one mailbox on one day (a few at most) | privacy |
 //!
 //! Logs: `submissions`, `subscribers`, `demo-requests`, `consents`, `opt-outs`, `requests` (data-subject
 //! requests), `access` (staff reads, exports, key management) and `outbox` (mail to send).
+//!
+//! # The person index
+//! Records are keyed by random ids, so "everything about ada@example.com" is found through a derived
+//! view keyed by the pseudonyms the do-not-contact registry uses (keyed hash of the normalised email, of
+//! the E.164 phone). A job ([`crate::store::people`]) walks the logs that name a person's records from a
+//! per-log mark, reads the records those entries name, and appends one reference per (person, entry)
+//! under the person's own counter. Capture writes nothing extra (its hot path stays one commit). A
+//! lookup reads the person's references (one counter read, one `get-many`) plus the *tail* the job has
+//! not reached (entries past each mark), so it never misses a record captured a moment ago. Two jobs at
+//! once may index an entry twice (the marks are plain values): readers drop duplicates; nothing is lost.
 //!
 //! # Why this shape
 //! * **No lost writes.** A new record never shares a key with another: ids are 128 random bits, and its
@@ -79,7 +94,7 @@
 use std::fmt;
 
 /// A kind of stored record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RecordKind {
     Submission,
     Subscriber,
@@ -92,6 +107,35 @@ pub enum RecordKind {
 }
 
 impl RecordKind {
+    pub const ALL: [RecordKind; 8] = [
+        Self::Submission,
+        Self::Subscriber,
+        Self::DemoRequest,
+        Self::Consent,
+        Self::DataRequest,
+        Self::ApiKey,
+        Self::Outbox,
+        Self::OptOut,
+    ];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    /// The log whose entries name records of this kind (their change feed).
+    pub fn log(self) -> Log {
+        match self {
+            Self::Submission => Log::Submissions,
+            Self::Subscriber => Log::Subscribers,
+            Self::DemoRequest => Log::DemoRequests,
+            Self::Consent => Log::Consents,
+            Self::DataRequest => Log::Requests,
+            Self::ApiKey => Log::Access,
+            Self::Outbox => Log::Outbox,
+            Self::OptOut => Log::OptOuts,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Submission => "submission",
@@ -120,6 +164,21 @@ pub enum Log {
 }
 
 impl Log {
+    pub const ALL: [Log; 8] = [
+        Self::Submissions,
+        Self::Subscribers,
+        Self::DemoRequests,
+        Self::Consents,
+        Self::OptOuts,
+        Self::Requests,
+        Self::Access,
+        Self::Outbox,
+    ];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == raw)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Submissions => "submissions",
@@ -140,6 +199,8 @@ impl Log {
 pub enum Channel {
     Email,
     Phone,
+    /// "Do not sell or share my personal information" (CCPA), keyed by the email's pseudonym.
+    SaleShare,
 }
 
 impl Channel {
@@ -148,6 +209,7 @@ impl Channel {
         match self {
             Self::Email => format!("email:{pseudonym}"),
             Self::Phone => format!("phone:{pseudonym}"),
+            Self::SaleShare => format!("sale_share:{pseudonym}"),
         }
     }
 }
@@ -182,6 +244,21 @@ pub enum Key<'a> {
     ApiKeyListEntry(u64),
     /// When API key `id` was last used.
     ApiKeyLastUsed(&'a str),
+    /// Counter: how many references the person index holds for one pseudonym.
+    PersonIndexHead(&'a str),
+    /// Reference `n` (from 1) of one pseudonym.
+    PersonIndexEntry(&'a str, u64),
+    /// How far the person index has read one log.
+    PeopleMark(Log),
+    /// Counter: how many data-subject requests were ever asked.
+    RequestListHead,
+    /// The id of the `n`-th data-subject request (from 1).
+    RequestListEntry(u64),
+    /// Counter: requests asked for one mailbox (pseudonym) on one day (Unix days).
+    RequestAsks {
+        day: u64,
+        pseudonym: &'a str,
+    },
 }
 
 impl fmt::Display for Key<'_> {
@@ -204,6 +281,12 @@ impl fmt::Display for Key<'_> {
             Self::ApiKeyListHead => write!(f, "idx:api-key:head"),
             Self::ApiKeyListEntry(n) => write!(f, "idx:api-key:{n:020}"),
             Self::ApiKeyLastUsed(id) => write!(f, "used:api-key:{id}"),
+            Self::PersonIndexHead(p) => write!(f, "idx:person:{p}:head"),
+            Self::PersonIndexEntry(p, n) => write!(f, "idx:person:{p}:{n:020}"),
+            Self::PeopleMark(log) => write!(f, "idx:people:{}:mark", log.as_str()),
+            Self::RequestListHead => write!(f, "idx:dsr:head"),
+            Self::RequestListEntry(n) => write!(f, "idx:dsr:{n:020}"),
+            Self::RequestAsks { day, pseudonym } => write!(f, "rate:dsr:{day}:{pseudonym}"),
         }
     }
 }

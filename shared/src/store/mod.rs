@@ -6,12 +6,15 @@
 mod backend;
 mod feed;
 pub mod keys;
+pub mod people;
+mod requests;
 
 #[cfg(target_arch = "wasm32")]
 pub use backend::SpinBackend;
 pub use backend::{Backend, BackendError};
 pub use feed::{Conditional, etag};
 pub use keys::{Channel, Key, Log, RecordKind};
+pub use people::{IndexRun, PersonRef};
 
 use crate::records::{
     Action, Actor, ConsentDecision, LogEntry, OptOut, OptOutSource, SCHEMA_VERSION, Submission,
@@ -94,6 +97,13 @@ pub enum Updated<R> {
     Unchanged(R),
     /// The record's new state.
     Changed(R),
+}
+
+impl<R> Updated<R> {
+    /// Whether the change landed.
+    pub fn changed(&self) -> bool {
+        matches!(self, Self::Changed(_))
+    }
 }
 
 impl<B: Backend> Store<B> {
@@ -451,6 +461,19 @@ impl<B: Backend> Store<B> {
             .collect()
     }
 
+    /// The entries `seqs` of `log` in one batch read, `None` where a number has no entry.
+    pub async fn log_entries_at(
+        &self,
+        log: Log,
+        seqs: &[u64],
+    ) -> Result<Vec<Option<LogEntry>>, StoreError> {
+        let keys = seqs
+            .iter()
+            .map(|s| Key::LogEntry(log, *s).to_string())
+            .collect();
+        self.get_decoded(keys).await
+    }
+
     pub async fn submission(&self, id: &str) -> Result<Option<Submission>, StoreError> {
         self.record(RecordKind::Submission, id).await
     }
@@ -589,22 +612,14 @@ impl<B: Backend> Store<B> {
         key: &crate::records::ApiKey,
         event: Event,
     ) -> Result<u64, StoreError> {
-        let record = serde_json::to_vec(key).map_err(StoreError::Encode)?;
-        let n = self
-            .backend
-            .increment(&Key::ApiKeyListHead.to_string(), 1)
-            .await?;
-        let n = u64::try_from(n).unwrap_or_default();
-        let listed = serde_json::to_vec(&key.id).map_err(StoreError::Encode)?;
-        let draft = self.draft(Some(&key.id), None, event).await?;
-        self.backend
-            .set_many(vec![
-                (Key::Record(RecordKind::ApiKey, &key.id).to_string(), record),
-                (Key::ApiKeyListEntry(n).to_string(), listed),
-                (draft.key(), draft.bytes(false)?),
-            ])
-            .await?;
-        Ok(draft.entry.seq)
+        self.append_listed(
+            RecordKind::ApiKey,
+            &key.id,
+            key,
+            (Key::ApiKeyListHead, Key::ApiKeyListEntry),
+            event,
+        )
+        .await
     }
 
     /// Every API key ever created, oldest first, with when it was last used: one counter read and three
@@ -612,20 +627,9 @@ impl<B: Backend> Store<B> {
     pub async fn api_keys(
         &self,
     ) -> Result<Vec<(crate::records::ApiKey, Option<Timestamp>)>, StoreError> {
-        let head = self
-            .backend
-            .increment(&Key::ApiKeyListHead.to_string(), 0)
+        let ids = self
+            .listed(Key::ApiKeyListHead, Key::ApiKeyListEntry)
             .await?;
-        let head = u64::try_from(head).unwrap_or_default();
-        let keys: Vec<String> = (1..=head)
-            .map(|n| Key::ApiKeyListEntry(n).to_string())
-            .collect();
-        let values = self.backend.get_many(keys.clone()).await?;
-        let ids: Vec<String> = keys
-            .iter()
-            .zip(values)
-            .filter_map(|(key, value)| value.map(|bytes| decode::<String>(key, &bytes)))
-            .collect::<Result<_, _>>()?;
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
         let records: Vec<Option<crate::records::ApiKey>> =
             self.records(RecordKind::ApiKey, &refs).await?;

@@ -1,0 +1,398 @@
+//! `PATCH /api/v1/privacy-requests/{id}` (`privacy:write`) with `If-Match: <ETag>` and one action:
+//! `{"action": "approve"}` answers the request at once (package, erasure, opt-outs, completion mail);
+//! `{"action": "deny", "reason": <code>, "text": ...}` refuses it, and the person is told why and that
+//! they may complain; `{"action": "extend", "reason": ...}` moves the deadline once (GDPR: two more
+//! months; CCPA: 45 more days) and tells the person why; `{"action": "rectify", "changes": {...}}`
+//! corrects the person's records (each change re-enters its feed). A stale ETag is 412 and changes
+//! nothing, so an approval racing a denial has exactly one winner; a transition the request's state does
+//! not allow is 409 naming that state. Every step is an entry in the `requests` log.
+
+use crate::auth::{PRIVACY_WRITE, actor, require};
+use crate::show_privacy_request::view;
+use http::{HeaderMap, Response, header};
+use serde_json::{Map, Value};
+use shared::domain::{OfficerText, Right};
+use shared::http::{ApiError, FieldError, read_json_object};
+use shared::mailer::enqueue;
+use shared::privacy::answer::{Corrections, carry_out, find, rectify};
+use shared::privacy::{
+    DENY_REASONS, DataRequest, Deadlines, Decision, Extension, Outcome, PrivacySettings,
+    RequestStatus, Step, mail,
+};
+use shared::records::{Action, ApiKey};
+use shared::store::{Backend, Conditional, Event, Log, RecordKind, Store};
+use shared::time::Timestamp;
+
+/// The largest body read.
+const MAX_BODY: usize = 8 * 1024;
+
+/// One staff action, parsed.
+#[derive(Debug)]
+enum Act {
+    Approve,
+    Deny {
+        reason: &'static str,
+        text: Option<OfficerText>,
+    },
+    Extend {
+        reason: OfficerText,
+    },
+    Rectify(Corrections),
+}
+
+impl Act {
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Approve => "approved",
+            Self::Deny { .. } => "denied",
+            Self::Extend { .. } => "extended",
+            Self::Rectify(_) => "rectified",
+        }
+    }
+}
+
+pub async fn decide_privacy_request<B: Backend, Bd>(
+    id: &str,
+    headers: &HeaderMap,
+    body: Bd,
+    key: &ApiKey,
+    settings: &PrivacySettings,
+    store: &Store<B>,
+    now: Timestamp,
+) -> Result<Response<String>, ApiError>
+where
+    Bd: http_body::Body,
+    Bd::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    require(key, PRIVACY_WRITE)?;
+    let if_match = headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::PreconditionRequired)?;
+    let act = parse(read_json_object(headers, body, MAX_BODY, true).await?)?;
+    let by = key.id.clone();
+    let event = Event {
+        log: Log::Requests,
+        action: Action::Updated,
+        actor: actor(key),
+        detail: Some(match &act {
+            Act::Deny { reason, .. } => format!("denied reason={reason}"),
+            Act::Rectify(c) => format!("rectified fields={}", c.fields().join(",")),
+            other => other.name().to_owned(),
+        }),
+        at: now,
+    };
+    let mut refused: Option<(RequestStatus, &'static str)> = None;
+    let outcome = store
+        .update_if(
+            RecordKind::DataRequest,
+            id,
+            if_match,
+            event,
+            |r: &mut DataRequest| {
+                let status = r.status_at(now);
+                match transition(r, &act, status, now, &by) {
+                    Ok(changed) => changed,
+                    Err(why) => {
+                        refused = Some((status, why));
+                        false
+                    }
+                }
+            },
+        )
+        .await?;
+    let request = match outcome {
+        Conditional::Missing => return Err(ApiError::NotFound),
+        Conditional::Stale => return Err(ApiError::PreconditionFailed),
+        Conditional::Unchanged(r, _) => match refused {
+            Some((status, why)) => {
+                return Err(ApiError::Conflict {
+                    status: status.as_str(),
+                    message: format!("This request is {}: {why}", status.as_str()),
+                });
+            }
+            // An approval whose work failed midway: carried out again below.
+            None => r,
+        },
+        Conditional::Changed(r, _) => r,
+    };
+    let actor = actor(key);
+    match &act {
+        Act::Approve => {
+            carry_out(store, settings, &request, &actor, &by, now).await?;
+        }
+        Act::Deny { .. } => {
+            enqueue(store, mail::denial(settings, &request)?, now).await?;
+        }
+        Act::Extend { .. } => {
+            enqueue(store, mail::extension(settings, &request)?, now).await?;
+        }
+        Act::Rectify(corrections) => {
+            let found = find(store, settings, &request, now).await?;
+            let changed = rectify(store, &found, corrections, &actor, now).await?;
+            let event = Event {
+                log: Log::Requests,
+                action: Action::Updated,
+                actor: actor.clone(),
+                detail: Some(format!("rectified records={changed}")),
+                at: now,
+            };
+            store
+                .update(RecordKind::DataRequest, id, event, |r: &mut DataRequest| {
+                    let outcome = r.outcome.get_or_insert_with(Outcome::default);
+                    outcome.rectified = Some(outcome.rectified.unwrap_or_default() + changed);
+                    true
+                })
+                .await?;
+        }
+    }
+    let (request, etag) = store
+        .get_tagged::<DataRequest>(RecordKind::DataRequest, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    view(store, settings, &request, &etag, now).await
+}
+
+/// Applies `act` to the request in state `status`: `Ok(true)` changed, `Ok(false)` nothing to change
+/// (an approval whose work is to be carried out again), `Err` the reason the state refuses it.
+fn transition(
+    r: &mut DataRequest,
+    act: &Act,
+    status: RequestStatus,
+    now: Timestamp,
+    by: &str,
+) -> Result<bool, &'static str> {
+    let decision = |action: &str, reason: Option<&str>, text: Option<&OfficerText>| Decision {
+        action: action.to_owned(),
+        at: now,
+        by: by.to_owned(),
+        reason: reason.map(str::to_owned),
+        text: text.map(|t| t.as_str().to_owned()),
+    };
+    match act {
+        Act::Approve => match status {
+            RequestStatus::Open | RequestStatus::Extended => {
+                r.status = RequestStatus::Completed;
+                r.decision = Some(decision("approve", None, None));
+                r.step(Step::Approved, now, by, None);
+                Ok(true)
+            }
+            // Approved, but its work failed midway: carry it out again.
+            RequestStatus::Completed
+                if r.fulfilled_at.is_none()
+                    && r.decision.as_ref().is_some_and(|d| d.action == "approve") =>
+            {
+                Ok(false)
+            }
+            RequestStatus::Unverified => Err("it must be confirmed by the person first"),
+            _ => Err("it was decided already"),
+        },
+        Act::Deny { reason, text } => match status {
+            RequestStatus::Open | RequestStatus::Extended => {
+                r.status = RequestStatus::Denied;
+                r.decision = Some(decision("deny", Some(reason), text.as_ref()));
+                r.step(Step::Denied, now, by, Some((*reason).to_owned()));
+                Ok(true)
+            }
+            RequestStatus::Unverified => Err("it must be confirmed by the person first"),
+            _ => Err("it was decided already"),
+        },
+        Act::Extend { reason } => match (status, r.due_at) {
+            (RequestStatus::Open, Some(due)) => {
+                r.status = RequestStatus::Extended;
+                r.due_at = Some(Deadlines::extended(due, r.california_resident));
+                r.extension = Some(Extension {
+                    at: now,
+                    by: by.to_owned(),
+                    reason: reason.as_str().to_owned(),
+                    previous_due_at: due,
+                });
+                r.step(Step::Extended, now, by, None);
+                Ok(true)
+            }
+            (RequestStatus::Extended, _) => Err("a deadline may be extended only once"),
+            (RequestStatus::Unverified, _) => Err("it must be confirmed by the person first"),
+            _ => Err("it was decided already"),
+        },
+        Act::Rectify(corrections) => match status {
+            RequestStatus::Open | RequestStatus::Extended
+                if r.rights.contains(&Right::Rectification) =>
+            {
+                r.step(
+                    Step::Rectified,
+                    now,
+                    by,
+                    Some(corrections.fields().join(",")),
+                );
+                Ok(true)
+            }
+            RequestStatus::Open | RequestStatus::Extended => {
+                Err("it does not ask for rectification")
+            }
+            RequestStatus::Unverified => Err("it must be confirmed by the person first"),
+            _ => Err("it was decided already"),
+        },
+    }
+}
+
+/// The action, or a 422 naming each field that is missing, unknown or invalid.
+fn parse(mut body: Map<String, Value>) -> Result<Act, ApiError> {
+    let mut errors = Vec::new();
+    let mut text_field =
+        |body: &mut Map<String, Value>, name: &str, required: bool| match body.remove(name) {
+            None | Some(Value::Null) if required => {
+                errors.push(FieldError::new(
+                    name,
+                    "required",
+                    "is required for this action",
+                ));
+                None
+            }
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => match OfficerText::parse(&s) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    errors.push(FieldError::new(name, e.code, e.message));
+                    None
+                }
+            },
+            Some(_) => {
+                errors.push(FieldError::new(name, "invalid_type", "must be a string"));
+                None
+            }
+        };
+    let action = body.remove("action");
+    let act = match action.as_ref().and_then(Value::as_str) {
+        Some("approve") => Some(Act::Approve),
+        Some("deny") => {
+            let code = text_field(&mut body, "reason", true);
+            let text = text_field(&mut body, "text", false);
+            match code.as_ref().map(|c| c.as_str()) {
+                Some(code) => match DENY_REASONS.iter().find(|(c, _)| *c == code) {
+                    Some((code, _)) => Some(Act::Deny { reason: code, text }),
+                    _ => {
+                        let known: Vec<&str> = DENY_REASONS.iter().map(|(c, _)| *c).collect();
+                        errors.push(FieldError::new(
+                            "reason",
+                            "unknown_reason",
+                            format!("must be one of {}", known.join(", ")),
+                        ));
+                        None
+                    }
+                },
+                None => None,
+            }
+        }
+        Some("extend") => {
+            text_field(&mut body, "reason", true).map(|reason| Act::Extend { reason })
+        }
+        Some("rectify") => match body.remove("changes") {
+            Some(Value::Object(changes)) => match Corrections::parse(&changes) {
+                Ok(c) => Some(Act::Rectify(c)),
+                Err(mut errs) => {
+                    errors.append(&mut errs);
+                    None
+                }
+            },
+            None => {
+                errors.push(FieldError::new(
+                    "changes",
+                    "required",
+                    "is required for rectify",
+                ));
+                None
+            }
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "changes",
+                    "invalid_type",
+                    "must be an object of field: new value",
+                ));
+                None
+            }
+        },
+        None if action.is_none() => {
+            errors.push(FieldError::new(
+                "action",
+                "required",
+                "approve, deny, extend or rectify",
+            ));
+            None
+        }
+        _ => {
+            errors.push(FieldError::new(
+                "action",
+                "unknown_action",
+                "must be approve, deny, extend or rectify",
+            ));
+            None
+        }
+    };
+    for name in body.keys() {
+        errors.push(FieldError::new(
+            name.as_str(),
+            "unknown_field",
+            "is not a field of this action",
+        ));
+    }
+    match act {
+        Some(act) if errors.is_empty() => Ok(act),
+        _ => Err(ApiError::Invalid(errors)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fields(value: Value) -> Vec<(String, &'static str)> {
+        match parse(value.as_object().unwrap().clone()) {
+            Err(ApiError::Invalid(errors)) => {
+                errors.into_iter().map(|e| (e.field, e.code)).collect()
+            }
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_action_takes_its_fields_and_every_mistake_is_named() {
+        assert!(matches!(
+            parse(json!({"action": "approve"}).as_object().unwrap().clone()),
+            Ok(Act::Approve)
+        ));
+        assert!(matches!(
+            parse(
+                json!({"action": "deny", "reason": "excessive", "text": "Third time this week."})
+                    .as_object()
+                    .unwrap()
+                    .clone()
+            ),
+            Ok(Act::Deny {
+                reason: "excessive",
+                ..
+            })
+        ));
+        assert_eq!(fields(json!({})), [("action".to_owned(), "required")]);
+        assert_eq!(
+            fields(json!({"action": "fulfil"})),
+            [("action".to_owned(), "unknown_action")]
+        );
+        assert_eq!(
+            fields(json!({"action": "deny", "reason": "bored"})),
+            [("reason".to_owned(), "unknown_reason")]
+        );
+        assert_eq!(
+            fields(json!({"action": "extend"})),
+            [("reason".to_owned(), "required")]
+        );
+        assert_eq!(
+            fields(json!({"action": "rectify", "changes": {"shoe": "42"}})),
+            [("changes.shoe".to_owned(), "unknown_field")]
+        );
+        assert_eq!(
+            fields(json!({"action": "approve", "note": "x"})),
+            [("note".to_owned(), "unknown_field")]
+        );
+    }
+}

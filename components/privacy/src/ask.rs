@@ -1,0 +1,249 @@
+//! `POST /api/privacy/requests`: ask for access, rectification, erasure, objection, restriction or an
+//! opt-out of sale/share. The answer is the same whatever is held, throttled or flagged as spam (`202
+//! {"status": "check_your_email"}`, or a 303 to the privacy page for a plain form), so the endpoint
+//! reveals nobody. Opt-outs take effect at once; everything else waits for the emailed link.
+
+use crate::config::PrivacyConfig;
+use http::{Response, StatusCode};
+use http_body::Body;
+use serde::Serialize;
+use shared::capture::{Intake, Screening, screen};
+use shared::domain::{
+    EmailAddress, FormId, Invalid, PhoneNumber, RequestDetails, Right, Rights, parse_tick,
+};
+use shared::http::{ApiError, json_response, see_other};
+use shared::ids::{is_id, new_id};
+use shared::mailer::enqueue;
+use shared::privacy::answer::apply_opt_outs;
+use shared::privacy::{DataRequest, RequestStatus, Step, mail};
+use shared::records::{Action, Actor, SCHEMA_VERSION};
+use shared::store::{Backend, Event, Log, Store};
+use shared::time::Timestamp;
+
+/// The render-token form id of the request form.
+pub const FORM: &str = "privacy";
+/// Requests one mailbox may ask for in a day; more are answered alike and dropped (registered).
+pub const MAX_PER_MAILBOX_PER_DAY: u64 = 3;
+
+#[derive(Serialize)]
+struct Answer {
+    status: &'static str,
+}
+
+/// What the form sent, each field parsed.
+struct Asked {
+    email: EmailAddress,
+    phone: Option<PhoneNumber>,
+    rights: Rights,
+    details: Option<RequestDetails>,
+    california_resident: bool,
+    consent_id: Option<String>,
+    lang: Option<String>,
+}
+
+fn consent_id(raw: &str) -> Result<String, Invalid> {
+    let raw = raw.trim();
+    if is_id(raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err(Invalid::new(
+            "invalid_consent_id",
+            "must be the cookie banner's consent id",
+        ))
+    }
+}
+
+fn lang(raw: &str) -> Result<String, Invalid> {
+    crate::texts::Texts::for_lang(raw)
+        .map(|_| raw.to_owned())
+        .ok_or_else(|| Invalid::new("unknown_lang", "must be en, de or nl"))
+}
+
+pub async fn ask<B, K>(
+    request: http::Request<B>,
+    config: &PrivacyConfig,
+    store: &Store<K>,
+) -> Result<Response<String>, ApiError>
+where
+    B: Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    K: Backend,
+{
+    let settings = &config.capture;
+    let mut intake = Intake::read_with_lists(request, settings, &["rights"]).await?;
+    let fields = &mut intake.fields;
+    let email = fields.required("email", EmailAddress::parse);
+    let phone = fields.optional("phone", PhoneNumber::parse);
+    let sent_rights = fields.present("rights");
+    let rights = fields.list("rights", Right::parse);
+    let details = fields.optional("details", RequestDetails::parse);
+    let california_resident = fields
+        .optional("california_resident", parse_tick)
+        .unwrap_or(false);
+    let consent = fields.optional("consent_id", consent_id);
+    let lang = fields.optional("lang", lang);
+    let honeypot = fields.raw(shared::capture::HONEYPOT_FIELD);
+    let render_token = fields.raw(shared::capture::RENDER_TOKEN_FIELD);
+    let rights = match Rights::new(rights) {
+        Ok(rights) => Some(rights),
+        // A list whose every value was refused is already named; an empty or missing one is not.
+        Err(_) if sent_rights && fields.has_error("rights") => None,
+        Err(invalid) => {
+            fields.reject("rights", invalid.code, &invalid.message);
+            None
+        }
+    };
+    fields.finish()?;
+    let (Some(email), Some(rights)) = (email, rights) else {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "fields passed without email or rights"
+        )));
+    };
+    let asked = Asked {
+        email,
+        phone,
+        rights,
+        details,
+        california_resident,
+        consent_id: consent,
+        lang,
+    };
+
+    let form = FormId::parse(FORM).expect("a valid id");
+    let screening = Screening {
+        form: &form,
+        honeypot: honeypot.as_deref(),
+        render_token: render_token.as_deref(),
+        min_seconds: config.min_seconds,
+    };
+    let spam = screen(store, settings, &intake, screening).await?;
+    let now = intake.received_at;
+    let actor = Actor::Visitor {
+        ip_truncated: intake.client.truncated().to_string(),
+    };
+    let note = |action, detail: String| Event {
+        log: Log::Requests,
+        action,
+        actor: actor.clone(),
+        detail: Some(detail),
+        at: now,
+    };
+    if let Some(reason) = spam {
+        let reason = serde_json::to_value(reason).unwrap_or_default();
+        store
+            .note_many(note(
+                Action::CapturedAsSpam,
+                format!(
+                    "privacy request not taken: {}",
+                    reason.as_str().unwrap_or("spam")
+                ),
+            ))
+            .await?;
+    } else {
+        take(store, config, &asked, actor.clone(), now).await?;
+    }
+    Ok(if intake.html {
+        let lang = asked.lang.as_deref().unwrap_or("en");
+        see_other(&format!("/privacy?sent=1&lang={lang}"))
+    } else {
+        json_response(
+            StatusCode::ACCEPTED,
+            &Answer {
+                status: "check_your_email",
+            },
+        )
+    })
+}
+
+/// Stores the request (unless the mailbox asked too often today), puts its opt-outs in force and queues
+/// the verification mail.
+async fn take<K: Backend>(
+    store: &Store<K>,
+    config: &PrivacyConfig,
+    asked: &Asked,
+    actor: Actor,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    let privacy = &config.privacy;
+    let email_pseudonym = privacy.pseudonym(&asked.email.normalized());
+    let day = (now.unix_millis() / 86_400_000).max(0) as u64;
+    let event = |action, detail: String| Event {
+        log: Log::Requests,
+        action,
+        actor: actor.clone(),
+        detail: Some(detail),
+        at: now,
+    };
+    if store.count_request_ask(day, &email_pseudonym).await? > MAX_PER_MAILBOX_PER_DAY {
+        store
+            .note_many(event(
+                Action::Refused,
+                format!("privacy request not taken: more than {MAX_PER_MAILBOX_PER_DAY} for one mailbox today"),
+            ))
+            .await?;
+        return Ok(());
+    }
+    // An unknown consent id is dropped without a word: the answer must not tell which ids exist.
+    let consent_id = match &asked.consent_id {
+        Some(id) if store.consent_exists(id).await? => Some(id.clone()),
+        _ => None,
+    };
+    let rights = asked.rights.as_slice().to_vec();
+    let mut request = DataRequest {
+        v: SCHEMA_VERSION,
+        id: new_id(),
+        status: RequestStatus::Unverified,
+        rights: rights.clone(),
+        email: Some(asked.email.as_str().to_owned()),
+        phone: asked.phone.as_ref().map(|p| p.as_str().to_owned()),
+        email_pseudonym,
+        phone_pseudonym: asked.phone.as_ref().map(|p| privacy.pseudonym(p.as_str())),
+        details: asked.details.as_ref().map(|d| d.as_str().to_owned()),
+        california_resident: asked.california_resident,
+        consent_id,
+        asked_at: now,
+        verify_until: now.plus_seconds(privacy.verify_ttl_minutes * 60),
+        received_at: None,
+        due_at: None,
+        acknowledge_by: None,
+        acknowledged_at: None,
+        extension: None,
+        decision: None,
+        fulfilled_at: None,
+        outcome: None,
+        timeline: Vec::new(),
+    };
+    request.step(Step::Received, now, "visitor", None);
+    if asked.rights.as_slice().iter().any(|r| r.is_opt_out()) {
+        apply_opt_outs(store, &request, &actor, now).await?;
+        request.step(Step::OptOutsApplied, now, "visitor", None);
+        if asked.rights.only_opt_outs() {
+            // Nothing left for anyone to decide: answered when asked.
+            request.status = RequestStatus::Completed;
+            request.fulfilled_at = Some(now);
+            request.step(Step::Fulfilled, now, "system", None);
+        }
+    }
+    // Composed before anything is written, so a mail that cannot be built leaves no half-taken request.
+    let verification = mail::verification(privacy, &request)?;
+    let names: Vec<&str> = rights.iter().map(|r| r.as_str()).collect();
+    store
+        .create_request(
+            &request,
+            event(
+                Action::Captured,
+                format!("received rights={}", names.join(",")),
+            ),
+        )
+        .await?;
+    for later in &request.timeline[1..] {
+        store
+            .note(
+                &request.id,
+                event(Action::Updated, later.step.as_str().to_owned()),
+            )
+            .await?;
+    }
+    enqueue(store, verification, now).await?;
+    Ok(())
+}

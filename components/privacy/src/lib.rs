@@ -1,0 +1,77 @@
+//! The privacy centre: people ask to see, correct or erase their data, or to stop its use; they confirm
+//! by an emailed link, follow the request on a status page, and download their data when it is answered.
+//! Staff decide in the marketing API (`/api/v1/privacy-requests`).
+//!
+//! | route | handler |
+//! |---|---|
+//! | `GET /privacy` | [`show_centre::show_centre`]: the request form (en, de, nl) |
+//! | `GET /api/privacy/requests/token` | [`issue_token::issue_token`]: render time for the spam check |
+//! | `POST /api/privacy/requests` | [`ask::ask`]: a request; opt-outs in force at once; verification mail |
+//! | `GET /privacy/verify/{token}` | [`show_request::show_request`]: a button to confirm, later the status; changes nothing |
+//! | `POST /privacy/verify/{token}` | [`verify::verify`]: confirm; the clock starts; acknowledgement mail |
+//! | `GET /privacy/download/{token}` | [`download::download`]: the access package, JSON or a readable page |
+//! | `OPTIONS /api/privacy/...` | CORS preflight for allowed origins |
+
+pub mod ask;
+pub mod config;
+pub mod download;
+pub mod issue_token;
+pub mod package_page;
+pub mod show_centre;
+pub mod show_request;
+pub mod status;
+pub mod texts;
+pub mod verify;
+
+#[cfg(target_arch = "wasm32")]
+mod entry {
+    use crate::config::{self, PrivacyConfig};
+    use crate::{ask, download, issue_token, show_centre, show_request, verify};
+    use http::{Method, Response};
+    use shared::capture::preflight;
+    use shared::entry::{Incoming, serve};
+    use shared::http::ApiError;
+    use shared::store::{SpinBackend, Store};
+
+    #[spin_sdk::http_service]
+    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
+        serve(request, config::load().await, |c| Some(&c.capture), route).await
+    }
+
+    async fn route(
+        incoming: Incoming,
+        config: &'static PrivacyConfig,
+        store: Store<SpinBackend>,
+    ) -> Result<Response<String>, ApiError> {
+        let segments = incoming.segments();
+        let (headers, query) = (&incoming.headers, incoming.query.as_deref());
+        match (&incoming.method, &segments[..]) {
+            (&Method::GET, ["privacy"]) => Ok(show_centre::show_centre(headers, query, config)),
+            (&Method::GET, ["api", "privacy", "requests", "token"]) => {
+                Ok(issue_token::issue_token(config))
+            }
+            (&Method::POST, ["api", "privacy", "requests"]) => {
+                ask::ask(incoming.request, config, &store).await
+            }
+            (&Method::GET, ["privacy", "verify", token]) => {
+                show_request::show_request(config, &store, token).await
+            }
+            (&Method::POST, ["privacy", "verify", token]) => {
+                verify::verify(headers, config, &store, token).await
+            }
+            (&Method::GET, ["privacy", "download", token]) => {
+                download::download(headers, query, config, &store, token).await
+            }
+            (&Method::OPTIONS, ["api", ..]) => preflight(headers, &config.capture),
+            (
+                _,
+                ["privacy"] | ["privacy", "download", _] | ["api", "privacy", "requests", "token"],
+            ) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+            (_, ["api", "privacy", "requests"]) => Err(ApiError::MethodNotAllowed {
+                allow: "POST, OPTIONS",
+            }),
+            (_, ["privacy", "verify", _]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+            _ => Err(ApiError::NotFound),
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! `POST /privacy/verify/{token}`: confirms the request; its clock starts (due date, CCPA
+//! acknowledgement) and an acknowledgement mail goes out. Confirming twice changes nothing ("already
+//! confirmed"); an expired link is refused (410) and the request expires, keeping no personal data.
+
+use crate::config::PrivacyConfig;
+use crate::show_request::open;
+use crate::status::status_page;
+use http::{HeaderMap, Response};
+use shared::capture::client_ip;
+use shared::http::ApiError;
+use shared::links::LinkError;
+use shared::mailer::enqueue;
+use shared::privacy::{DataRequest, RequestStatus, Step, mail};
+use shared::records::{Action, Actor};
+use shared::store::{Backend, Event, Log, RecordKind, Store, Updated};
+use shared::time::Timestamp;
+
+pub async fn verify<K: Backend>(
+    headers: &HeaderMap,
+    config: &PrivacyConfig,
+    store: &Store<K>,
+    token: &str,
+) -> Result<Response<String>, ApiError> {
+    let now = Timestamp::now();
+    let (_, request) = open(config, store, token).await?;
+    let actor = Actor::Visitor {
+        ip_truncated: client_ip(headers, &config.capture)?.truncated().to_string(),
+    };
+    let event = |detail: &str| Event {
+        log: Log::Requests,
+        action: Action::Updated,
+        actor: actor.clone(),
+        detail: Some(detail.to_owned()),
+        at: now,
+    };
+    match request.status_at(now) {
+        RequestStatus::Unverified => {}
+        RequestStatus::Expired => {
+            expire(store, &request.id, event("expired"), now).await?;
+            return Err(LinkError::Expired.into());
+        }
+        _ => {
+            return Ok(already(&request, now));
+        }
+    }
+    let updated = store
+        .update(
+            RecordKind::DataRequest,
+            &request.id,
+            event("verified"),
+            |r: &mut DataRequest| {
+                if r.status_at(now) != RequestStatus::Unverified {
+                    return false;
+                }
+                r.verify(now);
+                r.step(Step::Verified, now, "visitor", None);
+                r.step(Step::Acknowledged, now, "system", None);
+                true
+            },
+        )
+        .await?;
+    match updated {
+        Updated::Missing => Err(ApiError::Gone {
+            message: "This request no longer exists.".into(),
+        }),
+        // Another click won the race: the request is confirmed either way.
+        Updated::Unchanged(request) => Ok(already(&request, now)),
+        Updated::Changed(request) => {
+            let acknowledgement = mail::acknowledgement(&config.privacy, &request)?;
+            enqueue(store, acknowledgement, now).await?;
+            store.note(&request.id, event("acknowledged")).await?;
+            Ok(status_page(
+                &request,
+                now,
+                "Request confirmed",
+                "Thank you. Your request is confirmed; we emailed you its due date.",
+            ))
+        }
+    }
+}
+
+fn already(request: &DataRequest, now: Timestamp) -> Response<String> {
+    status_page(
+        request,
+        now,
+        "Already confirmed",
+        "This request was already confirmed. Here is where it stands.",
+    )
+}
+
+/// Marks an unconfirmed request whose link expired as expired and drops its personal data: only the
+/// pseudonyms, rights and timeline stay (and its register entries).
+pub async fn expire<K: Backend>(
+    store: &Store<K>,
+    id: &str,
+    event: Event,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    store
+        .update(RecordKind::DataRequest, id, event, |r: &mut DataRequest| {
+            if r.status != RequestStatus::Unverified {
+                return false;
+            }
+            r.status = RequestStatus::Expired;
+            r.forget_person();
+            r.step(Step::Expired, now, "system", None);
+            true
+        })
+        .await?;
+    Ok(())
+}
