@@ -14,7 +14,7 @@ outbox_token=smoke-outbox-token
 admin_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 SPIN_VARIABLE_ADMIN_API_KEY=$admin_key \
 SPIN_VARIABLE_SIGNING_KEY=$key SPIN_VARIABLE_SUPPRESSION_KEY=$pseudonym_key SPIN_VARIABLE_OUTBOX_TOKEN=$outbox_token \
-  SPIN_VARIABLE_SIGNUP_MIN_SECONDS=0 "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" >"$tmp/spin.log" 2>&1 &
+  SPIN_VARIABLE_SIGNUP_MIN_SECONDS=0 SPIN_VARIABLE_PRIVACY_MIN_SECONDS=0 "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" >"$tmp/spin.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
@@ -23,12 +23,14 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-fail() { echo "spin smoke: FAILED: $*"; cat "$tmp/spin.log"; exit 1; }
+passed=0
+fail() { echo "spin smoke: FAILED after $passed checks: $*"; cat "$tmp/spin.log"; exit 1; }
 expect() { # expect STATUS OUTPUT_FILE CURL_ARGS...
   local want=$1 out=$2; shift 2
   local got
   got=$(curl -s -o "$out" -w '%{http_code}' "$@") || fail "curl $*"
   [ "$got" = "$want" ] || fail "expected $want, got $got for $* ($(cat "$out"))"
+  passed=$((passed + 1))
 }
 
 expect 200 "$tmp/token.json" "$base/api/forms/contact/token"
@@ -110,4 +112,48 @@ expect 412 "$tmp/stale.json" -X PATCH -H "authorization: Bearer $api_key" -H "if
   -H 'content-type: application/json' -d '{"status":"done"}' "$base/api/v1/demo-requests/$demo_id"
 expect 200 "$tmp/openapi.json" "$base/api/v1/openapi.json"
 
-echo "spin smoke: 32 passed, 0 failed"
+# Privacy centre: the page, then one access and one erasure journey (ask, verify by the mailed link,
+# approve under If-Match, the package / the tombstone).
+expect 200 "$tmp/privacy.html" -H 'accept-language: de' "$base/privacy"
+grep -q '<html lang=de>' "$tmp/privacy.html" || fail "the privacy page is not in German"
+expect 201 "$tmp/officer.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
+  -d '{"name":"privacy officer","scopes":["privacy:read","privacy:write"]}' "$base/api/v1/keys"
+officer=$(sed -E 's/.*"key":"([^"]+)".*/\1/' "$tmp/officer.json")
+journey() { # journey EMAIL RIGHT: asks, verifies, approves; leaves the approved request in $tmp/approved.json
+  expect 202 "$tmp/ask.json" -H 'content-type: application/json' \
+    -d "{\"email\":\"$1\",\"rights\":[\"$2\"]}" "$base/api/privacy/requests"
+  grep -q '"check_your_email"' "$tmp/ask.json" || fail "unexpected answer: $(cat "$tmp/ask.json")"
+  expect 200 "$tmp/outbox-privacy.json" -H "authorization: Bearer $outbox_token" "$base/api/outbox"
+  local verify
+  verify=$(grep -o '/privacy/verify/[A-Za-z0-9._-]*' "$tmp/outbox-privacy.json" | tail -1)
+  [ -n "$verify" ] || fail "no verification link in the outbox"
+  expect 200 "$tmp/verify-page.html" "$base$verify"
+  grep -q 'Confirm my request' "$tmp/verify-page.html" || fail "no confirmation button"
+  expect 200 "$tmp/verified.html" -X POST "$base$verify"
+  grep -q 'Request confirmed' "$tmp/verified.html" || fail "not verified: $(cat "$tmp/verified.html")"
+  expect 200 "$tmp/requests.json" -H "authorization: Bearer $officer" "$base/api/v1/privacy-requests?status=open"
+  local id etag
+  id=$(sed -E 's/.*"id":"([^"]+)".*/\1/' "$tmp/requests.json")
+  expect 200 "$tmp/request.json" -D "$tmp/request.headers" -H "authorization: Bearer $officer" "$base/api/v1/privacy-requests/$id"
+  etag=$(grep -i '^etag:' "$tmp/request.headers" | cut -d' ' -f2 | tr -d '\r')
+  expect 200 "$tmp/approved.json" -X PATCH -H "authorization: Bearer $officer" -H "if-match: $etag" \
+    -H 'content-type: application/json' -d '{"action":"approve"}' "$base/api/v1/privacy-requests/$id"
+  grep -q '"status":"completed"' "$tmp/approved.json" || fail "not completed: $(cat "$tmp/approved.json")"
+  expect 412 "$tmp/stale-request.json" -X PATCH -H "authorization: Bearer $officer" -H "if-match: $etag" \
+    -H 'content-type: application/json' -d '{"action":"deny","reason":"excessive"}' "$base/api/v1/privacy-requests/$id"
+}
+journey grace@example.com access
+expect 200 "$tmp/outbox-done.json" -H "authorization: Bearer $outbox_token" "$base/api/outbox"
+download=$(grep -o '/privacy/download/[A-Za-z0-9._-]*' "$tmp/outbox-done.json" | tail -1)
+[ -n "$download" ] || fail "no download link in the outbox"
+expect 200 "$tmp/package.json" -H 'accept: application/json' "$base$download"
+grep -q '"demo_requests":\[{' "$tmp/package.json" && grep -q '"submissions":\[{' "$tmp/package.json" \
+  || fail "the package lacks grace's records: $(cat "$tmp/package.json")"
+expect 200 "$tmp/package.html" "$base$download"
+journey ada@example.com erasure
+grep -q '"erased":\[' "$tmp/approved.json" || fail "nothing erased: $(cat "$tmp/approved.json")"
+expect 200 "$tmp/after.json" -H "authorization: Bearer $api_key" "$base/api/v1/submissions?limit=10"
+grep -q '"deleted":true' "$tmp/after.json" || fail "no tombstone for ada's submission: $(cat "$tmp/after.json")"
+[ "$(grep -o '"form":"contact"' "$tmp/after.json" | wc -l)" -eq 1 ] || fail "ada's submission is still in the feed"
+
+echo "spin smoke: $passed requests answered as expected, 0 failed"
