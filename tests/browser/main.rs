@@ -41,6 +41,122 @@ async fn a_visitor_refuses_then_grants_analytics_and_the_server_keeps_both_decis
     result.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_asks_for_their_data_on_the_privacy_page_and_confirms_by_the_mailed_link() {
+    let Some(tools) = Tools::find() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("browser test: chromedriver or chromium not found");
+        }
+        println!("browser test skipped: install chromium chromium-driver");
+        return;
+    };
+    let app = spawn_app().await;
+    let driver = Driver::start(&tools).expect("starting chromedriver");
+    let browser = driver.session(&tools).await.expect("a Chromium session");
+    let result = privacy_scenario(&app, &browser).await;
+    let _ = browser.close().await;
+    drop(driver);
+    result.unwrap();
+}
+
+async fn privacy_scenario(app: &TestApp, c: &Client) -> Result<()> {
+    // A visitor who answered the banner: the privacy page picks up the banner's consent id.
+    c.goto(&app.url("/")).await?;
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(".mc-banner [data-mc=accept]"))
+        .await?
+        .click()
+        .await?;
+    until(
+        c,
+        "window.marketingConsent.get() !== null",
+        "the choice is recorded",
+    )
+    .await?;
+    let consent_id = c
+        .execute("return window.marketingConsent.get().consentId;", vec![])
+        .await?;
+    c.find(Locator::Css("footer a[href='/privacy']"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("form[action='/api/privacy/requests']"))
+        .await
+        .context("the privacy centre's form")?;
+    c.find(Locator::Css("input[name=email]"))
+        .await?
+        .send_keys("grace@example.com")
+        .await?;
+    c.find(Locator::Css("input[name=rights][value=access]"))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Css("input[name=rights][value=objection]"))
+        .await?
+        .click()
+        .await?;
+    // A person takes longer than the form's minimum time (the render token's spam check).
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    c.find(Locator::Css("form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("p.status[role=status]"))
+        .await
+        .context("back on the privacy page, told to check the mailbox")?;
+    let shot = c.screenshot().await?;
+    let png = ::host::workspace_root().join("target/privacy-centre.png");
+    std::fs::write(&png, shot).with_context(|| format!("writing {}", png.display()))?;
+
+    let store = app.store();
+    let requests = store.requests().await?;
+    ensure!(requests.len() == 1, "one request stored: {requests:?}");
+    let request = &requests[0];
+    ensure!(
+        request.consent_id.as_deref() == consent_id.as_str(),
+        "the banner's id came along: {:?} vs {consent_id}",
+        request.consent_id
+    );
+    // The mail's link: its page shows a button, which confirms.
+    let head = store.log_head(shared::store::Log::Outbox).await?;
+    let entries = store
+        .log_entries(shared::store::Log::Outbox, 0, head)
+        .await?;
+    let id = entries
+        .iter()
+        .rev()
+        .find_map(|(_, e)| e.as_ref()?.record.clone())
+        .context("a mail in the outbox")?;
+    let mail = store.outbox_message(&id).await?.context("the mail")?;
+    let text = &mail.message.text_body;
+    let at = text
+        .find("/privacy/verify/")
+        .context("a verification link")?;
+    let path = text[at..].split_whitespace().next().unwrap_or_default();
+    c.goto(&app.url(path)).await?;
+    c.find(Locator::Css("form[method=post] button"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath("//h1[text()='Request confirmed']"))
+        .await
+        .context("the request is confirmed")?;
+    let stored = store.requests().await?;
+    ensure!(
+        stored[0].status == shared::privacy::RequestStatus::Open && stored[0].due_at.is_some(),
+        "open, with a due date: {:?}",
+        stored[0]
+    );
+    Ok(())
+}
+
 async fn scenario(app: &TestApp, c: &Client) -> Result<()> {
     // A first visit: the banner, with "Reject all" exactly as prominent as "Accept all".
     c.goto(&app.url("/")).await?;
