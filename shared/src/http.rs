@@ -435,6 +435,12 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Compares without an early exit, so the time taken says nothing about how much of a guess was right.
+/// Whether the request carries `Authorization: Bearer {expected}` (compared in constant time); with
+/// nothing expected (an unset token variable), no request does.
+pub fn bearer_is(headers: &HeaderMap, expected: &str) -> bool {
+    !expected.is_empty() && bearer(headers).is_some_and(|token| constant_time_eq(token, expected))
+}
+
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let mut diff = a.len() ^ b.len();

@@ -5,6 +5,7 @@ mod contract;
 mod forms;
 mod harness;
 mod host;
+mod jobs;
 mod mailer;
 mod marketing_api;
 mod optout;

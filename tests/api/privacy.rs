@@ -122,16 +122,16 @@ async fn staff_key(app: &TestApp, scopes: &[&str]) -> String {
 }
 
 async fn show(app: &TestApp, key: &str, id: &str) -> (Value, String) {
-    let response = app
-        .send(
-            app.client
-                .get(app.url(&format!("/api/v1/privacy-requests/{id}")))
-                .bearer_auth(key),
-        )
-        .await;
+    let response = keyed_get(app, key, &format!("/api/v1/privacy-requests/{id}")).await;
     assert_eq!(response.status(), 200);
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
     (response.json().await.unwrap(), etag)
+}
+
+/// `GET path` with `Authorization: Bearer {key}`.
+async fn keyed_get(app: &TestApp, key: &str, path: &str) -> reqwest::Response {
+    app.send(app.client.get(app.url(path)).bearer_auth(key))
+        .await
 }
 
 async fn patch(
@@ -228,13 +228,7 @@ async fn an_access_request_goes_from_asking_to_a_package_that_lists_everything_h
     let captured = capture_everything(&app).await;
     // Marketing pulls the leads: the package must show that this key saw the person's submission.
     let marketing = staff_key(&app, &["leads:read"]).await;
-    let pulled = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/submissions"))
-                .bearer_auth(&marketing),
-        )
-        .await;
+    let pulled = keyed_get(&app, &marketing, "/api/v1/submissions").await;
     assert_eq!(pulled.status(), 200);
 
     let response = ask(
@@ -370,12 +364,7 @@ async fn after_an_erasure_no_value_holds_the_address_name_or_phone_but_the_opt_o
     let app = spawn_with_mail(Some(&provider)).await;
     let captured = capture_everything(&app).await;
     let leads = staff_key(&app, &["leads:read"]).await;
-    let first_page: Value = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/submissions"))
-                .bearer_auth(&leads),
-        )
+    let first_page: Value = keyed_get(&app, &leads, "/api/v1/submissions")
         .await
         .json()
         .await
@@ -869,12 +858,7 @@ async fn a_rectification_corrects_every_record_and_reaches_syncing_crms() {
     let app = spawn().await;
     let captured = capture_everything(&app).await;
     let leads = staff_key(&app, &["leads:read"]).await;
-    let page: Value = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/demo-requests"))
-                .bearer_auth(&leads),
-        )
+    let page: Value = keyed_get(&app, &leads, "/api/v1/demo-requests")
         .await
         .json()
         .await
@@ -915,16 +899,15 @@ async fn a_rectification_corrects_every_record_and_reaches_syncing_crms() {
         .unwrap()
         .unwrap();
     assert_eq!(submission.contact.name.as_deref(), Some("Ada King"));
-    let next: Value = app
-        .send(
-            app.client
-                .get(app.url(&format!("/api/v1/demo-requests?after={cursor}")))
-                .bearer_auth(&leads),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let next: Value = keyed_get(
+        &app,
+        &leads,
+        &format!("/api/v1/demo-requests?after={cursor}"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(next["items"][0]["id"], captured.demo_request.as_str());
     assert_eq!(next["items"][0]["contact"]["name"], "Ada King");
     let done = decide(&app, &officer, &id, json!({"action": "approve"})).await;
@@ -969,13 +952,7 @@ async fn staff_see_requests_soonest_due_first_with_overdue_and_soon_due_flagged(
         &json!({"email": "d@example.com", "rights": ["access"]}),
     )
     .await;
-    let response = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/privacy-requests"))
-                .bearer_auth(&officer),
-        )
-        .await;
+    let response = keyed_get(&app, &officer, "/api/v1/privacy-requests").await;
     assert_eq!(response.status(), 200);
     let items = response.json::<Value>().await.unwrap()["items"].clone();
     let flags: Vec<(&str, &Value)> = items
@@ -993,13 +970,7 @@ async fn staff_see_requests_soonest_due_first_with_overdue_and_soon_due_flagged(
             ("unverified", &Value::Null),
         ]
     );
-    let filtered = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/privacy-requests?status=unverified"))
-                .bearer_auth(&officer),
-        )
-        .await;
+    let filtered = keyed_get(&app, &officer, "/api/v1/privacy-requests?status=unverified").await;
     assert_eq!(
         filtered.json::<Value>().await.unwrap()["items"]
             .as_array()
@@ -1007,21 +978,9 @@ async fn staff_see_requests_soonest_due_first_with_overdue_and_soon_due_flagged(
             .len(),
         1
     );
-    let bad = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/privacy-requests?status=lost"))
-                .bearer_auth(&officer),
-        )
-        .await;
+    let bad = keyed_get(&app, &officer, "/api/v1/privacy-requests?status=lost").await;
     assert_eq!(bad.status(), 400);
-    let feed = app
-        .send(
-            app.client
-                .get(app.url("/api/v1/privacy-requests/changes"))
-                .bearer_auth(&officer),
-        )
-        .await;
+    let feed = keyed_get(&app, &officer, "/api/v1/privacy-requests/changes").await;
     assert_eq!(feed.status(), 200);
     assert_eq!(
         feed.json::<Value>().await.unwrap()["items"]

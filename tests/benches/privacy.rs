@@ -1,7 +1,9 @@
 //! Benchmark (figures, not assertions): does the privacy centre's intake tell known addresses from
 //! unknown ones by its timing? Seeds people with a form submission and a newsletter signup each, then asks
 //! for access once per known and once per unknown address, interleaved, one at a time, and prints the
-//! mean and median answer times of both and their ratio (1.00 = indistinguishable).
+//! mean and median answer times of both and their ratio (1.00 = indistinguishable). Each request closes its
+//! connection (`Connection: close`): with keep-alive every answer waits ~40 ms for Nagle and delayed ACK
+//! (on Spin as on this host), which would hide differences of a few milliseconds.
 //!
 //! `cargo bench -p host --bench privacy` (`BENCH_PEOPLE` sets how many of each, default 300).
 
@@ -69,6 +71,7 @@ async fn main() -> Result<()> {
             let started = Instant::now();
             let response = client
                 .post(url)
+                .header("connection", "close")
                 .json(&json!({"email": email, "rights": ["access"]}))
                 .send()
                 .await?;

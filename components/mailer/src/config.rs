@@ -2,7 +2,7 @@
 //! component instance, and the check of the scheduler's bearer token.
 
 use http::HeaderMap;
-use shared::http::{bearer, constant_time_eq};
+use shared::http::bearer_is;
 use shared::mailer::MailSettings;
 
 /// The variables this component reads besides the mail provider's (all granted in `spin.toml`).
@@ -25,12 +25,7 @@ impl MailerConfig {
     /// Whether the request carries `Authorization: Bearer {outbox_token}`; with no token configured,
     /// nobody is.
     pub fn authorized(&self, headers: &HeaderMap) -> bool {
-        match bearer(headers) {
-            Some(token) => {
-                !self.outbox_token.is_empty() && constant_time_eq(token, &self.outbox_token)
-            }
-            None => false,
-        }
+        bearer_is(headers, &self.outbox_token)
     }
 }
 

@@ -10,6 +10,7 @@ use shared::capture::client_ip;
 use shared::http::ApiError;
 use shared::links::LinkError;
 use shared::mailer::enqueue;
+use shared::privacy::answer::expire;
 use shared::privacy::{DataRequest, RequestStatus, Step, mail};
 use shared::records::{Action, Actor};
 use shared::store::{Backend, Event, Log, RecordKind, Store, Updated};
@@ -36,7 +37,7 @@ pub async fn verify<K: Backend>(
     match request.status_at(now) {
         RequestStatus::Unverified => {}
         RequestStatus::Expired => {
-            expire(store, &request.id, event("expired"), now).await?;
+            expire(store, &request.id, &actor, now).await?;
             return Err(LinkError::Expired.into());
         }
         _ => {
@@ -86,26 +87,4 @@ fn already(request: &DataRequest, now: Timestamp) -> Response<String> {
         "Already confirmed",
         "This request was already confirmed. Here is where it stands.",
     )
-}
-
-/// Marks an unconfirmed request whose link expired as expired and drops its personal data: only the
-/// pseudonyms, rights and timeline stay (and its register entries).
-pub async fn expire<K: Backend>(
-    store: &Store<K>,
-    id: &str,
-    event: Event,
-    now: Timestamp,
-) -> Result<(), ApiError> {
-    store
-        .update(RecordKind::DataRequest, id, event, |r: &mut DataRequest| {
-            if r.status != RequestStatus::Unverified {
-                return false;
-            }
-            r.status = RequestStatus::Expired;
-            r.forget_person();
-            r.step(Step::Expired, now, "system", None);
-            true
-        })
-        .await?;
-    Ok(())
 }

@@ -28,6 +28,7 @@
 //! | `idx:people:{log}:mark` | how far the person index has read `log` (every entry at or below is indexed) | person index job |
 //! | `idx:dsr:head`, `idx:dsr:{n}` | counter and list of data-subject request ids, in the order asked (the staff list, without `get-keys`) | privacy |
 //! | `rate:dsr:{day}:{pseudonym}` | counter: requests asked for one mailbox on one day (a few at most) | privacy |
+//! | `claim:job:{job}:{window}` | counter: the lease of a background job in one lease window (taken for two adjacent windows, deleted when the run ends) | jobs |
 //!
 //! Logs: `submissions`, `subscribers`, `demo-requests`, `consents`, `opt-outs`, `requests` (data-subject
 //! requests), `access` (staff reads, exports, key management) and `outbox` (mail to send).
@@ -259,6 +260,11 @@ pub enum Key<'a> {
         day: u64,
         pseudonym: &'a str,
     },
+    /// Counter: the lease of background job `job` in lease window `window`.
+    JobLease {
+        job: &'a str,
+        window: u64,
+    },
 }
 
 impl fmt::Display for Key<'_> {
@@ -287,6 +293,7 @@ impl fmt::Display for Key<'_> {
             Self::RequestListHead => write!(f, "idx:dsr:head"),
             Self::RequestListEntry(n) => write!(f, "idx:dsr:{n:020}"),
             Self::RequestAsks { day, pseudonym } => write!(f, "rate:dsr:{day}:{pseudonym}"),
+            Self::JobLease { job, window } => write!(f, "claim:job:{job}:{window}"),
         }
     }
 }

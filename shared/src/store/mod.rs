@@ -5,6 +5,7 @@
 
 mod backend;
 mod feed;
+mod jobs;
 pub mod keys;
 pub mod people;
 mod requests;
@@ -13,6 +14,7 @@ mod requests;
 pub use backend::SpinBackend;
 pub use backend::{Backend, BackendError};
 pub use feed::{Conditional, etag};
+pub use jobs::{LEASE_SECONDS, Lease};
 pub use keys::{Channel, Key, Log, RecordKind};
 pub use people::{IndexRun, PersonRef};
 

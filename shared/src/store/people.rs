@@ -251,6 +251,16 @@ impl<B: Backend> Store<B> {
         Ok(run)
     }
 
+    /// How many log entries the index has not read yet (its marks against the logs' heads).
+    pub async fn people_behind(&self) -> Result<u64, StoreError> {
+        let mut behind = 0;
+        for (log, _) in INDEXED {
+            let head = self.log_head(log).await?;
+            behind += head.saturating_sub(self.people_mark(log).await?);
+        }
+        Ok(behind)
+    }
+
     /// Every log entry that names a record of the people `pseudonyms` (one person's email and phone
     /// pseudonyms), oldest log first, without duplicates: the index plus the tail past its marks. The
     /// marks are read first, so an entry the job indexes meanwhile is found in the tail.

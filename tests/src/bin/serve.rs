@@ -6,6 +6,9 @@
 //! App variables come from `SPIN_VARIABLE_<NAME>` or their defaults. Unlike Spin, a required *secret*
 //! variable with no value gets a random ephemeral value (announced loudly on stderr), so a first run
 //! needs no setup; set the variable to keep signatures valid across restarts.
+//!
+//! Like a cron line beside `spin up`, it calls the scheduler entry point `POST /api/jobs/run` every
+//! minute (with `SPIN_VARIABLE_JOBS_TOKEN`, or an ephemeral token of its own when that is unset).
 
 use anyhow::{Context, Result, bail};
 use std::net::SocketAddr;
@@ -35,16 +38,63 @@ async fn main() -> Result<()> {
             other => bail!("unknown argument {other:?} (try --help)"),
         }
     }
+    let jobs_token = match std::env::var("SPIN_VARIABLE_JOBS_TOKEN") {
+        Ok(token) if !token.trim().is_empty() => token,
+        _ => ephemeral_token()?,
+    };
     let app = host::App::builder(&manifest)
         .default_file_store()
         .ephemeral_secrets(true)
+        .variable("jobs_token", jobs_token.clone())
         .print_routes(true)
         .build()?;
     println!(
         "Storing default key-value data to {}.",
         app.database().summary()
     );
-    app.serve(listen).await?;
+    let address = app.serve(listen).await?;
+    tokio::spawn(schedule(address, jobs_token));
     tokio::signal::ctrl_c().await?;
     Ok(())
+}
+
+/// 32 random bytes as hex: the scheduler's token for this run only.
+fn ephemeral_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Calls `POST /api/jobs/run` every minute, as a cron line would, and prints what the jobs did when they
+/// did something.
+async fn schedule(address: SocketAddr, token: String) {
+    let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        match run_jobs(address, &token).await {
+            Ok(report) if report.contains("\"ran\":true") => println!("jobs: {report}"),
+            Ok(_) => {}
+            Err(error) => eprintln!("jobs: {error:#}"),
+        }
+    }
+}
+
+async fn run_jobs(address: SocketAddr, token: &str) -> Result<String> {
+    use http_body_util::BodyExt;
+    let stream = tokio::net::TcpStream::connect(address).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let request = http::Request::post(format!("http://{address}/api/jobs/run"))
+        .header(http::header::HOST, address.to_string())
+        .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(http_body_util::Empty::<bytes::Bytes>::new())?;
+    let response = sender.send_request(request).await?;
+    let status = response.status();
+    let body = response.into_body().collect().await?.to_bytes();
+    let body = String::from_utf8_lossy(&body).into_owned();
+    if !status.is_success() {
+        bail!("POST /api/jobs/run answered {status}: {body}");
+    }
+    Ok(body)
 }

@@ -1,0 +1,48 @@
+//! The jobs component's configuration: the scheduler's token, the mail provider (outbox delivery) and
+//! the privacy settings (the person index's pseudonyms), read once per component instance.
+
+use http::HeaderMap;
+use shared::http::bearer_is;
+use shared::mailer::MailSettings;
+use shared::privacy::PrivacySettings;
+
+/// The variables this component reads besides the mail and privacy settings'.
+pub const VARIABLES: [&str; 1] = ["jobs_token"];
+
+pub struct JobsConfig {
+    pub mail: MailSettings,
+    pub privacy: PrivacySettings,
+    jobs_token: String,
+}
+
+impl JobsConfig {
+    pub fn from_variables(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        Ok(Self {
+            mail: MailSettings::from_variables(&get)?,
+            privacy: PrivacySettings::from_variables(&get)?,
+            jobs_token: get("jobs_token").unwrap_or_default().trim().to_owned(),
+        })
+    }
+
+    /// Whether the request carries `Authorization: Bearer {jobs_token}`; with no token configured,
+    /// nobody does.
+    pub fn authorized(&self, headers: &HeaderMap) -> bool {
+        bearer_is(headers, &self.jobs_token)
+    }
+}
+
+/// The configuration, read on the instance's first request and kept for its lifetime.
+#[cfg(target_arch = "wasm32")]
+pub async fn load() -> Result<&'static JobsConfig, shared::http::ApiError> {
+    static CONFIG: std::sync::OnceLock<JobsConfig> = std::sync::OnceLock::new();
+    shared::variables::load_once(
+        &CONFIG,
+        &[
+            &MailSettings::VARIABLES,
+            &PrivacySettings::VARIABLES,
+            &VARIABLES,
+        ],
+        |get| JobsConfig::from_variables(get),
+    )
+    .await
+}
