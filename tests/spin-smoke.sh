@@ -11,8 +11,10 @@ key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 pseudonym_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 outbox_token=smoke-outbox-token
+jobs_token=smoke-jobs-token
+register_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 admin_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-SPIN_VARIABLE_ADMIN_API_KEY=$admin_key \
+SPIN_VARIABLE_ADMIN_API_KEY=$admin_key SPIN_VARIABLE_JOBS_TOKEN=$jobs_token SPIN_VARIABLE_REGISTER_SIGNING_KEY=$register_key \
 SPIN_VARIABLE_SIGNING_KEY=$key SPIN_VARIABLE_SUPPRESSION_KEY=$pseudonym_key SPIN_VARIABLE_OUTBOX_TOKEN=$outbox_token \
   SPIN_VARIABLE_SIGNUP_MIN_SECONDS=0 SPIN_VARIABLE_PRIVACY_MIN_SECONDS=0 "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" >"$tmp/spin.log" 2>&1 &
 pid=$!
@@ -156,4 +158,23 @@ expect 200 "$tmp/after.json" -H "authorization: Bearer $api_key" "$base/api/v1/s
 grep -q '"deleted":true' "$tmp/after.json" || fail "no tombstone for ada's submission: $(cat "$tmp/after.json")"
 [ "$(grep -o '"form":"contact"' "$tmp/after.json" | wc -l)" -eq 1 ] || fail "ada's submission is still in the feed"
 
-echo "spin smoke: $passed requests answered as expected, 0 failed"
+# The scheduler: every job runs and reports; then the register: checkpoint, a tile, and the auditor.
+expect 200 "$tmp/jobs.json" -X POST -H "authorization: Bearer $jobs_token" "$base/api/jobs/run"
+for job in outbox people privacy register; do
+  grep -q "\"$job\":{[^}]*\"ran\":true" "$tmp/jobs.json" || fail "job $job did not run: $(cat "$tmp/jobs.json")"
+done
+expect 401 "$tmp/jobs-401.json" -X POST "$base/api/jobs/run"
+expect 201 "$tmp/auditor.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
+  -d '{"name":"auditor","scopes":["register:read"]}' "$base/api/v1/keys"
+auditor=$(sed -E 's/.*"key":"([^"]+)".*/\1/' "$tmp/auditor.json")
+expect 200 "$tmp/checkpoint.txt" -H "authorization: Bearer $auditor" "$base/api/v1/register/checkpoint"
+size=$(sed -n 2p "$tmp/checkpoint.txt")
+[ "${size:-0}" -gt 0 ] || fail "an empty register after the jobs ran: $(cat "$tmp/checkpoint.txt")"
+expect 200 "$tmp/tile0" -H "authorization: Bearer $auditor" "$base/api/v1/register/tile/0/000.p/$((size < 256 ? size : 255))"
+expect 200 "$tmp/verifier.txt" -H "authorization: Bearer $auditor" "$base/api/v1/register/key"
+cargo run -q -p audit -- --url "$base" --key "$(cat "$tmp/verifier.txt")" --token "$auditor" \
+  --state "$tmp/audit-state.json" --store "$tmp/state/sqlite_key_value.db" >"$tmp/audit.out" 2>&1 \
+  || fail "the auditor found problems: $(cat "$tmp/audit.out")"
+passed=$((passed + 1))
+
+echo "spin smoke: $passed checks passed, 0 failed"

@@ -469,6 +469,19 @@ pub enum Reply {
     Chunks(std::pin::Pin<Box<dyn Stream<Item = anyhow::Result<Bytes>>>>),
 }
 
+/// A `200` with binary `body` (a register tile), its content type and `Cache-Control` policy.
+pub fn bytes_response(
+    body: Vec<u8>,
+    content_type: &'static str,
+    cache: &'static str,
+) -> Response<Reply> {
+    let mut response = Response::new(Reply::Whole(Some(Bytes::from(body))));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
 impl From<String> for Reply {
     fn from(text: String) -> Self {
         Self::Whole(Some(Bytes::from(text)))

@@ -13,6 +13,7 @@
 //! | [`tokens`] | HMAC signatures and sealed tokens under the app's keyring (key ids, rotation) |
 //! | [`links`] | the signed confirmation and unsubscribe links sent in emails |
 //! | [`mailer`] | the durable outbox and delivery to the mail provider |
+//! | [`register`] | the processing register as a transparency log: leaves, RFC 6962 hashing, tiles, signed checkpoints |
 //! | [`privacy`] | data-subject requests: the record, its lifecycle, its legal deadlines |
 //! | [`time`], [`ids`] | timestamps and random ids |
 
@@ -28,6 +29,7 @@ pub mod links;
 pub mod mailer;
 pub mod privacy;
 pub mod records;
+pub mod register;
 pub mod store;
 pub mod time;
 pub mod tokens;

@@ -126,6 +126,17 @@ impl TestApp {
         })
     }
 
+    /// A project app built by hand (e.g. on a file store), already serving on `address`.
+    pub fn from_app(app: App, address: SocketAddr) -> TestApp {
+        TestApp {
+            address,
+            base: format!("http://{address}"),
+            client: client(),
+            app,
+            contract: true,
+        }
+    }
+
     /// The builder `spawn*` use: in-memory store, no env variables (tests are reproducible), every
     /// required secret variable set to its [`test_secret`], then the overrides.
     pub fn builder(manifest: &Path, f: impl FnOnce(&mut Vars)) -> AppBuilder {

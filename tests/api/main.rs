@@ -10,4 +10,5 @@ mod mailer;
 mod marketing_api;
 mod optout;
 mod privacy;
+mod register;
 mod signups;

@@ -500,8 +500,8 @@ async fn opt_outs_take_effect_when_asked_without_verification_or_a_staff_step() 
 async fn the_answer_is_the_same_for_known_unknown_throttled_and_spam_requests() {
     let app = spawn().await;
     capture_everything(&app).await;
-    let answer = |email: &str, extra: Value| {
-        let mut body = json!({"email": email, "rights": ["access"]});
+    let answer = |email: &str, rights: Value, extra: Value| {
+        let mut body = json!({"email": email, "rights": rights});
         body.as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
@@ -509,13 +509,19 @@ async fn the_answer_is_the_same_for_known_unknown_throttled_and_spam_requests() 
     };
     let mut seen = Vec::new();
     for body in [
-        answer(EMAIL, json!({})),
-        answer("nobody@example.org", json!({})),
-        answer(EMAIL, json!({"_gotcha": "bot"})),
-        answer(EMAIL, json!({"consent_id": "AAAAAAAAAAAAAAAAAAAAAA"})),
-        answer(EMAIL, json!({})),
-        // The fourth request of the day for one mailbox is dropped, answered alike.
-        answer(EMAIL, json!({})),
+        answer(EMAIL, json!(["access"]), json!({})),
+        answer("nobody@example.org", json!(["access"]), json!({})),
+        answer(EMAIL, json!(["access"]), json!({"_gotcha": "bot"})),
+        // The same request again (with an unknown consent id, dropped without a word).
+        answer(
+            EMAIL,
+            json!(["access"]),
+            json!({"consent_id": "AAAAAAAAAAAAAAAAAAAAAA"}),
+        ),
+        answer(EMAIL, json!(["erasure"]), json!({})),
+        answer(EMAIL, json!(["rectification"]), json!({})),
+        // The fourth new request of the day for one mailbox is dropped, answered alike.
+        answer(EMAIL, json!(["access", "erasure"]), json!({})),
     ] {
         let response = ask(&app, &body).await;
         seen.push((response.status().as_u16(), response.text().await.unwrap()));
@@ -525,10 +531,62 @@ async fn the_answer_is_the_same_for_known_unknown_throttled_and_spam_requests() 
     assert_eq!(
         stored.len(),
         4,
-        "known x3 (the limit), unknown x1; spam and the 4th dropped"
+        "the known address: three new requests (the day's limit); the unknown one; spam, the repeat and the fourth dropped"
     );
     // An unknown consent id is dropped without a word.
     assert!(stored.iter().all(|r| r.consent_id.is_none()));
+}
+
+#[tokio::test]
+async fn asking_again_re_sends_the_link_at_most_once_per_interval_and_other_rights_open_a_new_request()
+ {
+    let app = spawn().await;
+    ask_for(&app, &["access"]).await;
+    ask_for(&app, &["access"]).await;
+    let confirmations = |mails: Vec<OutboxMessage>| {
+        mails
+            .into_iter()
+            .filter(|m| m.message.subject == "Please confirm your privacy request")
+            .count()
+    };
+    assert_eq!(
+        confirmations(mails(&app).await),
+        1,
+        "asked twice at once: one mail"
+    );
+    let id = only_request(&app).await.id;
+    let event = Event {
+        log: Log::Requests,
+        action: Action::Updated,
+        actor: Actor::System,
+        detail: Some("test: sent 16 minutes ago".into()),
+        at: Timestamp::now(),
+    };
+    app.store()
+        .update(
+            RecordKind::DataRequest,
+            &id,
+            event,
+            |r: &mut DataRequest| {
+                r.verification_sent_at = Some(Timestamp::now().plus_seconds(-16 * 60));
+                true
+            },
+        )
+        .await
+        .unwrap();
+    ask_for(&app, &["access"]).await;
+    assert_eq!(
+        confirmations(mails(&app).await),
+        2,
+        "re-sent after the interval"
+    );
+    assert_eq!(only_request(&app).await.id, id, "still the same request");
+    ask_for(&app, &["erasure"]).await;
+    assert_eq!(
+        requests(&app).await.len(),
+        2,
+        "other rights: a request of its own"
+    );
 }
 
 #[tokio::test]

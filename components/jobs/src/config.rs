@@ -5,21 +5,37 @@ use http::HeaderMap;
 use shared::http::bearer_is;
 use shared::mailer::MailSettings;
 use shared::privacy::PrivacySettings;
+use shared::register::note::NoteSigner;
 
 /// The variables this component reads besides the mail and privacy settings'.
-pub const VARIABLES: [&str; 1] = ["jobs_token"];
+pub const VARIABLES: [&str; 2] = ["jobs_token", "register_signing_key"];
 
 pub struct JobsConfig {
     pub mail: MailSettings,
     pub privacy: PrivacySettings,
+    /// Signs the register's checkpoints; `None` while `register_signing_key` is unset (the register
+    /// job then reports itself not configured).
+    pub register: Option<NoteSigner>,
     jobs_token: String,
 }
 
 impl JobsConfig {
     pub fn from_variables(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let privacy = PrivacySettings::from_variables(&get)?;
+        let register = match get("register_signing_key").unwrap_or_default().trim() {
+            "" => None,
+            seed => Some(
+                NoteSigner::from_hex_seed(
+                    &shared::register::origin(&privacy.public_base_url),
+                    seed,
+                )
+                .map_err(|e| anyhow::anyhow!("variable register_signing_key: {e}"))?,
+            ),
+        };
         Ok(Self {
             mail: MailSettings::from_variables(&get)?,
-            privacy: PrivacySettings::from_variables(&get)?,
+            privacy,
+            register,
             jobs_token: get("jobs_token").unwrap_or_default().trim().to_owned(),
         })
     }

@@ -1,4 +1,5 @@
-//! `POST /api/jobs/run?only=outbox,people&dry_run=true`: one run of the background jobs, for a scheduler
+//! `POST /api/jobs/run?only=outbox,people&dry_run=true`: one run of the background jobs (outbox delivery,
+//! the person index, the expiry of unconfirmed privacy requests, the register's sealing), for a scheduler
 //! that calls every minute (cron, a Kubernetes CronJob, `serve`). Each job runs under a lease, so two
 //! schedulers calling at once never run one job twice at the same time (the second reports it busy), and
 //! a crashed runner's lease lapses within two lease windows. Each job's work per call is bounded and
@@ -15,12 +16,14 @@ use shared::time::Timestamp;
 
 use crate::config::JobsConfig;
 
-/// The jobs, in the order they run.
-pub const JOBS: [&str; 3] = ["outbox", "people", "privacy"];
+/// The jobs, in the order they run (the register last, so it seals what the others wrote).
+pub const JOBS: [&str; 4] = ["outbox", "people", "privacy", "register"];
 /// Messages one run delivers at most.
 const OUTBOX_BATCH: usize = 100;
 /// Log entries one run of the person index reads at most.
 const PEOPLE_BUDGET: u64 = 20_000;
+/// Log entries one run of the register seals at most.
+const REGISTER_BUDGET: u64 = 20_000;
 
 /// What the scheduler asked for.
 #[derive(Debug, PartialEq)]
@@ -96,6 +99,13 @@ pub async fn run_jobs<B: Backend, T: Transport>(
     let mut report = Map::new();
     for job in &params.only {
         let started = std::time::Instant::now();
+        if *job == "register" && config.register.is_none() {
+            report.insert(
+                (*job).to_owned(),
+                json!({"ran": false, "reason": "register_signing_key is not set"}),
+            );
+            continue;
+        }
         let Some(lease) = store.take_lease(job, now).await? else {
             report.insert(
                 (*job).to_owned(),
@@ -121,9 +131,20 @@ pub async fn run_jobs<B: Backend, T: Transport>(
                     .await
                     .map(|r| json!(r))
             }
-            _ => expire_unverified(store, now, params.dry_run)
+            "privacy" => expire_unverified(store, now, params.dry_run)
                 .await
                 .map(|n| json!({"expired": n})),
+            _ => match &config.register {
+                Some(signer) => {
+                    let origin = shared::register::origin(&config.privacy.public_base_url);
+                    store
+                        .seal_register(signer, &origin, REGISTER_BUDGET, now, params.dry_run)
+                        .await
+                        .map(|r| json!(r))
+                }
+                // Skipped before its lease was taken.
+                None => Ok(json!({})),
+            },
         };
         store.release_lease(&lease).await;
         let mut done = result?;
@@ -165,6 +186,7 @@ mod tests {
         };
         assert_eq!(refused("only=people,retention").0, "unknown_job");
         assert!(refused("only=people,retention").1.contains("retention"));
+        assert_eq!(params(Some("only=register")).unwrap().only, ["register"]);
         assert_eq!(refused("dry_run=yes").0, "invalid_dry_run");
         assert_eq!(refused("force=1").0, "unknown_parameter");
     }

@@ -24,7 +24,8 @@ pub const OPT_OUTS_READ: &str = "opt-outs:read";
 pub const IP_READ: &str = "ip:read";
 pub const PRIVACY_READ: &str = "privacy:read";
 pub const PRIVACY_WRITE: &str = "privacy:write";
-pub const SCOPES: [&str; 7] = [
+pub const REGISTER_READ: &str = "register:read";
+pub const SCOPES: [&str; 8] = [
     LEADS_READ,
     DEMO_REQUESTS_WRITE,
     CONSENTS_READ,
@@ -32,6 +33,7 @@ pub const SCOPES: [&str; 7] = [
     IP_READ,
     PRIVACY_READ,
     PRIVACY_WRITE,
+    REGISTER_READ,
 ];
 
 /// A new key for id `id`: the key as shown once, and the hash to store.

@@ -4,10 +4,16 @@
 use http::HeaderMap;
 use shared::http::{ApiError, bearer, constant_time_eq};
 use shared::privacy::PrivacySettings;
+use shared::register::note::NoteSigner;
 use shared::tokens::SigningKey;
 
 /// The variables this component reads (granted in `spin.toml`).
-pub const VARIABLES: [&str; 2] = ["admin_api_key", "suppression_key"];
+pub const VARIABLES: [&str; 4] = [
+    "admin_api_key",
+    "suppression_key",
+    "register_signing_key",
+    "register_public",
+];
 
 /// The shortest admin key accepted; a shorter one counts as unset.
 pub const MIN_ADMIN_KEY_LEN: usize = 32;
@@ -20,6 +26,10 @@ pub struct ApiConfig {
     pub suppression_key: SigningKey,
     /// Links, mails, legal holds and facts for answering data-subject requests.
     pub privacy: PrivacySettings,
+    /// Signs the empty register's checkpoint before the register job first ran.
+    pub register: Option<NoteSigner>,
+    /// The register's tiles and checkpoint may be read without a key (`register_public`).
+    pub register_public: bool,
 }
 
 impl ApiConfig {
@@ -29,10 +39,28 @@ impl ApiConfig {
             .filter(|k| k.len() >= MIN_ADMIN_KEY_LEN);
         let suppression_key = SigningKey::parse(&get("suppression_key").unwrap_or_default())
             .map_err(|e| anyhow::anyhow!("variable suppression_key: {}", e.message))?;
+        let privacy = PrivacySettings::from_variables(&get)?;
+        let register = match get("register_signing_key").unwrap_or_default().trim() {
+            "" => None,
+            seed => Some(
+                NoteSigner::from_hex_seed(
+                    &shared::register::origin(&privacy.public_base_url),
+                    seed,
+                )
+                .map_err(|e| anyhow::anyhow!("variable register_signing_key: {e}"))?,
+            ),
+        };
+        let register_public = match get("register_public").unwrap_or_default().trim() {
+            "" | "false" => false,
+            "true" => true,
+            other => anyhow::bail!("variable register_public must be true or false, not {other:?}"),
+        };
         Ok(Self {
             admin_key,
             suppression_key,
-            privacy: PrivacySettings::from_variables(&get)?,
+            privacy,
+            register,
+            register_public,
         })
     }
 

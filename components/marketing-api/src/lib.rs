@@ -14,6 +14,7 @@
 //! | `GET /api/v1/privacy-requests?status=` | [`list_privacy_requests::list_privacy_requests`]: data-subject requests, soonest due first | `privacy:read` |
 //! | `GET /api/v1/privacy-requests/changes?after=&limit=&format=` | [`pull::pull`]: their change feed | `privacy:read` |
 //! | `GET /api/v1/privacy-requests/{id}` | [`show_privacy_request::show_privacy_request`]: one request, its timeline and what is held about the person | `privacy:read` |
+//! | `GET /api/v1/register/{checkpoint,key,tile/...}` | [`read_register::read_register`]: the register as C2SP tlog-tiles | `register:read` (or none with `register_public`) |
 //! | `PATCH /api/v1/privacy-requests/{id}` | [`decide_privacy_request::decide_privacy_request`]: approve, deny, extend or rectify, under `If-Match` | `privacy:write` |
 //!
 //! The admin key is the Spin variable `admin_api_key` (a secret of at least 32 characters; unset or
@@ -33,6 +34,7 @@ pub mod list_keys;
 pub mod list_privacy_requests;
 pub mod privacy_view;
 pub mod pull;
+pub mod read_register;
 pub mod revoke_key;
 pub mod set_demo_status;
 pub mod show_demo_request;
@@ -42,8 +44,10 @@ pub mod view;
 #[cfg(target_arch = "wasm32")]
 mod entry {
     use crate::auth::keyed;
+    use crate::auth::{REGISTER_READ, authenticate, require};
     use crate::config::{self, ApiConfig};
     use crate::feed::{PRIVACY_REQUESTS, collection};
+    use crate::read_register::{self, Wanted};
     use crate::{check_opt_outs, create_key, describe_api, list_keys, pull, revoke_key};
     use crate::{decide_privacy_request, list_privacy_requests, show_privacy_request};
     use crate::{set_demo_status, show_demo_request};
@@ -189,6 +193,19 @@ mod entry {
                 _,
                 ["api", "v1", "privacy-requests"] | ["api", "v1", "privacy-requests", "changes"],
             ) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
+            (&Method::GET, ["api", "v1", "register", rest @ ..]) => {
+                let wanted = match rest {
+                    ["checkpoint"] => Wanted::Checkpoint,
+                    ["key"] => Wanted::Key,
+                    ["tile", tile @ ..] => Wanted::Tile(tile),
+                    _ => return Err(ApiError::NotFound),
+                };
+                if !config.register_public {
+                    require(&authenticate(headers, &store, now).await?, REGISTER_READ)?;
+                }
+                read_register::read_register(wanted, config, &store).await
+            }
+            (_, ["api", "v1", "register", ..]) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
             (_, ["api", "v1", "privacy-requests", _]) => Err(ApiError::MethodNotAllowed {
                 allow: "GET, PATCH",
             }),

@@ -15,9 +15,9 @@ use shared::http::{ApiError, json_response, see_other};
 use shared::ids::{is_id, new_id};
 use shared::mailer::enqueue;
 use shared::privacy::answer::apply_opt_outs;
-use shared::privacy::{DataRequest, RequestStatus, Step, mail};
+use shared::privacy::{DataRequest, RESEND_MINUTES, RequestStatus, Step, mail};
 use shared::records::{Action, Actor, SCHEMA_VERSION};
-use shared::store::{Backend, Event, Log, Store};
+use shared::store::{Backend, Event, Log, RecordKind, Store, Updated};
 use shared::time::Timestamp;
 
 /// The render-token form id of the request form.
@@ -155,6 +155,68 @@ where
     })
 }
 
+/// The same request asked again while its link still works: re-sends the link at most once per
+/// [`RESEND_MINUTES`] instead of opening another request. Answers whether it was one.
+async fn again<K: Backend>(
+    store: &Store<K>,
+    config: &PrivacyConfig,
+    asked: &Asked,
+    email_pseudonym: &str,
+    actor: &Actor,
+    now: Timestamp,
+) -> Result<bool, ApiError> {
+    let Some(open) = store.latest_request(email_pseudonym).await? else {
+        return Ok(false);
+    };
+    let same = open.status_at(now) == RequestStatus::Unverified
+        && open.rights == asked.rights.as_slice()
+        && open.phone.as_deref() == asked.phone.as_ref().map(|p| p.as_str());
+    if !same {
+        return Ok(false);
+    }
+    let due = open
+        .verification_sent_at
+        .is_none_or(|sent| sent.plus_seconds(RESEND_MINUTES * 60) <= now);
+    let event = Event {
+        log: Log::Requests,
+        action: Action::Updated,
+        actor: actor.clone(),
+        detail: Some(
+            if due {
+                "asked again: link re-sent"
+            } else {
+                "asked again: link sent recently"
+            }
+            .into(),
+        ),
+        at: now,
+    };
+    if !due {
+        store.note(&open.id, event).await?;
+        return Ok(true);
+    }
+    let updated = store
+        .update(
+            RecordKind::DataRequest,
+            &open.id,
+            event,
+            |r: &mut DataRequest| {
+                let still = r.status_at(now) == RequestStatus::Unverified
+                    && r.verification_sent_at
+                        .is_none_or(|sent| sent.plus_seconds(RESEND_MINUTES * 60) <= now);
+                if still {
+                    r.verification_sent_at = Some(now);
+                }
+                still
+            },
+        )
+        .await?;
+    if let Updated::Changed(request) = updated {
+        enqueue(store, mail::verification(&config.privacy, &request)?, now).await?;
+    }
+    Ok(true)
+}
+
 /// Stores the request (unless the mailbox asked too often today), puts its opt-outs in force and queues
 /// the verification mail.
 async fn take<K: Backend>(
@@ -174,6 +236,9 @@ async fn take<K: Backend>(
         detail: Some(detail),
         at: now,
     };
+    if again(store, config, asked, &email_pseudonym, &actor, now).await? {
+        return Ok(());
+    }
     if store.count_request_ask(day, &email_pseudonym).await? > MAX_PER_MAILBOX_PER_DAY {
         store
             .note_many(event(
@@ -203,6 +268,7 @@ async fn take<K: Backend>(
         consent_id,
         asked_at: now,
         verify_until: now.plus_seconds(privacy.verify_ttl_minutes * 60),
+        verification_sent_at: Some(now),
         received_at: None,
         due_at: None,
         acknowledge_by: None,

@@ -109,6 +109,9 @@ pub struct TimelineEntry {
     pub note: Option<String>,
 }
 
+/// Asking again for the same unconfirmed request re-sends its link at most once per this many minutes.
+pub const RESEND_MINUTES: i64 = 15;
+
 /// Why a request may be denied (the code staff send; the person's mail explains it).
 pub const DENY_REASONS: [(&str, &str); 5] = [
     (
@@ -208,6 +211,10 @@ pub struct DataRequest {
     pub asked_at: Timestamp,
     /// Until when the verification link works.
     pub verify_until: Timestamp,
+    /// When the verification mail was last queued (asking again re-sends it at most once per
+    /// [`RESEND_MINUTES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_sent_at: Option<Timestamp>,
     /// When it was verified: the clock starts here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at: Option<Timestamp>,
@@ -361,6 +368,7 @@ mod tests {
             consent_id: None,
             asked_at: at("2026-01-01T00:00:00Z"),
             verify_until: at("2026-01-01T01:00:00Z"),
+            verification_sent_at: None,
             received_at: None,
             due_at: None,
             acknowledge_by: None,

@@ -27,7 +27,12 @@
 //! | `idx:person:{pseudonym}:{n}` | [`PersonRef`](crate::store::PersonRef) `n` (from 1): one log entry naming one of the person's records | person index job |
 //! | `idx:people:{log}:mark` | how far the person index has read `log` (every entry at or below is indexed) | person index job |
 //! | `idx:dsr:head`, `idx:dsr:{n}` | counter and list of data-subject request ids, in the order asked (the staff list, without `get-keys`) | privacy |
+//! | `idx:dsr-mailbox:{pseudonym}` | the id of the latest request asked for one mailbox (last writer wins): asking again re-sends its link | privacy |
 //! | `rate:dsr:{day}:{pseudonym}` | counter: requests asked for one mailbox on one day (a few at most) | privacy |
+//! | `reg:state` | the register's state: tree size, how far each log is sealed, entries waiting to be final | register job |
+//! | `reg:tile:{L}:{N}`, `reg:tile:{L}:partial` | hash tiles of the register's Merkle tree (full ones immutable), C2SP tlog-tiles | register job |
+//! | `reg:bundle:{N}`, `reg:bundle:partial` | entry bundles (the leaves themselves) | register job |
+//! | `reg:checkpoint`, `reg:verifier` | the signed checkpoint (C2SP signed note) and the verifier key | register job |
 //! | `claim:job:{job}:{window}` | counter: the lease of a background job in one lease window (taken for two adjacent windows, deleted when the run ends) | jobs |
 //!
 //! Logs: `submissions`, `subscribers`, `demo-requests`, `consents`, `opt-outs`, `requests` (data-subject
@@ -152,7 +157,7 @@ impl RecordKind {
 }
 
 /// An append-only log with a dense sequence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Log {
     Submissions,
     Subscribers,
@@ -260,6 +265,22 @@ pub enum Key<'a> {
         day: u64,
         pseudonym: &'a str,
     },
+    /// The register's state.
+    RegisterState,
+    /// A full hash tile of the register (level, index).
+    RegisterTile(u8, u64),
+    /// The partial hash tile of a level.
+    RegisterPartialTile(u8),
+    /// A full entry bundle.
+    RegisterBundle(u64),
+    /// The partial entry bundle.
+    RegisterPartialBundle,
+    /// The signed checkpoint.
+    RegisterCheckpoint,
+    /// The verifier key of the checkpoint's signer.
+    RegisterVerifier,
+    /// The id of the latest data-subject request asked for one mailbox (pseudonym).
+    RequestMailbox(&'a str),
     /// Counter: the lease of background job `job` in lease window `window`.
     JobLease {
         job: &'a str,
@@ -294,6 +315,14 @@ impl fmt::Display for Key<'_> {
             Self::RequestListEntry(n) => write!(f, "idx:dsr:{n:020}"),
             Self::RequestAsks { day, pseudonym } => write!(f, "rate:dsr:{day}:{pseudonym}"),
             Self::JobLease { job, window } => write!(f, "claim:job:{job}:{window}"),
+            Self::RequestMailbox(p) => write!(f, "idx:dsr-mailbox:{p}"),
+            Self::RegisterState => write!(f, "reg:state"),
+            Self::RegisterTile(level, n) => write!(f, "reg:tile:{level}:{n:020}"),
+            Self::RegisterPartialTile(level) => write!(f, "reg:tile:{level}:partial"),
+            Self::RegisterBundle(n) => write!(f, "reg:bundle:{n:020}"),
+            Self::RegisterPartialBundle => write!(f, "reg:bundle:partial"),
+            Self::RegisterCheckpoint => write!(f, "reg:checkpoint"),
+            Self::RegisterVerifier => write!(f, "reg:verifier"),
         }
     }
 }

@@ -8,6 +8,7 @@ mod feed;
 mod jobs;
 pub mod keys;
 pub mod people;
+mod register;
 mod requests;
 
 #[cfg(target_arch = "wasm32")]
@@ -17,6 +18,7 @@ pub use feed::{Conditional, etag};
 pub use jobs::{LEASE_SECONDS, Lease};
 pub use keys::{Channel, Key, Log, RecordKind};
 pub use people::{IndexRun, PersonRef};
+pub use register::SealRun;
 
 use crate::records::{
     Action, Actor, ConsentDecision, LogEntry, OptOut, OptOutSource, SCHEMA_VERSION, Submission,
@@ -36,6 +38,9 @@ pub enum StoreError {
     },
     #[error("could not encode a record: {0}")]
     Encode(serde_json::Error),
+    /// Another writer got there first (a job whose lease lapsed while it ran).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
 }
 
 /// The typed store.
@@ -620,6 +625,7 @@ impl<B: Backend> Store<B> {
             key,
             (Key::ApiKeyListHead, Key::ApiKeyListEntry),
             event,
+            Vec::new(),
         )
         .await
     }
