@@ -14,6 +14,7 @@
 //! | [`links`] | the signed confirmation and unsubscribe links sent in emails |
 //! | [`mailer`] | the durable outbox and delivery to the mail provider |
 //! | [`register`] | the processing register as a transparency log: leaves, RFC 6962 hashing, tiles, signed checkpoints |
+//! | [`retention`] | the retention policy (how long each kind of record is kept) |
 //! | [`privacy`] | data-subject requests: the record, its lifecycle, its legal deadlines |
 //! | [`time`], [`ids`] | timestamps and random ids |
 
@@ -30,6 +31,7 @@ pub mod mailer;
 pub mod privacy;
 pub mod records;
 pub mod register;
+pub mod retention;
 pub mod store;
 pub mod time;
 pub mod tokens;

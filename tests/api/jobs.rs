@@ -106,7 +106,7 @@ async fn the_scheduler_must_present_its_token_and_an_unset_token_refuses_everyon
 #[tokio::test]
 async fn an_unknown_job_or_parameter_is_a_400_naming_it() {
     let app = spawn(None).await;
-    let response = run(&app, "?only=people,retention").await;
+    let response = run(&app, "?only=people,backup").await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unknown_job");
@@ -114,7 +114,7 @@ async fn an_unknown_job_or_parameter_is_a_400_naming_it() {
         body["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("retention")
+            .contains("backup")
     );
     assert_eq!(run(&app, "?dry_run=maybe").await.status(), 400);
     assert_eq!(run(&app, "?force=1").await.status(), 400);

@@ -11,4 +11,5 @@ mod marketing_api;
 mod optout;
 mod privacy;
 mod register;
+mod retention;
 mod signups;

@@ -6,9 +6,10 @@ use shared::http::bearer_is;
 use shared::mailer::MailSettings;
 use shared::privacy::PrivacySettings;
 use shared::register::note::NoteSigner;
+use shared::retention::Retention;
 
 /// The variables this component reads besides the mail and privacy settings'.
-pub const VARIABLES: [&str; 2] = ["jobs_token", "register_signing_key"];
+pub const VARIABLES: [&str; 3] = ["jobs_token", "register_signing_key", "retention"];
 
 pub struct JobsConfig {
     pub mail: MailSettings,
@@ -16,6 +17,8 @@ pub struct JobsConfig {
     /// Signs the register's checkpoints; `None` while `register_signing_key` is unset (the register
     /// job then reports itself not configured).
     pub register: Option<NoteSigner>,
+    /// How long each kind of record is kept (`retention`, TOML).
+    pub retention: Retention,
     jobs_token: String,
 }
 
@@ -36,6 +39,7 @@ impl JobsConfig {
             mail: MailSettings::from_variables(&get)?,
             privacy,
             register,
+            retention: Retention::parse(&get("retention").unwrap_or_default())?,
             jobs_token: get("jobs_token").unwrap_or_default().trim().to_owned(),
         })
     }

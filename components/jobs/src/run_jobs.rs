@@ -17,11 +17,13 @@ use shared::time::Timestamp;
 use crate::config::JobsConfig;
 
 /// The jobs, in the order they run (the register last, so it seals what the others wrote).
-pub const JOBS: [&str; 4] = ["outbox", "people", "privacy", "register"];
+pub const JOBS: [&str; 5] = ["outbox", "people", "privacy", "retention", "register"];
 /// Messages one run delivers at most.
 const OUTBOX_BATCH: usize = 100;
 /// Log entries one run of the person index reads at most.
 const PEOPLE_BUDGET: u64 = 20_000;
+/// Log entries one retention rule walks at most per run.
+const RETENTION_BUDGET: u64 = 10_000;
 /// Log entries one run of the register seals at most.
 const REGISTER_BUDGET: u64 = 20_000;
 
@@ -134,6 +136,19 @@ pub async fn run_jobs<B: Backend, T: Transport>(
             "privacy" => expire_unverified(store, now, params.dry_run)
                 .await
                 .map(|n| json!({"expired": n})),
+            "retention" => {
+                let held: Vec<_> = config.privacy.legal_hold.iter().map(|h| h.kind).collect();
+                store
+                    .apply_retention(
+                        &config.retention,
+                        &held,
+                        now,
+                        params.dry_run,
+                        RETENTION_BUDGET,
+                    )
+                    .await
+                    .map(|r| json!(r))
+            }
             _ => match &config.register {
                 Some(signer) => {
                     let origin = shared::register::origin(&config.privacy.public_base_url);
@@ -184,8 +199,8 @@ mod tests {
             Err(ApiError::BadRequest { code, message }) => (code, message),
             other => panic!("{q}: {other:?}"),
         };
-        assert_eq!(refused("only=people,retention").0, "unknown_job");
-        assert!(refused("only=people,retention").1.contains("retention"));
+        assert_eq!(refused("only=people,backup").0, "unknown_job");
+        assert!(refused("only=people,backup").1.contains("backup"));
         assert_eq!(params(Some("only=register")).unwrap().only, ["register"]);
         assert_eq!(refused("dry_run=yes").0, "invalid_dry_run");
         assert_eq!(refused("force=1").0, "unknown_parameter");

@@ -33,6 +33,7 @@
 //! | `reg:tile:{L}:{N}`, `reg:tile:{L}:partial` | hash tiles of the register's Merkle tree (full ones immutable), C2SP tlog-tiles | register job |
 //! | `reg:bundle:{N}`, `reg:bundle:partial` | entry bundles (the leaves themselves) | register job |
 //! | `reg:checkpoint`, `reg:verifier` | the signed checkpoint (C2SP signed note) and the verifier key | register job |
+//! | `ret:{rule}:mark` | how far a retention rule has walked its log (entries older than its cutoff, in order) | retention job |
 //! | `claim:job:{job}:{window}` | counter: the lease of a background job in one lease window (taken for two adjacent windows, deleted when the run ends) | jobs |
 //!
 //! Logs: `submissions`, `subscribers`, `demo-requests`, `consents`, `opt-outs`, `requests` (data-subject
@@ -265,6 +266,8 @@ pub enum Key<'a> {
         day: u64,
         pseudonym: &'a str,
     },
+    /// How far retention rule `name` has walked its log.
+    RetentionMark(&'a str),
     /// The register's state.
     RegisterState,
     /// A full hash tile of the register (level, index).
@@ -316,6 +319,7 @@ impl fmt::Display for Key<'_> {
             Self::RequestAsks { day, pseudonym } => write!(f, "rate:dsr:{day}:{pseudonym}"),
             Self::JobLease { job, window } => write!(f, "claim:job:{job}:{window}"),
             Self::RequestMailbox(p) => write!(f, "idx:dsr-mailbox:{p}"),
+            Self::RetentionMark(name) => write!(f, "ret:{name}:mark"),
             Self::RegisterState => write!(f, "reg:state"),
             Self::RegisterTile(level, n) => write!(f, "reg:tile:{level}:{n:020}"),
             Self::RegisterPartialTile(level) => write!(f, "reg:tile:{level}:partial"),

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod people;
 mod register;
 mod requests;
+mod retention;
 
 #[cfg(target_arch = "wasm32")]
 pub use backend::SpinBackend;
@@ -19,6 +20,7 @@ pub use jobs::{LEASE_SECONDS, Lease};
 pub use keys::{Channel, Key, Log, RecordKind};
 pub use people::{IndexRun, PersonRef};
 pub use register::SealRun;
+pub use retention::{RetentionReport, RuleReport};
 
 use crate::records::{
     Action, Actor, ConsentDecision, LogEntry, OptOut, OptOutSource, SCHEMA_VERSION, Submission,
