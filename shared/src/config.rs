@@ -2,7 +2,19 @@
 //! mail), with one error message each, so that every component refuses a bad value alike.
 
 use crate::domain::{EmailAddress, WebUrl};
-use anyhow::bail;
+use anyhow::{Context, bail};
+
+/// A variable holding a whole number above 0 (a lifetime, an interval).
+pub fn positive_number(name: &str, raw: &str) -> anyhow::Result<i64> {
+    let n: i64 = raw
+        .trim()
+        .parse()
+        .with_context(|| format!("variable {name} must be a whole number"))?;
+    if n <= 0 {
+        bail!("variable {name} must be above 0");
+    }
+    Ok(n)
+}
 
 /// The sender of the app's mail: one line holding an address (a display name may come first).
 pub fn mail_from(raw: &str) -> anyhow::Result<String> {

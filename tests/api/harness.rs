@@ -267,6 +267,25 @@ impl TestApp {
         shared::store::Store::new(self.kv())
     }
 
+    /// Changes a stored record as the test needs (a backdated link, an earlier verification), through
+    /// the store's own change path, registered as a test's change.
+    pub async fn tweak<R: serde::Serialize + serde::de::DeserializeOwned>(
+        &self,
+        kind: shared::store::RecordKind,
+        id: &str,
+        change: impl FnMut(&mut R) -> bool,
+    ) {
+        let event = shared::store::Event {
+            log: kind.log(),
+            action: shared::records::Action::Updated,
+            actor: shared::records::Actor::System,
+            detail: Some("test: changed by the test".into()),
+            at: shared::time::Timestamp::now(),
+        };
+        let updated = self.store().update(kind, id, event, change).await.unwrap();
+        assert!(updated.changed(), "the test's change to {id} landed");
+    }
+
     /// The `default` store (implements `shared::store::Backend`).
     pub fn kv(&self) -> KvStore {
         self.app.kv()

@@ -6,8 +6,8 @@ use crate::mailer::{PROVIDER_TOKEN, Provider};
 use crate::signups::signup;
 use serde_json::{Value, json};
 use shared::privacy::{DataRequest, RequestStatus};
-use shared::records::{Action, Actor};
-use shared::store::{Event, Log, RecordKind};
+
+use shared::store::RecordKind;
 use shared::time::Timestamp;
 use std::time::Duration;
 
@@ -51,25 +51,11 @@ async fn expired_request(app: &TestApp) -> String {
     assert_eq!(asked.status(), 202);
     let id = app.store().requests().await.unwrap()[0].id.clone();
     let now = Timestamp::now();
-    let event = Event {
-        log: Log::Requests,
-        action: Action::Updated,
-        actor: Actor::System,
-        detail: Some("test: backdated".into()),
-        at: now,
-    };
-    app.store()
-        .update(
-            RecordKind::DataRequest,
-            &id,
-            event,
-            |r: &mut DataRequest| {
-                r.verify_until = now.plus_seconds(-1);
-                true
-            },
-        )
-        .await
-        .unwrap();
+    app.tweak(RecordKind::DataRequest, &id, |r: &mut DataRequest| {
+        r.verify_until = now.plus_seconds(-1);
+        true
+    })
+    .await;
     id
 }
 

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use shared::links::{PrivacyLink, PrivacyLinkKind};
 use shared::mailer::OutboxMessage;
 use shared::privacy::{DataRequest, RequestStatus};
-use shared::records::{Action, Actor, Submission};
-use shared::store::{Channel, Event, Log, RecordKind};
+use shared::records::Submission;
+use shared::store::{Channel, Log, RecordKind};
 use shared::time::Timestamp;
 use std::time::Duration;
 
@@ -555,25 +555,11 @@ async fn asking_again_re_sends_the_link_at_most_once_per_interval_and_other_righ
         "asked twice at once: one mail"
     );
     let id = only_request(&app).await.id;
-    let event = Event {
-        log: Log::Requests,
-        action: Action::Updated,
-        actor: Actor::System,
-        detail: Some("test: sent 16 minutes ago".into()),
-        at: Timestamp::now(),
-    };
-    app.store()
-        .update(
-            RecordKind::DataRequest,
-            &id,
-            event,
-            |r: &mut DataRequest| {
-                r.verification_sent_at = Some(Timestamp::now().plus_seconds(-16 * 60));
-                true
-            },
-        )
-        .await
-        .unwrap();
+    app.tweak(RecordKind::DataRequest, &id, |r: &mut DataRequest| {
+        r.verification_sent_at = Some(Timestamp::now().plus_seconds(-16 * 60));
+        true
+    })
+    .await;
     ask_for(&app, &["access"]).await;
     assert_eq!(
         confirmations(mails(&app).await),
@@ -709,25 +695,15 @@ async fn verification_links_refuse_forgeries_and_expired_requests_keep_no_person
     let now = Timestamp::now();
     ask_for(&app, &["access"]).await;
     let request = only_request(&app).await;
-    let event = Event {
-        log: Log::Requests,
-        action: Action::Updated,
-        actor: Actor::System,
-        detail: Some("test: backdated".into()),
-        at: now,
-    };
-    app.store()
-        .update(
-            RecordKind::DataRequest,
-            &request.id,
-            event,
-            |r: &mut DataRequest| {
-                r.verify_until = now.plus_seconds(-1);
-                true
-            },
-        )
-        .await
-        .unwrap();
+    app.tweak(
+        RecordKind::DataRequest,
+        &request.id,
+        |r: &mut DataRequest| {
+            r.verify_until = now.plus_seconds(-1);
+            true
+        },
+    )
+    .await;
     let token = PrivacyLink {
         request: request.id.clone(),
         expires_at: now.plus_seconds(-1),
@@ -985,25 +961,11 @@ async fn staff_see_requests_soonest_due_first_with_overdue_and_soon_due_flagged(
         assert_eq!(response.status(), 202);
         let id = requests(&app).await.last().unwrap().id.clone();
         let received = Timestamp::now().plus_days(-received_days_ago);
-        let event = Event {
-            log: Log::Requests,
-            action: Action::Updated,
-            actor: Actor::System,
-            detail: Some("test: verified earlier".into()),
-            at: received,
-        };
-        app.store()
-            .update(
-                RecordKind::DataRequest,
-                &id,
-                event,
-                |r: &mut DataRequest| {
-                    r.verify(received);
-                    true
-                },
-            )
-            .await
-            .unwrap();
+        app.tweak(RecordKind::DataRequest, &id, |r: &mut DataRequest| {
+            r.verify(received);
+            true
+        })
+        .await;
     }
     ask(
         &app,

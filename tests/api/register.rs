@@ -416,6 +416,36 @@ async fn the_auditor_passes_a_clean_register_and_names_a_changed_entry_by_its_le
             .any(|f| f.contains("submissions entry 1 was changed") && f.starts_with("leaf ")),
         "{findings:?}"
     );
+    // A changed hash tile, and a changed checkpoint, are reported too.
+    let partial = Key::RegisterPartialTile(0).to_string();
+    let mut tile = kv.get(&partial).await.unwrap().unwrap();
+    tile[0] ^= 1;
+    kv.set_many(vec![(partial, tile)]).await.unwrap();
+    let findings = audit::audit(&args).await.unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.starts_with("hash tile tile/0/000")),
+        "{findings:?}"
+    );
+    let checkpoint = Key::RegisterCheckpoint.to_string();
+    let note = String::from_utf8(kv.get(&checkpoint).await.unwrap().unwrap()).unwrap();
+    let lines: Vec<&str> = note.lines().collect();
+    let forged = note.replacen(
+        &format!("\n{}\n", lines[1]),
+        &format!("\n{}\n", 1 + lines[1].parse::<u64>().unwrap()),
+        1,
+    );
+    kv.set_many(vec![(checkpoint, forged.into_bytes())])
+        .await
+        .unwrap();
+    let findings = audit::audit(&args).await.unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.starts_with("checkpoint: signature")),
+        "{findings:?}"
+    );
     // A checkpoint under another key is refused.
     let name = verifier.split('+').next().unwrap();
     let stranger =

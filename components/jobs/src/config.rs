@@ -25,16 +25,10 @@ pub struct JobsConfig {
 impl JobsConfig {
     pub fn from_variables(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let privacy = PrivacySettings::from_variables(&get)?;
-        let register = match get("register_signing_key").unwrap_or_default().trim() {
-            "" => None,
-            seed => Some(
-                NoteSigner::from_hex_seed(
-                    &shared::register::origin(&privacy.public_base_url),
-                    seed,
-                )
-                .map_err(|e| anyhow::anyhow!("variable register_signing_key: {e}"))?,
-            ),
-        };
+        let register = shared::register::signer(
+            &get("register_signing_key").unwrap_or_default(),
+            &privacy.public_base_url,
+        )?;
         Ok(Self {
             mail: MailSettings::from_variables(&get)?,
             privacy,

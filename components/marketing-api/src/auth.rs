@@ -119,6 +119,45 @@ pub fn actor(key: &ApiKey) -> Actor {
     }
 }
 
+/// The record `kind`/`id` with its `ETag`, for a key that carries `scope` (403 otherwise, 404 when
+/// there is none); the read is registered in the `access` log as `detail`.
+pub async fn read_tagged<B: Backend, R: serde::de::DeserializeOwned>(
+    key: &ApiKey,
+    scope: &'static str,
+    store: &Store<B>,
+    (kind, id): (RecordKind, &str),
+    detail: &str,
+    now: Timestamp,
+) -> Result<(R, String), ApiError> {
+    require(key, scope)?;
+    let tagged = store
+        .get_tagged::<R>(kind, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let event = Event {
+        log: Log::Access,
+        action: Action::Read,
+        actor: actor(key),
+        detail: Some(detail.to_owned()),
+        at: now,
+    };
+    store.note(id, event).await?;
+    Ok(tagged)
+}
+
+/// The `If-Match` a conditional change must carry (428 without), after its scope (403).
+pub fn if_match<'h>(
+    key: &ApiKey,
+    scope: &'static str,
+    headers: &'h HeaderMap,
+) -> Result<&'h str, ApiError> {
+    require(key, scope)?;
+    headers
+        .get(http::header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::PreconditionRequired)
+}
+
 /// 403 unless `key` carries `scope`.
 pub fn require(key: &ApiKey, scope: &'static str) -> Result<(), ApiError> {
     if has(key, scope) {

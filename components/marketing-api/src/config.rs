@@ -40,16 +40,10 @@ impl ApiConfig {
         let suppression_key = SigningKey::parse(&get("suppression_key").unwrap_or_default())
             .map_err(|e| anyhow::anyhow!("variable suppression_key: {}", e.message))?;
         let privacy = PrivacySettings::from_variables(&get)?;
-        let register = match get("register_signing_key").unwrap_or_default().trim() {
-            "" => None,
-            seed => Some(
-                NoteSigner::from_hex_seed(
-                    &shared::register::origin(&privacy.public_base_url),
-                    seed,
-                )
-                .map_err(|e| anyhow::anyhow!("variable register_signing_key: {e}"))?,
-            ),
-        };
+        let register = shared::register::signer(
+            &get("register_signing_key").unwrap_or_default(),
+            &privacy.public_base_url,
+        )?;
         let register_public = match get("register_public").unwrap_or_default().trim() {
             "" | "false" => false,
             "true" => true,

@@ -7,9 +7,9 @@
 //! nothing, so an approval racing a denial has exactly one winner; a transition the request's state does
 //! not allow is 409 naming that state. Every step is an entry in the `requests` log.
 
-use crate::auth::{PRIVACY_WRITE, actor, require};
+use crate::auth::{PRIVACY_WRITE, actor, if_match};
 use crate::show_privacy_request::view;
-use http::{HeaderMap, Response, header};
+use http::{HeaderMap, Response};
 use serde_json::{Map, Value};
 use shared::domain::{OfficerText, Right};
 use shared::http::{ApiError, FieldError, read_json_object};
@@ -64,11 +64,7 @@ where
     Bd: http_body::Body,
     Bd::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    require(key, PRIVACY_WRITE)?;
-    let if_match = headers
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::PreconditionRequired)?;
+    let if_match = if_match(key, PRIVACY_WRITE, headers)?;
     let act = parse(read_json_object(headers, body, MAX_BODY, true).await?)?;
     let by = key.id.clone();
     let event = Event {

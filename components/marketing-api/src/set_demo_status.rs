@@ -3,9 +3,9 @@
 //! so two marketers never overwrite each other; no `If-Match` gets `428`. The change is an entry of the
 //! `demo-requests` log (so it reaches every sync) naming the key (so it is in the register).
 
-use crate::auth::{DEMO_REQUESTS_WRITE, IP_READ, actor, has, require};
+use crate::auth::{DEMO_REQUESTS_WRITE, IP_READ, actor, has, if_match};
 use crate::view::tagged;
-use http::{HeaderMap, Response, header};
+use http::{HeaderMap, Response};
 use serde_json::{Map, Value};
 use shared::http::{ApiError, FieldError, read_json_object};
 use shared::records::{Action, ApiKey, DemoRequest, DemoStatus};
@@ -32,11 +32,7 @@ where
     Bd: http_body::Body,
     Bd::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    require(key, DEMO_REQUESTS_WRITE)?;
-    let if_match = headers
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::PreconditionRequired)?;
+    let if_match = if_match(key, DEMO_REQUESTS_WRITE, headers)?;
     let status = parse(read_json_object(headers, body, MAX_BODY, true).await?)?;
     let event = Event {
         log: Log::DemoRequests,

@@ -2,15 +2,15 @@
 //! what is held about the person (per record kind: how many and which ids), found through the person
 //! index. The read is registered.
 
-use crate::auth::{PRIVACY_READ, actor, require};
+use crate::auth::{PRIVACY_READ, read_tagged};
 use crate::privacy_view::full;
 use http::Response;
 use serde_json::{Value, json};
 use shared::http::ApiError;
 use shared::privacy::answer::find;
 use shared::privacy::{DataRequest, PrivacySettings};
-use shared::records::{Action, ApiKey};
-use shared::store::{Backend, Event, Log, RecordKind, Store};
+use shared::records::ApiKey;
+use shared::store::{Backend, RecordKind, Store};
 use shared::time::Timestamp;
 
 pub async fn show_privacy_request<B: Backend>(
@@ -20,19 +20,15 @@ pub async fn show_privacy_request<B: Backend>(
     store: &Store<B>,
     now: Timestamp,
 ) -> Result<Response<String>, ApiError> {
-    require(key, PRIVACY_READ)?;
-    let (request, etag) = store
-        .get_tagged::<DataRequest>(RecordKind::DataRequest, id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let event = Event {
-        log: Log::Access,
-        action: Action::Read,
-        actor: actor(key),
-        detail: Some("privacy-request".into()),
-        at: now,
-    };
-    store.note(id, event).await?;
+    let (request, etag): (DataRequest, _) = read_tagged(
+        key,
+        PRIVACY_READ,
+        store,
+        (RecordKind::DataRequest, id),
+        "privacy-request",
+        now,
+    )
+    .await?;
     view(store, settings, &request, &etag, now).await
 }
 

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use shared::capture::CaptureSettings;
-use shared::config::{mail_from, public_base_url};
+use shared::config::{mail_from, positive_number, public_base_url};
 use shared::domain::{ConsentId, EmailAddress, WebUrl};
 
 /// The variables this component reads besides the capture settings' (all granted in `spin.toml`).
@@ -58,16 +58,7 @@ impl SignupsConfig {
             EmailAddress::parse(&var(name))
                 .map_err(|e| anyhow::anyhow!("variable {name}: {}", e.message))
         };
-        let number = |name: &str| -> anyhow::Result<i64> {
-            let n: i64 = var(name)
-                .trim()
-                .parse()
-                .with_context(|| format!("variable {name} must be a whole number"))?;
-            if n <= 0 {
-                bail!("variable {name} must be above 0");
-            }
-            Ok(n)
-        };
+        let number = |name: &str| positive_number(name, &var(name));
         let lists = var("newsletter_lists")
             .split(',')
             .map(str::trim)

@@ -1,7 +1,7 @@
 //! The privacy centre's settings, read from Spin variables by both components that answer requests
 //! (`privacy` for the person, `marketing-api` for staff).
 
-use crate::config::{mail_from, public_base_url};
+use crate::config::{mail_from, positive_number, public_base_url};
 use crate::store::RecordKind;
 use crate::tokens::{Keyring, SigningKey};
 use anyhow::{Context, bail};
@@ -52,16 +52,7 @@ impl PrivacySettings {
 
     pub fn from_variables(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let var = |name: &str| get(name).unwrap_or_default();
-        let number = |name: &str| -> anyhow::Result<i64> {
-            let n: i64 = var(name)
-                .trim()
-                .parse()
-                .with_context(|| format!("variable {name} must be a whole number"))?;
-            if n <= 0 {
-                bail!("variable {name} must be above 0");
-            }
-            Ok(n)
-        };
+        let number = |name: &str| positive_number(name, &var(name));
         Ok(Self {
             keys: Keyring::parse(&var("signing_key"))
                 .map_err(|e| anyhow::anyhow!("variable signing_key: {}", e.message))?,

@@ -34,8 +34,18 @@ pub fn read_leaf(leaf: &[u8]) -> Option<(Log, u64, &[u8])> {
     Some((log, seq, entry))
 }
 
-/// The register's signer: `register_signing_key` (64 hex characters) under the origin
-/// `{host of public_base_url}/register`.
+/// The register's signer from the `register_signing_key` variable (64 hex characters) under the origin
+/// of `public_base_url`; `None` while the variable is empty.
+pub fn signer(seed: &str, public_base_url: &str) -> anyhow::Result<Option<note::NoteSigner>> {
+    match seed.trim() {
+        "" => Ok(None),
+        seed => note::NoteSigner::from_hex_seed(&origin(public_base_url), seed)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("variable register_signing_key: {e}")),
+    }
+}
+
+/// The register's origin: `{host of public_base_url}/register`.
 pub fn origin(public_base_url: &str) -> String {
     let host = public_base_url
         .split("://")

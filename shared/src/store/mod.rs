@@ -248,6 +248,73 @@ impl<B: Backend> Store<B> {
         Ok(deleted?)
     }
 
+    /// Erases many records of one kind as [`Store::erase`] does one, in three commits for all of them:
+    /// one `increment` numbers every tombstone, one `set-many` writes them pending, one `delete-many`
+    /// removes the records and their claims, one `set-many` finalises the tombstones (retention's batches).
+    pub async fn erase_many(
+        &self,
+        kind: RecordKind,
+        ids: &[&str],
+        event: Event,
+    ) -> Result<(), StoreError> {
+        let count = ids.len() as i64;
+        if count == 0 {
+            return Ok(());
+        }
+        let last = self
+            .backend
+            .increment(&Key::LogHead(event.log).to_string(), count)
+            .await?;
+        let first = u64::try_from(last - count + 1).unwrap_or_default();
+        let mut drafts: Vec<Draft> = ids
+            .iter()
+            .zip(first..)
+            .map(|(id, seq)| Draft {
+                log: event.log,
+                entry: LogEntry {
+                    v: SCHEMA_VERSION,
+                    seq,
+                    at: event.at,
+                    action: Action::Erased,
+                    record: Some((*id).to_owned()),
+                    actor: event.actor.clone(),
+                    detail: event.detail.clone(),
+                    revision: None,
+                    pending: false,
+                    written_at: None,
+                },
+            })
+            .collect();
+        let pending = drafts
+            .iter()
+            .map(|d| Ok((d.key(), d.bytes(true)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.backend.set_many(pending).await?;
+        let keys = ids
+            .iter()
+            .flat_map(|id| {
+                [
+                    Key::Record(kind, id).to_string(),
+                    Key::Claim(kind.as_str(), id).to_string(),
+                ]
+            })
+            .collect();
+        let deleted = self.backend.delete_many(keys).await;
+        if deleted.is_err() {
+            for draft in &mut drafts {
+                draft.refuse("store error: it may not have taken effect");
+            }
+        }
+        let settled = drafts
+            .iter()
+            .map(|d| Ok((d.key(), d.bytes(false)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        if let Err(error) = self.backend.set_many(settled).await {
+            eprintln!("{} tombstones left pending: {error}", drafts.len());
+        }
+        Ok(deleted?)
+    }
+
     /// Puts `pseudonym` on the do-not-contact registry for `channel`, or puts a lifted entry back in
     /// force. Answers whether anything changed (repeating an opt-out is a no-op).
     pub async fn opt_out(

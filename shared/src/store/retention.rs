@@ -174,6 +174,7 @@ impl<B: Backend> Store<B> {
                 .map(|id| Key::Record(rule.kind, id).to_string())
                 .collect();
             let values = self.backend.get_many(keys.clone()).await?;
+            let mut due: Vec<&str> = Vec::new();
             for ((id, key), value) in ids.iter().zip(&keys).zip(values) {
                 let Some(bytes) = value else { continue };
                 if due_since(rule.kind, key, &bytes, rule)?.is_none_or(|at| at >= cutoff) {
@@ -181,19 +182,22 @@ impl<B: Backend> Store<B> {
                 }
                 if held.contains(&rule.kind) {
                     report.held += 1;
-                    continue;
+                } else {
+                    due.push(id);
                 }
-                if !dry_run {
-                    let event = Event {
-                        log: rule.kind.log(),
-                        action: Action::Erased,
-                        actor: Actor::System,
-                        detail: Some(format!("retention {name}")),
-                        at: now,
-                    };
-                    self.erase(rule.kind, id, event).await?;
+            }
+            report.changed = due.len() as u64;
+            if !dry_run {
+                let event = Event {
+                    log: rule.kind.log(),
+                    action: Action::Erased,
+                    actor: Actor::System,
+                    detail: Some(format!("retention {name}")),
+                    at: now,
+                };
+                for batch in due.chunks(PAGE as usize) {
+                    self.erase_many(rule.kind, batch, event.clone()).await?;
                 }
-                report.changed += 1;
             }
             if !dry_run {
                 self.set_mark(&name, pos).await?;
