@@ -142,8 +142,8 @@ impl<B: Backend> Store<B> {
     }
 
     /// One retention run: each deletion rule, then the minimisation of full IPs; records of a kind in
-    /// `held` are counted, not deleted. Deletions are tombstones in the feeds. The run's report is
-    /// registered (an `access` entry by the system).
+    /// `held` are counted, not deleted. Deletions are tombstones in the feeds. The report of a run that
+    /// changed or held anything is registered (an `access` entry by the system).
     pub async fn apply_retention(
         &self,
         policy: &Retention,
@@ -217,7 +217,9 @@ impl<B: Backend> Store<B> {
             }
         }
         let register_size = self.register_size().await?;
-        if !dry_run {
+        // A run that found nothing to do leaves no entry: the scheduler calls every minute.
+        let acted = rules.iter().any(|r| r.changed + r.held > 0);
+        if !dry_run && acted {
             let summary: Vec<String> = rules
                 .iter()
                 .filter(|r| r.changed + r.held > 0)
