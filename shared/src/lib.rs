@@ -29,6 +29,8 @@ pub mod ids;
 pub mod links;
 pub mod mailer;
 pub mod privacy;
+#[cfg(test)]
+mod proptests;
 pub mod records;
 pub mod register;
 pub mod retention;
