@@ -168,29 +168,26 @@ struct Captured {
     consent_id: String,
 }
 
+/// The id in a `201` answer (a form submission, a demo request).
+async fn created_id(response: reqwest::Response) -> String {
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    body["id"].as_str().expect("an id").to_owned()
+}
+
 async fn capture_everything(app: &TestApp) -> Captured {
     let form = json!({
         "name": NAME, "email": EMAIL, "phone": PHONE, "message": "Please call me",
         "consent_policy_version": "2026-01", "consent_privacy_policy": true,
     });
-    let response = app.post_json("/api/forms/contact", &form).await;
-    assert_eq!(response.status(), 201);
-    let submission = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let submission = created_id(app.post_json("/api/forms/contact", &form).await).await;
     let response = app.post_json("/api/newsletter", &signup(EMAIL)).await;
     assert_eq!(response.status(), 201);
     let demo = json!({
         "name": NAME, "email": EMAIL, "company": "Analytical Engines Ltd", "phone": PHONE,
         "consent_policy_version": "2026-01", "consent_privacy_policy": true,
     });
-    let response = app.post_json("/api/demo", &demo).await;
-    assert_eq!(response.status(), 201);
-    let demo_request = response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let demo_request = created_id(app.post_json("/api/demo", &demo).await).await;
     let config: Value = app.get("/api/consent/config").await.json().await.unwrap();
     let decision = json!({
         "decisions": {"analytics": true, "marketing": false},

@@ -39,6 +39,13 @@ pub struct RetentionReport {
     pub register_size: u64,
 }
 
+/// For records that only have a capture (submissions, demo requests): when they were captured, if the
+/// rule is about capture and names them (all of them, or the spam).
+fn captured(rule: &DeleteRule, spam: bool, received_at: Timestamp) -> Option<Timestamp> {
+    let named = rule.only == Only::All || (rule.only == Only::Spam && spam);
+    (named && rule.from == From::Captured).then_some(received_at)
+}
+
 /// When `bytes` (a record of `kind`) reached the rule's event, if it matches the rule at all.
 fn due_since(
     kind: RecordKind,
@@ -49,15 +56,11 @@ fn due_since(
     Ok(match kind {
         RecordKind::Submission => {
             let r: Submission = decode(key, bytes)?;
-            let ok =
-                matches!(rule.only, Only::All) || (rule.only == Only::Spam && r.spam.is_some());
-            (ok && rule.from == From::Captured).then_some(r.received_at)
+            captured(rule, r.spam.is_some(), r.received_at)
         }
         RecordKind::DemoRequest => {
             let r: DemoRequest = decode(key, bytes)?;
-            let ok =
-                matches!(rule.only, Only::All) || (rule.only == Only::Spam && r.spam.is_some());
-            (ok && rule.from == From::Captured).then_some(r.received_at)
+            captured(rule, r.spam.is_some(), r.received_at)
         }
         RecordKind::Subscriber => {
             let r: Subscriber = decode(key, bytes)?;
