@@ -138,7 +138,7 @@ impl NetworkOrigin {
 
 /// What the visitor was shown and chose when submitting: policy version, hash of the consent text,
 /// every offered checkbox's state, and whether the browser sent `Sec-GPC: 1`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConsentSnapshot {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_version: Option<String>,

@@ -4,12 +4,12 @@ use crate::config::FormsConfig;
 use http::Response;
 use http_body::Body;
 use serde::Serialize;
-use shared::capture::{Intake, Screening, VisitFields, do_not_contact, screen};
+use shared::capture::{Offer, Post, contact_opt_outs};
 use shared::domain::FormId;
 use shared::http::ApiError;
 use shared::ids::new_id;
-use shared::records::{Action, Actor, NetworkOrigin, Submission};
-use shared::store::{Backend, Event, Log, RecordKind, Store};
+use shared::records::Submission;
+use shared::store::{Backend, Capture, Log, RecordKind, Store, Write};
 
 #[derive(Serialize)]
 struct Receipt<'a> {
@@ -31,64 +31,45 @@ where
     let form = FormId::parse(form).map_err(|_| ApiError::NotFound)?;
     let spec = config.form(&form).ok_or(ApiError::NotFound)?;
     let settings = &config.capture;
-    let mut intake = Intake::read(request, settings).await?;
-    let common = VisitFields::read(
-        &mut intake,
-        settings,
-        &spec.consents,
-        &spec.required_consents,
-    );
-    let contact = spec.contact.read(&mut intake.fields);
-    intake.fields.finish()?;
-
-    let spam = screen(
-        store,
-        settings,
-        &intake,
-        Screening {
-            form: &form,
-            honeypot: common.honeypot.as_deref(),
-            render_token: common.render_token.as_deref(),
-            min_seconds: spec.min_seconds,
-        },
-    )
-    .await?;
-    let now = intake.received_at;
-    let id = new_id();
-    let origin = NetworkOrigin::of(&intake.client);
-    let actor = Actor::Visitor {
-        ip_truncated: origin.ip_truncated.clone(),
+    let offer = Offer::Visit {
+        consents: &spec.consents,
+        required: &spec.required_consents,
     };
+    let mut post = Post::read(request, settings, offer).await?;
+    let contact = spec.contact.read(post.fields());
+    post.finish()?;
+
+    let spam = post.judge(settings, &form, spec.min_seconds);
+    let id = new_id();
     let mut record = Submission::new(
         id.clone(),
         &form,
         spec.kind,
-        now,
+        post.at(),
         &contact,
-        common.visit,
-        origin,
-        common.consent,
+        post.common.visit.clone(),
+        post.origin(),
+        post.common.consent.clone(),
         spam,
     );
-    record.do_not_contact = do_not_contact(store, settings, &contact).await?;
-    let event = Event {
-        log: Log::Submissions,
-        action: if spam.is_some() {
-            Action::CapturedAsSpam
-        } else {
-            Action::Captured
-        },
-        actor,
-        detail: Some(form.as_str().to_owned()),
-        at: now,
+    let event = post.event(Log::Submissions, spam, Some(form.as_str()));
+    let capture = {
+        let id = id.clone();
+        Capture::writing(move |found| {
+            record.do_not_contact = found.opted_out.clone();
+            Ok(vec![Write::record(
+                RecordKind::Submission,
+                &id,
+                &record,
+                event,
+            )?])
+        })
+        .checking_opt_outs(contact_opt_outs(settings, &contact))
     };
-    store
-        .append(RecordKind::Submission, &id, &record, event)
-        .await?;
+    post.store(store, settings, capture).await?;
     // A bot is answered exactly like a person, so it learns nothing from the reply.
-    let thank_you = common.next.as_ref().unwrap_or(&spec.thank_you);
-    Ok(intake.accepted(
-        thank_you,
+    Ok(post.accepted(
+        &spec.thank_you,
         &Receipt {
             id: &id,
             status: "received",

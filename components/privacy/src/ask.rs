@@ -7,7 +7,7 @@ use crate::config::PrivacyConfig;
 use http::{Response, StatusCode};
 use http_body::Body;
 use serde::Serialize;
-use shared::capture::{Intake, Screening, screen};
+use shared::capture::{Offer, Post};
 use shared::domain::{
     EmailAddress, FormId, Invalid, PhoneNumber, RequestDetails, Right, Rights, parse_tick,
 };
@@ -17,7 +17,7 @@ use shared::mailer::enqueue;
 use shared::privacy::answer::apply_opt_outs;
 use shared::privacy::{DataRequest, RESEND_MINUTES, RequestStatus, Step, mail};
 use shared::records::{Action, Actor, SCHEMA_VERSION};
-use shared::store::{Backend, Event, Log, RecordKind, Store, Updated};
+use shared::store::{Backend, Capture, Event, Log, RecordKind, Store, Updated};
 use shared::time::Timestamp;
 
 /// The render-token form id of the request form.
@@ -70,8 +70,8 @@ where
     K: Backend,
 {
     let settings = &config.capture;
-    let mut intake = Intake::read_with_lists(request, settings, &["rights"]).await?;
-    let fields = &mut intake.fields;
+    let mut post = Post::read_with_lists(request, settings, Offer::Controls, &["rights"]).await?;
+    let fields = post.fields();
     let email = fields.required("email", EmailAddress::parse);
     let phone = fields.optional("phone", PhoneNumber::parse);
     let sent_rights = fields.present("rights");
@@ -82,8 +82,6 @@ where
         .unwrap_or(false);
     let consent = fields.optional("consent_id", consent_id);
     let lang = fields.optional("lang", lang);
-    let honeypot = fields.raw(shared::capture::HONEYPOT_FIELD);
-    let render_token = fields.raw(shared::capture::RENDER_TOKEN_FIELD);
     let rights = match Rights::new(rights) {
         Ok(rights) => Some(rights),
         // A list whose every value was refused is already named; an empty or missing one is not.
@@ -110,17 +108,11 @@ where
     };
 
     let form = FormId::parse(FORM).expect("a valid id");
-    let screening = Screening {
-        form: &form,
-        honeypot: honeypot.as_deref(),
-        render_token: render_token.as_deref(),
-        min_seconds: config.min_seconds,
-    };
-    let spam = screen(store, settings, &intake, screening).await?;
-    let now = intake.received_at;
-    let actor = Actor::Visitor {
-        ip_truncated: intake.client.truncated().to_string(),
-    };
+    let spam = post.judge(settings, &form, config.min_seconds);
+    post.store(store, settings, Capture::counting_only())
+        .await?;
+    let now = post.at();
+    let actor = post.actor();
     let note = |action, detail: String| Event {
         log: Log::Requests,
         action,
@@ -142,7 +134,7 @@ where
     } else {
         take(store, config, &asked, actor.clone(), now).await?;
     }
-    Ok(if intake.html {
+    Ok(if post.intake.html {
         let lang = asked.lang.as_deref().unwrap_or("en");
         see_other(&format!("/privacy?sent=1&lang={lang}"))
     } else {

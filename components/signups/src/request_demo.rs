@@ -4,14 +4,12 @@ use crate::config::SignupsConfig;
 use http::Response;
 use http_body::Body;
 use serde::Serialize;
-use shared::capture::{
-    ContactField, ContactFields, Intake, Screening, VisitFields, do_not_contact, screen,
-};
+use shared::capture::{ContactField, ContactFields, Offer, Post, contact_opt_outs};
 use shared::domain::{ConsentId, FormId, PreferredTime};
 use shared::http::ApiError;
 use shared::ids::new_id;
-use shared::records::{Action, Actor, DemoRequest, DemoStatus, NetworkOrigin, SCHEMA_VERSION};
-use shared::store::{Backend, Event, Log, RecordKind, Store};
+use shared::records::{DemoRequest, DemoStatus, SCHEMA_VERSION};
+use shared::store::{Backend, Capture, Log, RecordKind, Store, Write};
 
 /// The render-token form id of the demo request.
 pub const FORM: &str = "demo";
@@ -36,47 +34,34 @@ where
 {
     use ContactField::*;
     let settings = &config.capture;
-    let mut intake = Intake::read(request, settings).await?;
     let ids = |list: &[&str]| {
         list.iter()
             .map(|c| ConsentId::parse(c).expect("a valid id"))
             .collect::<Vec<_>>()
     };
-    let common = VisitFields::read(
-        &mut intake,
-        settings,
-        &ids(&CONSENTS),
-        &ids(&REQUIRED_CONSENTS),
-    );
+    let offer = Offer::Visit {
+        consents: &ids(&CONSENTS),
+        required: &ids(&REQUIRED_CONSENTS),
+    };
+    let mut post = Post::read(request, settings, offer).await?;
     let fields = ContactFields::new(
         vec![Name, Email, Company, Title, Phone, Country, Message],
         vec![Name, Email, Company],
     )
     .expect("required fields are offered");
-    let contact = fields.read(&mut intake.fields);
-    let preferred_time = intake
-        .fields
+    let contact = fields.read(post.fields());
+    let preferred_time = post
+        .fields()
         .optional("preferred_time", PreferredTime::parse);
-    intake.fields.finish()?;
+    post.finish()?;
 
     let form = FormId::parse(FORM).expect("a valid id");
-    let screening = Screening {
-        form: &form,
-        honeypot: common.honeypot.as_deref(),
-        render_token: common.render_token.as_deref(),
-        min_seconds: config.min_submit_seconds(),
-    };
-    let spam = screen(store, settings, &intake, screening).await?;
-    let now = intake.received_at;
+    let spam = post.judge(settings, &form, config.min_submit_seconds());
     let id = new_id();
-    let origin = NetworkOrigin::of(&intake.client);
-    let actor = Actor::Visitor {
-        ip_truncated: origin.ip_truncated.clone(),
-    };
-    let record = DemoRequest {
+    let mut record = DemoRequest {
         v: SCHEMA_VERSION,
         id: id.clone(),
-        received_at: now,
+        received_at: post.at(),
         status: DemoStatus::Requested,
         free_mail: contact
             .email
@@ -84,30 +69,29 @@ where
             .is_some_and(|e| config.is_free_mail(e)),
         contact: (&contact).into(),
         preferred_time: preferred_time.map(|p| p.as_str().to_owned()),
-        visit: common.visit,
-        origin,
-        consent: common.consent,
+        visit: post.common.visit.clone(),
+        origin: post.origin(),
+        consent: post.common.consent.clone(),
         spam,
-        do_not_contact: do_not_contact(store, settings, &contact).await?,
+        do_not_contact: Vec::new(),
     };
-    let action = if spam.is_some() {
-        Action::CapturedAsSpam
-    } else {
-        Action::Captured
+    let event = post.event(Log::DemoRequests, spam, None);
+    let capture = {
+        let id = id.clone();
+        Capture::writing(move |found| {
+            record.do_not_contact = found.opted_out.clone();
+            Ok(vec![Write::record(
+                RecordKind::DemoRequest,
+                &id,
+                &record,
+                event,
+            )?])
+        })
+        .checking_opt_outs(contact_opt_outs(settings, &contact))
     };
-    let event = Event {
-        log: Log::DemoRequests,
-        action,
-        actor,
-        detail: None,
-        at: now,
-    };
-    store
-        .append(RecordKind::DemoRequest, &id, &record, event)
-        .await?;
-    let thank_you = common.next.as_ref().unwrap_or(&config.demo_thank_you);
-    Ok(intake.accepted(
-        thank_you,
+    post.store(store, settings, capture).await?;
+    Ok(post.accepted(
+        &config.demo_thank_you,
         &Receipt {
             id: &id,
             status: DemoStatus::Requested,

@@ -6,13 +6,12 @@ use crate::mail;
 use http::Response;
 use http_body::Body;
 use serde::Serialize;
-use shared::capture::{ContactField, ContactFields, Intake, Screening, VisitFields, screen};
+use shared::capture::{ContactField, ContactFields, Offer, Post};
 use shared::domain::{ConsentId, FormId, parse_tick};
 use shared::http::ApiError;
-use shared::records::{
-    Action, Actor, NetworkOrigin, Proof, SCHEMA_VERSION, Subscriber, SubscriberStatus,
-};
-use shared::store::{Backend, Event, Log, RecordKind, Store, Updated};
+use shared::mailer::enqueue_write;
+use shared::records::{Action, Proof, SCHEMA_VERSION, Subscriber, SubscriberStatus};
+use shared::store::{Backend, Capture, Event, Log, RecordKind, Store, Updated, Write};
 
 /// The render-token form id of the newsletter signup.
 pub const FORM: &str = "newsletter";
@@ -35,27 +34,29 @@ where
     K: Backend,
 {
     let settings = &config.capture;
-    let mut intake = Intake::read(request, settings).await?;
     let consent = [ConsentId::parse(CONSENT).expect("a valid id")];
-    let common = VisitFields::read(&mut intake, settings, &consent, &consent);
+    let offer = Offer::Visit {
+        consents: &consent,
+        required: &consent,
+    };
+    let mut post = Post::read(request, settings, offer).await?;
     let contact = ContactFields::new(
         vec![ContactField::Name, ContactField::Email],
         vec![ContactField::Email],
     )
     .expect("email is offered")
-    .read(&mut intake.fields);
+    .read(post.fields());
     let mut lists: Vec<String> = config
         .lists
         .iter()
         .filter(|list| {
-            intake
-                .fields
+            post.fields()
                 .optional(&format!("list_{}", list.as_str()), parse_tick)
                 == Some(true)
         })
         .map(|list| list.as_str().to_owned())
         .collect();
-    intake.fields.finish()?;
+    post.finish()?;
     if lists.is_empty() {
         lists.push(config.lists[0].as_str().to_owned());
     }
@@ -64,22 +65,13 @@ where
         .expect("a required field is present once finish() passed");
 
     let form = FormId::parse(FORM).expect("a valid id");
-    let screening = Screening {
-        form: &form,
-        honeypot: common.honeypot.as_deref(),
-        render_token: common.render_token.as_deref(),
-        min_seconds: config.min_submit_seconds(),
-    };
-    let spam = screen(store, settings, &intake, screening).await?;
-    let now = intake.received_at;
+    let spam = post.judge(settings, &form, config.min_submit_seconds());
+    let now = post.at();
     let id = settings.pseudonym(&email.normalized());
     let proof = Proof {
         at: now,
-        origin: NetworkOrigin::of(&intake.client),
-        user_agent: intake.user_agent.clone(),
-    };
-    let actor = Actor::Visitor {
-        ip_truncated: proof.origin.ip_truncated.clone(),
+        origin: post.origin(),
+        user_agent: post.intake.user_agent.clone(),
     };
     let resend_after = now.plus_seconds(-60 * config.resend_interval_minutes);
     // Built before anything is written, so a mail that cannot be composed leaves no half-done signup.
@@ -91,14 +83,15 @@ where
         name: contact.name.map(|n| n.as_str().to_owned()),
         lists,
         status: SubscriberStatus::Pending,
-        consent: common.consent,
-        visit: common.visit,
+        consent: post.common.consent.clone(),
+        visit: post.common.visit.clone(),
         signed_up: proof,
         confirmed: None,
         confirmation_sent_at: spam.is_none().then_some(now),
         unsubscribed_at: None,
         spam,
     };
+    let actor = post.actor();
     let event = |action, detail: Option<&str>| Event {
         log: Log::Subscribers,
         action,
@@ -107,42 +100,35 @@ where
         at: now,
     };
 
-    let created = store.claim_new(RecordKind::Subscriber, &id).await?;
-    let send = if spam.is_some() {
-        if created {
-            store
-                .append(
-                    RecordKind::Subscriber,
-                    &id,
-                    &fresh,
-                    event(Action::CapturedAsSpam, None),
-                )
-                .await?;
-        } else {
-            // A bot must not re-send mail to, or change, someone else's subscription; the attempt is
-            // still registered.
-            store
-                .note(
-                    &id,
-                    event(
-                        Action::CapturedAsSpam,
-                        Some("signup for an existing address"),
-                    ),
-                )
-                .await?;
-        }
-        false
-    } else if created {
-        store
-            .append(
-                RecordKind::Subscriber,
-                &id,
-                &fresh,
-                event(Action::Captured, None),
-            )
-            .await?;
-        true
-    } else {
+    // A new address is stored with its confirmation mail in the batch; a known one is changed after
+    // it, by compare-and-swap, since its state decides what the signup does.
+    let capture = {
+        let (fresh, confirmation) = (fresh.clone(), confirmation.clone());
+        let subscriber = id.clone();
+        let captured = event(Action::Captured, None);
+        let as_spam = event(Action::CapturedAsSpam, None);
+        let spam_again = event(
+            Action::CapturedAsSpam,
+            Some("signup for an existing address"),
+        );
+        Capture::writing(move |found| {
+            let id = &subscriber;
+            Ok(match (spam.is_some(), found.exists()) {
+                // A bot must not re-send mail to, or change, someone else's subscription; the attempt
+                // is still registered.
+                (true, true) => vec![Write::note(id, spam_again)],
+                (true, false) => vec![Write::record(RecordKind::Subscriber, id, &fresh, as_spam)?],
+                (false, false) => vec![
+                    Write::record(RecordKind::Subscriber, id, &fresh, captured)?,
+                    enqueue_write(confirmation, now)?,
+                ],
+                (false, true) => Vec::new(),
+            })
+        })
+        .reading(RecordKind::Subscriber, &id)
+    };
+    let found = post.store(store, settings, capture).await?;
+    if spam.is_none() && found.exists() {
         let updated = store
             .update(
                 RecordKind::Subscriber,
@@ -175,27 +161,20 @@ where
                 },
             )
             .await?;
-        match updated {
-            Updated::Changed(_) => true,
-            Updated::Unchanged(_) => false,
-            // Claimed, but the record never landed (its writer failed): create it now, so the address
-            // is not locked out. A concurrent creator writes the same pending signup.
-            Updated::Missing => {
-                store
-                    .append(
-                        RecordKind::Subscriber,
-                        &id,
-                        &fresh,
-                        event(Action::Captured, None),
-                    )
-                    .await?;
-                true
-            }
+        // Gone since the batch read it (erased a moment ago): this signup is a new one.
+        if let Updated::Missing = updated {
+            store
+                .append(
+                    RecordKind::Subscriber,
+                    &id,
+                    &fresh,
+                    event(Action::Captured, None),
+                )
+                .await?;
         }
-    };
-    if send {
-        mail::queue(store, confirmation, now).await?;
+        if !matches!(updated, Updated::Unchanged(_)) {
+            mail::queue(store, confirmation, now).await?;
+        }
     }
-    let thank_you = common.next.as_ref().unwrap_or(&config.newsletter_thank_you);
-    Ok(intake.accepted(thank_you, &Answer { status: "pending" }))
+    Ok(post.accepted(&config.newsletter_thank_you, &Answer { status: "pending" }))
 }

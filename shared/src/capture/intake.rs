@@ -287,16 +287,7 @@ impl VisitFields {
                 "is required with consent checkboxes",
             );
         }
-        let next = fields.optional("_next", WebUrl::parse);
-        if let Some(url) = &next
-            && !settings.redirect_allowed(url)
-        {
-            fields.reject(
-                "_next",
-                "redirect_not_allowed",
-                "is not on the redirect allow-list",
-            );
-        }
+        let next = super::post::read_next(fields, settings);
         Self {
             visit: VisitContext::new(
                 page_url.as_ref(),

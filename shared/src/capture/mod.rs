@@ -1,20 +1,20 @@
-//! The intake every website post goes through (forms now, signups later): settings, body and field
-//! parsing, client address, spam verdict and the answer (JSON or a redirect to a thank-you page).
+//! The intake every website post goes through: settings, body and field parsing, client address, the
+//! capture pipeline ([`Post`]: spam verdict, group commit with the rate limit) and the answer.
 
 mod contact;
 mod fields;
-mod guard;
 mod intake;
+mod post;
 mod settings;
 mod spam;
 
 pub use contact::{ContactField, ContactFields};
 pub use fields::{BodyFormat, FieldReader, RawFields};
-pub use guard::{Screening, do_not_contact, screen};
 pub use intake::{
     Intake, VisitFields, Visitor, client_ip, error_as_html, preflight, read_json_object, respond,
     with_cors,
 };
+pub use post::{Offer, Post, contact_opt_outs};
 pub use settings::{CaptureSettings, RateLimit};
 pub use spam::{
     HONEYPOT_FIELD, RENDER_TOKEN_FIELD, issue_render_token, judge, render_token_response,

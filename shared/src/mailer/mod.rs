@@ -27,7 +27,7 @@ mod provider;
 pub use message::{LIST_UNSUBSCRIBE, LIST_UNSUBSCRIBE_POST, MailError, Message, ONE_CLICK};
 pub use outbox::{
     Delivery, DeliveryReport, LEASE_SECONDS, OutboxMessage, OutboxStatus, deliver_due, deliver_now,
-    enqueue, enqueue_then_erase, pending, reschedule, retry_delay_seconds,
+    enqueue, enqueue_then_erase, enqueue_write, pending, reschedule, retry_delay_seconds,
 };
 #[cfg(target_arch = "wasm32")]
 pub use provider::SpinTransport;

@@ -7,7 +7,7 @@ use super::message::Message;
 use super::provider::{Mailer, Transport};
 use crate::ids::new_id;
 use crate::records::{Action, Actor, SCHEMA_VERSION};
-use crate::store::{Backend, Event, Log, RecordKind, Store, StoreError, Updated};
+use crate::store::{Backend, Event, Log, RecordKind, Store, StoreError, Updated, Write};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -118,6 +118,21 @@ async fn queue<B: Backend>(
     at: Timestamp,
     erase_after_send: bool,
 ) -> Result<String, StoreError> {
+    let (id, record) = new_message(message, at, erase_after_send);
+    store
+        .append(RecordKind::Outbox, &id, &record, queued(at))
+        .await?;
+    Ok(id)
+}
+
+/// `message` as an outbox write due at once, to be stored with other writes (a signup's batch).
+pub fn enqueue_write(message: Message, at: Timestamp) -> Result<Write, StoreError> {
+    let (id, record) = new_message(message, at, false);
+    Write::record(RecordKind::Outbox, &id, &record, queued(at))
+}
+
+/// A new outbox record for `message`, due at `at`, under a fresh id.
+fn new_message(message: Message, at: Timestamp, erase_after_send: bool) -> (String, OutboxMessage) {
     let id = new_id();
     let record = OutboxMessage {
         v: SCHEMA_VERSION,
@@ -132,15 +147,11 @@ async fn queue<B: Backend>(
         provider_message_id: None,
         erase_after_send,
     };
-    store
-        .append(
-            RecordKind::Outbox,
-            &id,
-            &record,
-            event(Action::Captured, "queued".into(), at),
-        )
-        .await?;
-    Ok(id)
+    (id, record)
+}
+
+fn queued(at: Timestamp) -> Event {
+    event(Action::Captured, "queued".into(), at)
 }
 
 /// What one delivery run did.

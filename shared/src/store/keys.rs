@@ -13,7 +13,7 @@
 //! | `log:{log}:{seq}` | [`LogEntry`](crate::records::LogEntry): change-feed entry and processing-register entry in one | the same `set-many` as the record |
 //! | `hist:consent:{id}:{n}` | decision `n` (from 1) of one cookie-consent id; the `consents` log entry names it | consent |
 //! | `hist:consent:{id}:head` | counter: how many decisions came after the first (absent = 0; the first needs no counter) | consent |
-//! | `rate:{window}:{client}` | counter: posts from one client (keyed hash of the IP) in one window | capture |
+//! | `rate:ip:{client}` | how many posts one client (keyed hash of the IP) made in the current window: a plain value overwritten in place by each batch of posts | capture |
 //! | `rec:opt-out:{channel}:{pseudonym}` | do-not-contact entry (`email` or `phone`) keyed by a keyed hash of the normalised address or E.164 number; survives erasure | opt-out |
 //! | `rec:subscriber:{pseudonym}` | a newsletter subscriber: one per mailbox, so its id is the email's pseudonym | signups |
 //! | `claim:{what}:{id}` | counter used as a create-if-absent claim: `increment` returns 1 to exactly one caller | tokens, uniqueness |
@@ -229,11 +229,8 @@ pub enum Key<'a> {
     LogEntry(Log, u64),
     ConsentHistoryHead(&'a str),
     ConsentHistoryEntry(&'a str, u64),
-    /// `window` is the window's number (Unix seconds / window length); `client` a keyed hash.
-    Rate {
-        window: u64,
-        client: &'a str,
-    },
+    /// The rate-limit state of one client (a keyed hash of its address).
+    RateState(&'a str),
     Claim(&'a str, &'a str),
     /// Counter: every outbox entry at or below it is finished.
     OutboxLowWater,
@@ -299,7 +296,7 @@ impl fmt::Display for Key<'_> {
             Self::LogEntry(log, seq) => write!(f, "log:{}:{seq:020}", log.as_str()),
             Self::ConsentHistoryHead(id) => write!(f, "hist:consent:{id}:head"),
             Self::ConsentHistoryEntry(id, n) => write!(f, "hist:consent:{id}:{n:020}"),
-            Self::Rate { window, client } => write!(f, "rate:{window}:{client}"),
+            Self::RateState(client) => write!(f, "rate:ip:{client}"),
             Self::Claim(what, id) => write!(f, "claim:{what}:{id}"),
             Self::OutboxLowWater => write!(f, "log:{}:low", Log::Outbox.as_str()),
             Self::OutboxSendClaim {

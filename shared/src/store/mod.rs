@@ -4,7 +4,9 @@
 //! in [`Store::new`] and read back through the very same functions.
 
 mod backend;
+mod capture;
 mod feed;
+pub mod group;
 mod jobs;
 pub mod keys;
 pub mod people;
@@ -15,6 +17,7 @@ mod retention;
 #[cfg(target_arch = "wasm32")]
 pub use backend::SpinBackend;
 pub use backend::{Backend, BackendError};
+pub use capture::{Capture, Captured, Found, RateCheck, Write};
 pub use feed::{Conditional, etag};
 pub use jobs::{LEASE_SECONDS, Lease};
 pub use keys::{Channel, Key, Log, RecordKind};
@@ -408,10 +411,10 @@ impl<B: Backend> Store<B> {
             .is_some())
     }
 
-    /// Appends `decision` to its id's history and to the `consents` log in one `set-many`. A new id's
-    /// first decision is number 1 without touching a counter (nobody else knows the id yet), so it costs
-    /// one `increment` (the log's) and one commit; a later decision takes its number from the id's own
-    /// counter, so concurrent decisions for one id all land, numbered without gaps.
+    /// Appends `decision` to its id's history and to the `consents` log, together with the other posts
+    /// in flight in this instance (group commit). A new id's first decision is number 1 without
+    /// touching a counter (nobody else knows the id yet); a later decision takes its number from the
+    /// id's own counter first, so concurrent decisions for one id all land, numbered without gaps.
     pub async fn record_consent(
         &self,
         decision: &mut ConsentDecision,
@@ -428,19 +431,18 @@ impl<B: Backend> Store<B> {
                 .await?;
             u64::try_from(later).unwrap_or_default() + 1
         };
-        let value = serde_json::to_vec(&*decision).map_err(StoreError::Encode)?;
         let event = Event {
             detail: Some(format!("decision {}", decision.n)),
             ..event
         };
-        let draft = self.draft(Some(&id), Some(decision.n), event).await?;
-        self.backend
-            .set_many(vec![
-                (Key::ConsentHistoryEntry(&id, decision.n).to_string(), value),
-                (draft.key(), draft.bytes(false)?),
-            ])
-            .await?;
-        Ok(decision.n)
+        let write = Write::consent(decision, event)?;
+        match self
+            .capture(Capture::writing(move |_| Ok(vec![write])))
+            .await?
+        {
+            Captured::Stored { .. } => Ok(decision.n),
+            Captured::RateLimited => Err(StoreError::Conflict("a decision has no rate limit")),
+        }
     }
 
     /// Every decision of consent id `id`, newest first: one counter read and one batch read, O(history).
@@ -577,25 +579,6 @@ impl<B: Backend> Store<B> {
             .zip(values)
             .map(|(key, value)| value.map(|bytes| decode(key, &bytes)).transpose())
             .collect()
-    }
-
-    /// Counts one post by `client` in the rate-limit `window` and returns the count so far. On a
-    /// client's first post of a window its previous window's counter is removed, so the store keeps at
-    /// most one counter per client.
-    pub async fn count_post(&self, window: u64, client: &str) -> Result<u64, StoreError> {
-        let count = self
-            .backend
-            .increment(&Key::Rate { window, client }.to_string(), 1)
-            .await?;
-        if count == 1 && window > 0 {
-            let previous = Key::Rate {
-                window: window - 1,
-                client,
-            }
-            .to_string();
-            self.backend.delete_many(vec![previous]).await?;
-        }
-        Ok(u64::try_from(count).unwrap_or_default())
     }
 
     async fn record<R: DeserializeOwned>(

@@ -1,0 +1,212 @@
+//! The capture pipeline every public post goes through: read (origin, type, size, fields, client),
+//! the visit fields every capture form carries, the endpoint's own fields, the spam verdict, one group
+//! commit with the rate limit, and the answer. A handler keeps only what differs: its fields and its
+//! record.
+
+use super::intake::{Intake, VisitFields};
+use super::settings::CaptureSettings;
+use super::spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD, judge};
+use crate::domain::{ConsentId, FormId, WebUrl};
+use crate::http::ApiError;
+use crate::records::{Action, Actor, Contact, NetworkOrigin, SpamReason};
+use crate::store::{Backend, Capture, Captured, Channel, Event, Found, Log, RateCheck, Store};
+use crate::time::Timestamp;
+use http::Response;
+use http_body::Body;
+use serde::Serialize;
+
+/// What a capture endpoint offers besides its own fields.
+pub enum Offer<'a> {
+    /// The visit fields (page, referrer, UTM, consent text and checkboxes, `_next`) with these consent
+    /// checkboxes, of which `required` must be ticked.
+    Visit {
+        consents: &'a [ConsentId],
+        required: &'a [ConsentId],
+    },
+    /// Only the spam controls and `_next` (a one-field form such as do-not-call).
+    Bare,
+    /// Only the spam controls (an endpoint that answers with its own page).
+    Controls,
+}
+
+/// One public post, read; its endpoint reads its own fields from [`Post::fields`].
+pub struct Post {
+    pub intake: Intake,
+    /// The visit fields ([`Offer::Visit`]); empty for [`Offer::Bare`].
+    pub common: VisitFields,
+}
+
+impl Post {
+    /// Reads a post: 403, 415, 413 and 400 as [`Intake::read`] says; the common fields are read but not
+    /// yet judged (see [`Post::finish`]). Nothing is stored.
+    pub async fn read<B>(
+        request: http::Request<B>,
+        settings: &CaptureSettings,
+        offer: Offer<'_>,
+    ) -> Result<Self, ApiError>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        Self::read_with_lists(request, settings, offer, &[]).await
+    }
+
+    /// As [`Post::read`], with the list fields `lists` (repeated form fields, JSON arrays).
+    pub async fn read_with_lists<B>(
+        request: http::Request<B>,
+        settings: &CaptureSettings,
+        offer: Offer<'_>,
+        lists: &[&str],
+    ) -> Result<Self, ApiError>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let mut intake = Intake::read_with_lists(request, settings, lists).await?;
+        let common = match offer {
+            Offer::Visit { consents, required } => {
+                VisitFields::read(&mut intake, settings, consents, required)
+            }
+            Offer::Bare => VisitFields::bare(&mut intake, Some(settings)),
+            Offer::Controls => VisitFields::bare(&mut intake, None),
+        };
+        Ok(Self { intake, common })
+    }
+
+    /// The endpoint's own fields.
+    pub fn fields(&mut self) -> &mut crate::capture::FieldReader {
+        &mut self.intake.fields
+    }
+
+    /// 422 naming every refused field, and every field nobody read.
+    pub fn finish(&mut self) -> Result<(), ApiError> {
+        self.intake.fields.finish()
+    }
+
+    /// When the post arrived (server time).
+    pub fn at(&self) -> Timestamp {
+        self.intake.received_at
+    }
+
+    /// Where the post came from: truncated address and approximate location.
+    pub fn origin(&self) -> NetworkOrigin {
+        NetworkOrigin::of(&self.intake.client)
+    }
+
+    /// The visitor, as the register names them (truncated address only).
+    pub fn actor(&self) -> Actor {
+        Actor::Visitor {
+            ip_truncated: self.intake.client.truncated().to_string(),
+        }
+    }
+
+    /// The spam verdict (honeypot, render token of `form`, at least `min_seconds`; 0 turns the time
+    /// check off): `None` for a person.
+    pub fn judge(
+        &self,
+        settings: &CaptureSettings,
+        form: &FormId,
+        min_seconds: u32,
+    ) -> Option<SpamReason> {
+        judge(
+            &settings.keys,
+            form,
+            self.common.honeypot.as_deref(),
+            self.common.render_token.as_deref(),
+            min_seconds,
+            self.intake.received_at,
+        )
+    }
+
+    /// The register's event for this post's capture in `log`: captured, or captured as spam.
+    pub fn event(&self, log: Log, spam: Option<SpamReason>, detail: Option<&str>) -> Event {
+        Event {
+            log,
+            action: if spam.is_some() {
+                Action::CapturedAsSpam
+            } else {
+                Action::Captured
+            },
+            actor: self.actor(),
+            detail: detail.map(str::to_owned),
+            at: self.at(),
+        }
+    }
+
+    /// Stores the post's `capture` together with the other posts in flight (group commit), counting it
+    /// against its client's rate limit: 429 with `Retry-After` when over (counted, nothing else
+    /// stored). Answers what the batch read for it once its writes are durable.
+    pub async fn store<K: Backend>(
+        &self,
+        store: &Store<K>,
+        settings: &CaptureSettings,
+        mut capture: Capture,
+    ) -> Result<Found, ApiError> {
+        let now_s = u64::try_from(self.at().unix_millis() / 1000).unwrap_or_default();
+        let window_seconds = settings.rate_limit.window_seconds;
+        let window = now_s / window_seconds;
+        capture.rate = Some(RateCheck {
+            client: settings.rate_bucket(self.intake.client.ip()),
+            window,
+            max: settings.rate_limit.max,
+        });
+        match store.capture(capture).await? {
+            Captured::Stored { found, .. } => Ok(found),
+            Captured::RateLimited => Err(ApiError::RateLimited {
+                retry_after: (window + 1) * window_seconds - now_s,
+            }),
+        }
+    }
+
+    /// The success answer: `303` to `_next` or `thank_you` for a plain form post, else `201` with `body`.
+    pub fn accepted<T: Serialize>(&self, thank_you: &WebUrl, body: &T) -> Response<String> {
+        self.intake
+            .accepted(self.common.next.as_ref().unwrap_or(thank_you), body)
+    }
+}
+
+/// The do-not-contact entries to look up for `contact` (its email and phone), so that a capture records
+/// the channels on which the person asked not to be contacted.
+pub fn contact_opt_outs(settings: &CaptureSettings, contact: &Contact) -> Vec<(Channel, String)> {
+    let mut wanted = Vec::new();
+    if let Some(email) = &contact.email {
+        wanted.push((Channel::Email, settings.pseudonym(&email.normalized())));
+    }
+    if let Some(phone) = &contact.phone {
+        wanted.push((Channel::Phone, settings.pseudonym(phone.as_str())));
+    }
+    wanted
+}
+
+impl VisitFields {
+    /// The spam controls only, and `_next` when `next` gives the settings to check it against.
+    fn bare(intake: &mut Intake, next: Option<&CaptureSettings>) -> Self {
+        let fields = &mut intake.fields;
+        let next = next.and_then(|settings| read_next(fields, settings));
+        Self {
+            visit: Default::default(),
+            consent: Default::default(),
+            honeypot: fields.raw(HONEYPOT_FIELD),
+            render_token: fields.raw(RENDER_TOKEN_FIELD),
+            next,
+        }
+    }
+}
+
+/// The optional `_next` field: where to send the browser afterwards, if it is on the allow-list.
+pub(super) fn read_next(
+    fields: &mut crate::capture::FieldReader,
+    settings: &CaptureSettings,
+) -> Option<WebUrl> {
+    let next = fields.optional("_next", WebUrl::parse);
+    if let Some(url) = &next
+        && !settings.redirect_allowed(url)
+    {
+        fields.reject(
+            "_next",
+            "redirect_not_allowed",
+            "is not on the redirect allow-list",
+        );
+    }
+    next
+}
