@@ -1,19 +1,36 @@
-//! Benchmarks (figures, not assertions): requests/s of form capture against a component that does one
-//! key-value `set`, in the same run on the same host and store; geo lookups/s natively and inside wasm.
+//! Benchmarks (figures, not assertions) of the capture hot path: requests/s and p99 of every public post
+//! beside two reference handlers in the same run (one `set` of a new key: one inserting commit; one
+//! `get` + `set` of an existing key), printed as ratios, on the test host and, when a `spin` binary is
+//! found (`$SPIN`, `spin` on PATH, `../shared/bin/spin`), on real Spin. `Connection: close` throughout;
+//! every post has its own email and its own forwarded address through a trusted proxy, with the rate
+//! limit raised. Also geo lookups/s natively and inside wasm.
 //!
-//! `cargo bench -p host` (set `BENCH_REQUESTS` to change the number of requests per measurement).
+//! `cargo bench -p host --bench capture` (`BENCH_REQUESTS`, default 2000 a measurement;
+//! `BENCH_CONCURRENCY`, default 8).
 
 use anyhow::{Context, Result};
 use host::{App, workspace_root};
-use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const SIGNING_KEY: &str = "bench-signing-key-0123456789abcdef0123456789";
 
-/// The contact form without the render-time check, so every post takes the full capture path.
+/// `contact` needs a render token at least a second old; `quick` takes none (the check is off).
 const BENCH_FORMS: &str = r#"
 [contact]
+kind = "contact"
+fields = ["name", "email", "message"]
+required = ["name", "email"]
+consents = ["privacy_policy"]
+required_consents = ["privacy_policy"]
+thank_you = "http://127.0.0.1:3000/thanks.html"
+min_seconds = 1
+
+[quick]
 kind = "contact"
 fields = ["name", "email", "message"]
 required = ["name", "email"]
@@ -23,94 +40,399 @@ thank_you = "http://127.0.0.1:3000/thanks.html"
 min_seconds = 0
 "#;
 
-const CONTACT: &str = r#"{"name":"Ada Lovelace","email":"ada@example.com","message":"Benchmark","page_url":"https://www.example.com/contact","utm_source":"bench","consent_policy_version":"2026-01","consent_privacy_policy":true}"#;
+/// The app's variables for the benchmark, as (name, value).
+fn variables() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("signing_key", SIGNING_KEY),
+        ("suppression_key", SIGNING_KEY),
+        ("rate_limit", "1000000000/600"),
+        ("trusted_proxies", "127.0.0.1/32"),
+        ("forms", BENCH_FORMS),
+        ("signup_min_seconds", "0"),
+    ]
+}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
-    let requests: usize = std::env::var("BENCH_REQUESTS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(3000);
     geo_native();
-
     let dir = scratch_dir()?;
-    let forms = App::builder(workspace_root().join("spin.toml"))
-        .env_variables(false)
-        .variable("signing_key", SIGNING_KEY)
-        .variable("suppression_key", SIGNING_KEY)
-        .variable("rate_limit", "1000000000/600")
-        .variable("forms", BENCH_FORMS)
-        .file_store(dir.join("forms.db"))
-        .build()?;
+
+    let mut app = App::builder(workspace_root().join("spin.toml")).env_variables(false);
+    for (name, value) in variables() {
+        app = app.variable(name, value);
+    }
+    let app = app.file_store(dir.join("app.db")).build()?;
     let probe = App::builder(workspace_root().join("tests/fixtures/spin.toml"))
         .env_variables(false)
         .variable("secret_thing", "bench")
         .file_store(dir.join("probe.db"))
         .build()?;
-    let forms_addr = forms.serve(loopback()).await?;
+    let app_addr = app.serve(loopback()).await?;
     let probe_addr = probe.serve(loopback()).await?;
-
     geo_wasm(probe_addr).await?;
+    run("the test host (SQLite file store)", app_addr, probe_addr).await?;
 
-    println!(
-        "\nrequests/s on the test host, SQLite file store, {} concurrent clients, {requests} requests each:",
-        concurrency()
-    );
-    for keep_alive in [false, true] {
-        let mode = if keep_alive {
-            "keep-alive"
-        } else {
-            "Connection: close"
-        };
-        let set = measure(probe_addr, "/set", None, requests, keep_alive).await?;
-        let capture = measure(
-            forms_addr,
-            "/api/forms/contact",
-            Some(CONTACT.to_owned()),
-            requests,
-            keep_alive,
-        )
-        .await?;
-        let consent = measure(
-            forms_addr,
-            "/api/consent",
-            Some(consent_body(forms_addr).await?),
-            requests,
-            keep_alive,
-        )
-        .await?;
-        println!(
-            "  {mode:<18} one KV set: {set:>8.0}/s   form capture: {capture:>8.0}/s ({:.2} of set)   consent decision: {consent:>8.0}/s ({:.2} of set)",
-            capture / set,
-            consent / set
-        );
+    match spin_binary() {
+        Some(spin) => {
+            let app = Spin::start(
+                &spin,
+                &workspace_root().join("spin.toml"),
+                &dir,
+                &variables(),
+            )?;
+            let probe = Spin::start(
+                &spin,
+                &workspace_root().join("tests/fixtures/spin.toml"),
+                &dir,
+                &[("secret_thing", "bench")],
+            )?;
+            app.ready("/api/consent/config").await?;
+            probe.ready("/instance").await?;
+            run(
+                &format!("real Spin ({})", spin.display()),
+                app.addr,
+                probe.addr,
+            )
+            .await?;
+        }
+        None => println!("\nno spin binary ($SPIN, PATH, ../shared/bin/spin): real Spin skipped"),
     }
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }
 
-/// A first "reject all" decision for the banner the app serves (a new visitor: the busiest case).
-async fn consent_body(app: SocketAddr) -> Result<String> {
+/// Every measurement against one app and one probe, printed as a table.
+async fn run(on: &str, app: SocketAddr, probe: SocketAddr) -> Result<()> {
+    let requests = env_number("BENCH_REQUESTS", 2000);
+    let c = env_number("BENCH_CONCURRENCY", 8);
+    println!(
+        "\n{on}: {requests} requests a row, {c} clients, Connection: close; ratio = req/s over the reference's"
+    );
+    let token = render_token(app).await?;
+    let banner = banner(app).await?;
+
+    let new_key = measure(probe, Load::get("/ref/new-key"), requests, c).await?;
+    let get_set = measure(probe, Load::get("/ref/get-set"), requests, c).await?;
+    let mut rows = vec![
+        ("reference: set one new key", new_key.clone()),
+        ("reference: get + set one existing key", get_set.clone()),
+    ];
+    let contact = |form: &'static str, token: Option<String>| {
+        Load::post(&format!("/api/forms/{form}"), move |n| {
+            let token = token
+                .as_ref()
+                .map(|t| format!(r#","_token":"{t}""#))
+                .unwrap_or_default();
+            format!(
+                r#"{{"name":"Ada Lovelace","email":"ada{n}@example.com","message":"Benchmark","page_url":"https://www.example.com/contact","utm_source":"bench","consent_policy_version":"2026-01","consent_privacy_policy":true{token}}}"#
+            )
+        })
+    };
+    rows.push((
+        "form capture, render token",
+        measure(app, contact("contact", Some(token)), requests, c).await?,
+    ));
+    rows.push((
+        "form capture, no render token",
+        measure(app, contact("quick", None), requests, c).await?,
+    ));
+    let first = {
+        let banner = banner.clone();
+        Load::post("/api/consent", move |_| banner.decision(None))
+    };
+    let (first_figures, ids) = measure_collecting(app, first, requests, c).await?;
+    rows.push(("consent, first decision", first_figures));
+    let ids = Arc::new(ids);
+    let later = {
+        let banner = banner.clone();
+        Load::post("/api/consent", move |n| {
+            banner.decision(Some(&ids[n as usize % ids.len()]))
+        })
+    };
+    rows.push((
+        "consent, later decision",
+        measure(app, later, requests, c).await?,
+    ));
+    rows.push((
+        "newsletter signup",
+        measure(
+            app,
+            Load::post("/api/newsletter", |n| {
+                format!(
+                    r#"{{"email":"reader{n}@example.com","consent_newsletter":true,"consent_policy_version":"2026-01"}}"#
+                )
+            }),
+            requests,
+            c,
+        )
+        .await?,
+    ));
+    rows.push((
+        "demo request",
+        measure(
+            app,
+            Load::post("/api/demo", |n| {
+                format!(
+                    r#"{{"name":"Grace Hopper","email":"grace{n}@example.com","company":"Navy","consent_policy_version":"1","consent_privacy_policy":true}}"#
+                )
+            }),
+            requests,
+            c,
+        )
+        .await?,
+    ));
+
+    println!(
+        "  {:<40} {:>9} {:>9} {:>11} {:>11}",
+        "handler", "req/s", "p99 ms", "÷ new key", "÷ get+set"
+    );
+    for (name, figures) in &rows {
+        println!(
+            "  {:<40} {:>9.0} {:>9.1} {:>11.2} {:>11.2}",
+            name,
+            figures.rate,
+            figures.p99.as_secs_f64() * 1000.0,
+            figures.rate / new_key.rate,
+            figures.rate / get_set.rate
+        );
+    }
+    let single = measure(app, contact("quick", None), (requests / 4).max(50), 1).await?;
+    println!(
+        "  form capture at c=1: p50 {:.1} ms, p99 {:.1} ms",
+        single.p50.as_secs_f64() * 1000.0,
+        single.p99.as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
+/// The banner the app serves: what a decision must name.
+#[derive(Clone)]
+struct Banner {
+    version: String,
+    hash: String,
+}
+
+impl Banner {
+    /// A "reject all" decision, first (no id) or later (an id).
+    fn decision(&self, id: Option<&str>) -> String {
+        let id = id
+            .map(|id| format!(r#""consent_id":"{id}","#))
+            .unwrap_or_default();
+        format!(
+            r#"{{{id}"decisions":{{}},"banner_version":"{}","text_hash":"{}","locale":"en","method":"reject_all"}}"#,
+            self.version, self.hash
+        )
+    }
+}
+
+async fn banner(app: SocketAddr) -> Result<Banner> {
     let config: serde_json::Value = reqwest::get(format!("http://{app}/api/consent/config"))
         .await?
         .json()
         .await?;
-    Ok(serde_json::json!({
-        "decisions": {},
-        "banner_version": config["banner_version"],
-        "text_hash": config["text_hash"],
-        "locale": "en",
-        "method": "reject_all",
+    Ok(Banner {
+        version: config["banner_version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        hash: config["text_hash"].as_str().unwrap_or_default().to_owned(),
     })
-    .to_string())
 }
 
-/// Clients sending at once (`BENCH_CONCURRENCY`, default 8).
-fn concurrency() -> usize {
-    std::env::var("BENCH_CONCURRENCY")
+/// A render token for `contact`, old enough to pass its one-second minimum.
+async fn render_token(app: SocketAddr) -> Result<String> {
+    let answer: serde_json::Value = reqwest::get(format!("http://{app}/api/forms/contact/token"))
+        .await?
+        .json()
+        .await?;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    Ok(answer["token"].as_str().unwrap_or_default().to_owned())
+}
+
+/// What each request of a measurement sends: a GET, or a POST of the JSON body for request `n`.
+#[derive(Clone)]
+struct Load {
+    path: String,
+    body: Option<Arc<dyn Fn(u64) -> String + Send + Sync>>,
+}
+
+impl Load {
+    fn get(path: &str) -> Self {
+        Self {
+            path: path.to_owned(),
+            body: None,
+        }
+    }
+
+    fn post(path: &str, body: impl Fn(u64) -> String + Send + Sync + 'static) -> Self {
+        Self {
+            path: path.to_owned(),
+            body: Some(Arc::new(body)),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Figures {
+    rate: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+async fn measure(addr: SocketAddr, load: Load, requests: usize, c: usize) -> Result<Figures> {
+    Ok(measure_collecting(addr, load, requests, c).await?.0)
+}
+
+/// Sends `requests` requests over `c` clients, each on a new connection (`Connection: close`), from
+/// a distinct forwarded address each; answers the figures and each answer's `consent_id`, if any.
+async fn measure_collecting(
+    addr: SocketAddr,
+    load: Load,
+    requests: usize,
+    c: usize,
+) -> Result<(Figures, Vec<String>)> {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let url = format!("http://{addr}{}", load.path);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()?;
+    let per_client = requests.div_ceil(c);
+    let started = Instant::now();
+    let workers = (0..c).map(|_| {
+        let (client, url, load) = (client.clone(), url.clone(), load.clone());
+        tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(per_client);
+            let mut ids = Vec::new();
+            for _ in 0..per_client {
+                let n = NEXT.fetch_add(1, Ordering::Relaxed);
+                let forwarded = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
+                let request = match &load.body {
+                    Some(body) => client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body(n)),
+                    None => client.get(&url),
+                }
+                .header("connection", "close")
+                .header("x-forwarded-for", forwarded);
+                let sent = Instant::now();
+                let response = request.send().await?;
+                let status = response.status();
+                let body = response.bytes().await?;
+                latencies.push(sent.elapsed());
+                anyhow::ensure!(
+                    status.is_success(),
+                    "{url}: {status} {}",
+                    String::from_utf8_lossy(&body)
+                );
+                if let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&body)
+                    && let Some(id) = answer["consent_id"].as_str()
+                {
+                    ids.push(id.to_owned());
+                }
+            }
+            anyhow::Ok((latencies, ids))
+        })
+    });
+    let mut latencies = Vec::new();
+    let mut ids = Vec::new();
+    for worker in futures::future::join_all(workers).await {
+        let (l, i) = worker??;
+        latencies.extend(l);
+        ids.extend(i);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
+    Ok((
+        Figures {
+            rate: latencies.len() as f64 / elapsed.as_secs_f64(),
+            p50: at(0.5),
+            p99: at(0.99),
+        },
+        ids,
+    ))
+}
+
+/// A `spin up` of one manifest on a free loopback port, stopped when dropped.
+struct Spin {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Spin {
+    fn start(
+        spin: &Path,
+        manifest: &Path,
+        scratch: &Path,
+        variables: &[(&str, &str)],
+    ) -> Result<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut command = Command::new(spin);
+        command
+            .arg("up")
+            .arg("-f")
+            .arg(manifest)
+            .arg("--listen")
+            .arg(addr.to_string())
+            .arg("--state-dir")
+            .arg(scratch.join(format!("spin-{port}")))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (name, value) in variables {
+            command.env(
+                format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),
+                value,
+            );
+        }
+        let child = command.spawn().context("starting spin")?;
+        Ok(Self { child, addr })
+    }
+
+    async fn ready(&self, path: &str) -> Result<()> {
+        for _ in 0..240 {
+            if reqwest::get(format!("http://{}{path}", self.addr))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        anyhow::bail!("spin on {} did not answer {path}", self.addr)
+    }
+}
+
+impl Drop for Spin {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// The `spin` binary to measure: `$SPIN`, `spin` on PATH, or `../shared/bin/spin` beside the checkout.
+fn spin_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("SPIN").map(PathBuf::from) {
+        return path.is_file().then_some(path);
+    }
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("spin"))
+            .find(|p| p.is_file())
+    });
+    on_path.or_else(|| {
+        let beside = workspace_root().join("../shared/bin/spin");
+        beside.is_file().then_some(beside)
+    })
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(8)
+        .unwrap_or(default)
 }
 
 fn loopback() -> SocketAddr {
@@ -121,55 +443,6 @@ fn scratch_dir() -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("capture-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).context("creating the benchmark's scratch directory")?;
     Ok(dir)
-}
-
-/// Requests/s for `requests` posts (or gets) spread over `concurrency()` clients.
-async fn measure(
-    addr: SocketAddr,
-    path: &str,
-    json: Option<String>,
-    requests: usize,
-    keep_alive: bool,
-) -> Result<f64> {
-    let url = format!("http://{addr}{path}");
-    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    if !keep_alive {
-        builder = builder.pool_max_idle_per_host(0);
-    }
-    let client = builder.build()?;
-    let per_client = requests / concurrency();
-    let started = Instant::now();
-    let workers = (0..concurrency()).map(|_| {
-        let (client, url, json) = (client.clone(), url.clone(), json.clone());
-        tokio::spawn(async move {
-            for _ in 0..per_client {
-                let request = match json.clone() {
-                    Some(body) => client
-                        .post(&url)
-                        .header("content-type", "application/json")
-                        .body(body),
-                    None => client.get(&url),
-                };
-                let request = if keep_alive {
-                    request
-                } else {
-                    request.header("connection", "close")
-                };
-                let response = request.send().await?;
-                anyhow::ensure!(
-                    response.status().is_success(),
-                    "{url}: {}",
-                    response.status()
-                );
-                response.bytes().await?;
-            }
-            anyhow::Ok(())
-        })
-    });
-    for worker in futures::future::join_all(workers).await {
-        worker??;
-    }
-    Ok((per_client * concurrency()) as f64 / started.elapsed().as_secs_f64())
 }
 
 fn geo_native() {
