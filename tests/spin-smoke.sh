@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Smoke run on real Spin: serve the app from spin.toml (components already built by `cargo test`),
 # then post JSON and an HTML form with curl and check the answers. Usage: tests/spin-smoke.sh SPIN_BINARY
+# SPIN_UP_ARGS adds arguments to `spin up` (e.g. random instance reuse: `--max-instance-reuse-count 1..128`).
 set -euo pipefail
 spin=$1
 cd "$(dirname "$0")/.."
@@ -16,7 +17,9 @@ register_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 admin_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 SPIN_VARIABLE_ADMIN_API_KEY=$admin_key SPIN_VARIABLE_JOBS_TOKEN=$jobs_token SPIN_VARIABLE_REGISTER_SIGNING_KEY=$register_key \
 SPIN_VARIABLE_SIGNING_KEY=$key SPIN_VARIABLE_SUPPRESSION_KEY=$pseudonym_key SPIN_VARIABLE_OUTBOX_TOKEN=$outbox_token \
-  SPIN_VARIABLE_SIGNUP_MIN_SECONDS=0 SPIN_VARIABLE_PRIVACY_MIN_SECONDS=0 "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" >"$tmp/spin.log" 2>&1 &
+  SPIN_VARIABLE_TRUSTED_PROXIES=127.0.0.1/32 \
+  SPIN_VARIABLE_SIGNUP_MIN_SECONDS=0 SPIN_VARIABLE_PRIVACY_MIN_SECONDS=0 "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" \
+  ${SPIN_UP_ARGS:-} >"$tmp/spin.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
@@ -177,4 +180,22 @@ cargo run -q -p audit -- --url "$base" --key "$(cat "$tmp/verifier.txt")" --toke
   || fail "the auditor found problems: $(cat "$tmp/audit.out")"
 passed=$((passed + 1))
 
-echo "spin smoke: $passed checks passed, 0 failed"
+# Group commit under load: 200 posts at once, 16 at a time, each from its own forwarded address, are
+# each answered 201 and each in the feed exactly once.
+burst() { # burst N: post contact form N from forwarded address 10.9.x.y
+  curl -s -o /dev/null -w '%{http_code}\n' -H 'content-type: application/json' \
+    -H "x-forwarded-for: 10.9.$(($1 / 250)).$(($1 % 250))" \
+    -d "{\"name\":\"Burst\",\"email\":\"burst$1@example.com\",\"message\":\"Hi\",\"consent_policy_version\":\"2026-01\",\"consent_privacy_policy\":true,\"_token\":\"$token\"}" \
+    "$base/api/forms/contact"
+}
+export -f burst
+export base token
+seq 1 200 | xargs -P 16 -I{} bash -c 'burst {}' >"$tmp/burst.codes"
+[ "$(grep -c '^201$' "$tmp/burst.codes")" -eq 200 ] || fail "burst: $(sort "$tmp/burst.codes" | uniq -c | tr '\n' ' ')"
+passed=$((passed + 1))
+expect 200 "$tmp/burst.ndjson" -H "authorization: Bearer $api_key" "$base/api/v1/submissions?limit=all&format=ndjson"
+[ "$(grep -o '"email":"burst[0-9]*@example.com"' "$tmp/burst.ndjson" | sort -u | wc -l)" -eq 200 ] \
+  && [ "$(grep -c '"email":"burst[0-9]*@example.com"' "$tmp/burst.ndjson")" -eq 200 ] \
+  || fail "burst: not each of the 200 posts exactly once in the feed"
+
+echo "spin smoke: $passed checks passed, 0 failed${SPIN_UP_ARGS:+ (spin up $SPIN_UP_ARGS)}"

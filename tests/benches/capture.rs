@@ -70,7 +70,17 @@ async fn main() -> Result<()> {
     let app_addr = app.serve(loopback()).await?;
     let probe_addr = probe.serve(loopback()).await?;
     geo_wasm(probe_addr).await?;
-    run("the test host (SQLite file store)", app_addr, probe_addr).await?;
+    let counters = Counters {
+        app: Box::new(move || app.database().commits()),
+        probe: Box::new(move || probe.database().commits()),
+    };
+    run(
+        "the test host (SQLite file store)",
+        app_addr,
+        probe_addr,
+        Some(&counters),
+    )
+    .await?;
 
     match spin_binary() {
         Some(spin) => {
@@ -92,6 +102,7 @@ async fn main() -> Result<()> {
                 &format!("real Spin ({})", spin.display()),
                 app.addr,
                 probe.addr,
+                None,
             )
             .await?;
         }
@@ -101,8 +112,20 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-/// Every measurement against one app and one probe, printed as a table.
-async fn run(on: &str, app: SocketAddr, probe: SocketAddr) -> Result<()> {
+/// The test host's count of commits (write calls) of each app so far.
+struct Counters {
+    app: Box<dyn Fn() -> usize>,
+    probe: Box<dyn Fn() -> usize>,
+}
+
+/// Every measurement against one app and one probe, printed as a table; with `counters`, also the
+/// commits each request cost on average.
+async fn run(
+    on: &str,
+    app: SocketAddr,
+    probe: SocketAddr,
+    counters: Option<&Counters>,
+) -> Result<()> {
     let requests = env_number("BENCH_REQUESTS", 2000);
     let c = env_number("BENCH_CONCURRENCY", 8);
     println!(
@@ -111,8 +134,29 @@ async fn run(on: &str, app: SocketAddr, probe: SocketAddr) -> Result<()> {
     let token = render_token(app).await?;
     let banner = banner(app).await?;
 
-    let new_key = measure(probe, Load::get("/ref/new-key"), requests, c).await?;
-    let get_set = measure(probe, Load::get("/ref/get-set"), requests, c).await?;
+    let app_count = counters.map(|c| &c.app);
+    let probe_count = counters.map(|c| &c.probe);
+    let measure = |addr, load, requests, c| {
+        let count = if addr == probe {
+            probe_count
+        } else {
+            app_count
+        };
+        async move {
+            let before = count.map(|f| f());
+            let mut figures = measure_collecting(addr, load, requests, c).await?;
+            if let (Some(f), Some(before)) = (count, before) {
+                figures.0.commits = Some((f() - before) as f64 / requests as f64);
+            }
+            anyhow::Ok(figures)
+        }
+    };
+    let new_key = measure(probe, Load::get("/ref/new-key"), requests, c)
+        .await?
+        .0;
+    let get_set = measure(probe, Load::get("/ref/get-set"), requests, c)
+        .await?
+        .0;
     let mut rows = vec![
         ("reference: set one new key", new_key.clone()),
         ("reference: get + set one existing key", get_set.clone()),
@@ -130,17 +174,19 @@ async fn run(on: &str, app: SocketAddr, probe: SocketAddr) -> Result<()> {
     };
     rows.push((
         "form capture, render token",
-        measure(app, contact("contact", Some(token)), requests, c).await?,
+        measure(app, contact("contact", Some(token)), requests, c)
+            .await?
+            .0,
     ));
     rows.push((
         "form capture, no render token",
-        measure(app, contact("quick", None), requests, c).await?,
+        measure(app, contact("quick", None), requests, c).await?.0,
     ));
     let first = {
         let banner = banner.clone();
         Load::post("/api/consent", move |_| banner.decision(None))
     };
-    let (first_figures, ids) = measure_collecting(app, first, requests, c).await?;
+    let (first_figures, ids) = measure(app, first, requests, c).await?;
     rows.push(("consent, first decision", first_figures));
     let ids = Arc::new(ids);
     let later = {
@@ -151,7 +197,7 @@ async fn run(on: &str, app: SocketAddr, probe: SocketAddr) -> Result<()> {
     };
     rows.push((
         "consent, later decision",
-        measure(app, later, requests, c).await?,
+        measure(app, later, requests, c).await?.0,
     ));
     rows.push((
         "newsletter signup",
@@ -165,7 +211,8 @@ async fn run(on: &str, app: SocketAddr, probe: SocketAddr) -> Result<()> {
             requests,
             c,
         )
-        .await?,
+        .await?
+        .0,
     ));
     rows.push((
         "demo request",
@@ -179,24 +226,32 @@ async fn run(on: &str, app: SocketAddr, probe: SocketAddr) -> Result<()> {
             requests,
             c,
         )
-        .await?,
+        .await?
+        .0,
     ));
 
     println!(
-        "  {:<40} {:>9} {:>9} {:>11} {:>11}",
-        "handler", "req/s", "p99 ms", "÷ new key", "÷ get+set"
+        "  {:<40} {:>9} {:>9} {:>11} {:>11} {:>13}",
+        "handler", "req/s", "p99 ms", "÷ new key", "÷ get+set", "commits/req"
     );
     for (name, figures) in &rows {
+        let commits = figures
+            .commits
+            .map(|c| format!("{c:.2}"))
+            .unwrap_or_else(|| "-".into());
         println!(
-            "  {:<40} {:>9.0} {:>9.1} {:>11.2} {:>11.2}",
+            "  {:<40} {:>9.0} {:>9.1} {:>11.2} {:>11.2} {:>13}",
             name,
             figures.rate,
             figures.p99.as_secs_f64() * 1000.0,
             figures.rate / new_key.rate,
-            figures.rate / get_set.rate
+            figures.rate / get_set.rate,
+            commits
         );
     }
-    let single = measure(app, contact("quick", None), (requests / 4).max(50), 1).await?;
+    let single = measure(app, contact("quick", None), (requests / 4).max(50), 1)
+        .await?
+        .0;
     println!(
         "  form capture at c=1: p50 {:.1} ms, p99 {:.1} ms",
         single.p50.as_secs_f64() * 1000.0,
@@ -277,10 +332,8 @@ struct Figures {
     rate: f64,
     p50: Duration,
     p99: Duration,
-}
-
-async fn measure(addr: SocketAddr, load: Load, requests: usize, c: usize) -> Result<Figures> {
-    Ok(measure_collecting(addr, load, requests, c).await?.0)
+    /// Commits (store write calls) per request, where the host counts them.
+    commits: Option<f64>,
 }
 
 /// Sends `requests` requests over `c` clients, each on a new connection (`Connection: close`), from
@@ -350,6 +403,7 @@ async fn measure_collecting(
             rate: latencies.len() as f64 / elapsed.as_secs_f64(),
             p50: at(0.5),
             p99: at(0.99),
+            commits: None,
         },
         ids,
     ))

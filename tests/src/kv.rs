@@ -7,6 +7,7 @@ use rusqlite::{Connection, OptionalExtension, named_params};
 use shared::store::{Backend, BackendError};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A key and its value as `get-many` returns them.
@@ -57,6 +58,10 @@ const SELECT: &str = "SELECT value FROM spin_key_value WHERE store=$1 AND key=$2
 pub struct Database {
     conn: Arc<Mutex<Connection>>,
     location: Location,
+    /// How many of the next `set-many` calls fail (a store failure, injected by a test).
+    failing_writes: Arc<AtomicUsize>,
+    /// Write calls so far (each its own commit, as on Spin): the benchmark's commits per request.
+    commits: Arc<AtomicUsize>,
 }
 
 impl Database {
@@ -86,6 +91,8 @@ impl Database {
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             location,
+            failing_writes: Arc::default(),
+            commits: Arc::default(),
         })
     }
 
@@ -111,6 +118,17 @@ impl Database {
             db: self.clone(),
             label: label.to_owned(),
         }
+    }
+
+    /// Write calls (commits) made so far, by every store label.
+    pub fn commits(&self) -> usize {
+        self.commits.load(Ordering::Relaxed)
+    }
+
+    /// The connection, for a call that commits.
+    fn commit_lock(&self) -> MutexGuard<'_, Connection> {
+        self.commits.fetch_add(1, Ordering::Relaxed);
+        self.lock()
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -161,7 +179,7 @@ impl KvStore {
 
     pub fn write(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
         self.db
-            .lock()
+            .commit_lock()
             .prepare_cached(UPSERT)
             .map_err(other)?
             .execute(rusqlite::params![&self.label, key, value])
@@ -171,7 +189,7 @@ impl KvStore {
 
     pub fn remove(&self, key: &str) -> Result<(), KvError> {
         self.db
-            .lock()
+            .commit_lock()
             .prepare_cached("DELETE FROM spin_key_value WHERE store=$1 AND key=$2")
             .map_err(other)?
             .execute([&self.label, key])
@@ -204,12 +222,25 @@ impl KvStore {
         rows.collect::<Result<Vec<_>, _>>().map_err(other)
     }
 
+    /// Makes the next `n` `set-many` calls fail as a broken store would, writing nothing (tests of
+    /// what a failure in the middle of a request leaves behind).
+    pub fn fail_next_writes(&self, n: usize) {
+        self.db.failing_writes.store(n, Ordering::SeqCst);
+    }
+
     /// Spin's `set_many`: all pairs in one transaction (one commit).
     pub fn write_many(&self, pairs: Vec<(String, Vec<u8>)>) -> Result<(), KvError> {
         if pairs.is_empty() {
             return Ok(());
         }
-        let mut conn = self.db.lock();
+        let failing = &self.db.failing_writes;
+        if failing
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(KvError::Other("disk I/O error (injected by a test)".into()));
+        }
+        let mut conn = self.db.commit_lock();
         let tx = conn.transaction().map_err(other)?;
         for (k, v) in pairs {
             tx.prepare_cached(UPSERT)
@@ -227,7 +258,7 @@ impl KvStore {
         }
         let keys: Vec<rusqlite::types::Value> = keys.into_iter().map(Into::into).collect();
         self.db
-            .lock()
+            .commit_lock()
             .prepare_cached("DELETE FROM spin_key_value WHERE store=:name AND key IN rarray(:keys)")
             .map_err(other)?
             .execute(named_params! {":name": &self.label, ":keys": Rc::new(keys)})
@@ -238,7 +269,7 @@ impl KvStore {
     /// Spin's `increment`: read, add, upsert 8 little-endian bytes, in one transaction. An absent key
     /// counts as 0; a value of any other length is an error (a panic on Spin).
     pub fn add(&self, key: &str, delta: i64) -> Result<i64, KvError> {
-        let mut conn = self.db.lock();
+        let mut conn = self.db.commit_lock();
         let tx = conn.transaction().map_err(other)?;
         let current: Option<Vec<u8>> = tx
             .prepare_cached(SELECT)
@@ -268,7 +299,7 @@ impl KvStore {
     /// changed); with none (key was absent at `current`), a plain upsert — not atomic, as on Spin.
     /// Returns whether exactly one row changed.
     pub fn swap(&self, key: &str, old: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
-        let mut conn = self.db.lock();
+        let mut conn = self.db.commit_lock();
         let changed = match old {
             Some(old) => conn
                 .prepare_cached(
