@@ -203,6 +203,24 @@ pub struct Submission {
     pub do_not_contact: Vec<crate::store::Channel>,
 }
 
+/// A captured record about a person who may be contacted (a lead): it notes the channels on which
+/// they asked not to be, as found when it was stored.
+pub trait Lead: Serialize {
+    fn note_do_not_contact(&mut self, channels: Vec<crate::store::Channel>);
+}
+
+impl Lead for Submission {
+    fn note_do_not_contact(&mut self, channels: Vec<crate::store::Channel>) {
+        self.do_not_contact = channels;
+    }
+}
+
+impl Lead for DemoRequest {
+    fn note_do_not_contact(&mut self, channels: Vec<crate::store::Channel>) {
+        self.do_not_contact = channels;
+    }
+}
+
 impl Submission {
     #[allow(clippy::too_many_arguments)]
     pub fn new(

@@ -19,37 +19,32 @@ use std::time::{Duration, Instant};
 
 const SIGNING_KEY: &str = "bench-signing-key-0123456789abcdef0123456789";
 
-/// `contact` needs a render token at least a second old; `quick` takes none (the check is off).
-const BENCH_FORMS: &str = r#"
-[contact]
-kind = "contact"
-fields = ["name", "email", "message"]
-required = ["name", "email"]
-consents = ["privacy_policy"]
-required_consents = ["privacy_policy"]
-thank_you = "http://127.0.0.1:3000/thanks.html"
-min_seconds = 1
-
-[quick]
-kind = "contact"
-fields = ["name", "email", "message"]
-required = ["name", "email"]
-consents = ["privacy_policy"]
-required_consents = ["privacy_policy"]
-thank_you = "http://127.0.0.1:3000/thanks.html"
-min_seconds = 0
-"#;
+/// The forms: `contact` needs a render token at least a second old; `quick` takes none (check off).
+fn bench_forms() -> String {
+    [("contact", 1), ("quick", 0)]
+        .map(|(name, min_seconds)| {
+            format!(
+                "[{name}]\nkind = \"contact\"\nfields = [\"name\", \"email\", \"message\"]\n\
+                 required = [\"name\", \"email\"]\nconsents = [\"privacy_policy\"]\n\
+                 required_consents = [\"privacy_policy\"]\n\
+                 thank_you = \"http://127.0.0.1:3000/thanks.html\"\nmin_seconds = {min_seconds}\n"
+            )
+        })
+        .join("\n")
+}
 
 /// The app's variables for the benchmark, as (name, value).
-fn variables() -> Vec<(&'static str, &'static str)> {
-    vec![
+fn variables() -> Vec<(&'static str, String)> {
+    [
         ("signing_key", SIGNING_KEY),
         ("suppression_key", SIGNING_KEY),
         ("rate_limit", "1000000000/600"),
         ("trusted_proxies", "127.0.0.1/32"),
-        ("forms", BENCH_FORMS),
+        ("forms", &bench_forms()),
         ("signup_min_seconds", "0"),
     ]
+    .map(|(name, value)| (name, value.to_owned()))
+    .to_vec()
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -94,7 +89,7 @@ async fn main() -> Result<()> {
                 &spin,
                 &workspace_root().join("tests/fixtures/spin.toml"),
                 &dir,
-                &[("secret_thing", "bench")],
+                &[("secret_thing", "bench".to_owned())],
             )?;
             app.ready("/api/consent/config").await?;
             probe.ready("/instance").await?;
@@ -420,7 +415,7 @@ impl Spin {
         spin: &Path,
         manifest: &Path,
         scratch: &Path,
-        variables: &[(&str, &str)],
+        variables: &[(&str, String)],
     ) -> Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));

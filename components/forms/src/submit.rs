@@ -4,12 +4,12 @@ use crate::config::FormsConfig;
 use http::Response;
 use http_body::Body;
 use serde::Serialize;
-use shared::capture::{Offer, Post, contact_opt_outs};
+use shared::capture::{Offer, Post, lead_capture};
 use shared::domain::FormId;
 use shared::http::ApiError;
 use shared::ids::new_id;
 use shared::records::Submission;
-use shared::store::{Backend, Capture, Log, RecordKind, Store, Write};
+use shared::store::{Backend, Log, RecordKind, Store};
 
 #[derive(Serialize)]
 struct Receipt<'a> {
@@ -41,7 +41,7 @@ where
 
     let spam = post.judge(settings, &form, spec.min_seconds);
     let id = new_id();
-    let mut record = Submission::new(
+    let record = Submission::new(
         id.clone(),
         &form,
         spec.kind,
@@ -53,19 +53,14 @@ where
         spam,
     );
     let event = post.event(Log::Submissions, spam, Some(form.as_str()));
-    let capture = {
-        let id = id.clone();
-        Capture::writing(move |found| {
-            record.do_not_contact = found.opted_out.clone();
-            Ok(vec![Write::record(
-                RecordKind::Submission,
-                &id,
-                &record,
-                event,
-            )?])
-        })
-        .checking_opt_outs(contact_opt_outs(settings, &contact))
-    };
+    let capture = lead_capture(
+        settings,
+        &contact,
+        RecordKind::Submission,
+        &id,
+        record,
+        event,
+    );
     post.store(store, settings, capture).await?;
     // A bot is answered exactly like a person, so it learns nothing from the reply.
     Ok(post.accepted(

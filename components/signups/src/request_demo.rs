@@ -4,12 +4,12 @@ use crate::config::SignupsConfig;
 use http::Response;
 use http_body::Body;
 use serde::Serialize;
-use shared::capture::{ContactField, ContactFields, Offer, Post, contact_opt_outs};
+use shared::capture::{ContactField, ContactFields, Offer, Post, lead_capture};
 use shared::domain::{ConsentId, FormId, PreferredTime};
 use shared::http::ApiError;
 use shared::ids::new_id;
 use shared::records::{DemoRequest, DemoStatus, SCHEMA_VERSION};
-use shared::store::{Backend, Capture, Log, RecordKind, Store, Write};
+use shared::store::{Backend, Log, RecordKind, Store};
 
 /// The render-token form id of the demo request.
 pub const FORM: &str = "demo";
@@ -58,7 +58,7 @@ where
     let form = FormId::parse(FORM).expect("a valid id");
     let spam = post.judge(settings, &form, config.min_submit_seconds());
     let id = new_id();
-    let mut record = DemoRequest {
+    let record = DemoRequest {
         v: SCHEMA_VERSION,
         id: id.clone(),
         received_at: post.at(),
@@ -76,19 +76,14 @@ where
         do_not_contact: Vec::new(),
     };
     let event = post.event(Log::DemoRequests, spam, None);
-    let capture = {
-        let id = id.clone();
-        Capture::writing(move |found| {
-            record.do_not_contact = found.opted_out.clone();
-            Ok(vec![Write::record(
-                RecordKind::DemoRequest,
-                &id,
-                &record,
-                event,
-            )?])
-        })
-        .checking_opt_outs(contact_opt_outs(settings, &contact))
-    };
+    let capture = lead_capture(
+        settings,
+        &contact,
+        RecordKind::DemoRequest,
+        &id,
+        record,
+        event,
+    );
     post.store(store, settings, capture).await?;
     Ok(post.accepted(
         &config.demo_thank_you,

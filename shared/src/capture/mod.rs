@@ -14,7 +14,7 @@ pub use intake::{
     Intake, VisitFields, Visitor, client_ip, error_as_html, preflight, read_json_object, respond,
     with_cors,
 };
-pub use post::{Offer, Post, contact_opt_outs};
+pub use post::{Offer, Post, lead_capture};
 pub use settings::{CaptureSettings, RateLimit};
 pub use spam::{
     HONEYPOT_FIELD, RENDER_TOKEN_FIELD, issue_render_token, judge, render_token_response,

@@ -8,8 +8,10 @@ use super::settings::CaptureSettings;
 use super::spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD, judge};
 use crate::domain::{ConsentId, FormId, WebUrl};
 use crate::http::ApiError;
-use crate::records::{Action, Actor, Contact, NetworkOrigin, SpamReason};
-use crate::store::{Backend, Capture, Captured, Channel, Event, Found, Log, RateCheck, Store};
+use crate::records::{Action, Actor, Contact, Lead, NetworkOrigin, SpamReason};
+use crate::store::{
+    Backend, Capture, Captured, Channel, Event, Found, Log, RateCheck, RecordKind, Store, Write,
+};
 use crate::time::Timestamp;
 use http::Response;
 use http_body::Body;
@@ -165,9 +167,27 @@ impl Post {
     }
 }
 
+/// The capture of a new lead record `kind`/`id` about `contact`: the batch looks up the person's
+/// do-not-contact entries and the record notes those in force.
+pub fn lead_capture<R: Lead + 'static>(
+    settings: &CaptureSettings,
+    contact: &Contact,
+    kind: RecordKind,
+    id: &str,
+    mut record: R,
+    event: Event,
+) -> Capture {
+    let id = id.to_owned();
+    Capture::writing(move |found| {
+        record.note_do_not_contact(found.opted_out.clone());
+        Ok(vec![Write::record(kind, &id, &record, event)?])
+    })
+    .checking_opt_outs(contact_opt_outs(settings, contact))
+}
+
 /// The do-not-contact entries to look up for `contact` (its email and phone), so that a capture records
 /// the channels on which the person asked not to be contacted.
-pub fn contact_opt_outs(settings: &CaptureSettings, contact: &Contact) -> Vec<(Channel, String)> {
+fn contact_opt_outs(settings: &CaptureSettings, contact: &Contact) -> Vec<(Channel, String)> {
     let mut wanted = Vec::new();
     if let Some(email) = &contact.email {
         wanted.push((Channel::Email, settings.pseudonym(&email.normalized())));
