@@ -153,7 +153,7 @@ impl Post {
             max: settings.rate_limit.max,
         });
         match store.capture(capture).await? {
-            Captured::Stored { found, .. } => Ok(found),
+            Captured::Stored(found) => Ok(found),
             Captured::RateLimited => Err(ApiError::RateLimited {
                 retry_after: (window + 1) * window_seconds - now_s,
             }),

@@ -13,7 +13,7 @@ use super::keys::{Channel, Key, Log, RecordKind};
 use super::{Backend, BackendError, Event, Store, StoreError, decode};
 use crate::records::{ConsentDecision, LogEntry, OptOut, SCHEMA_VERSION};
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -79,21 +79,13 @@ pub struct RateCheck {
 pub struct Found {
     /// The channels among the post's `opt_outs` whose do-not-contact entry is in force.
     pub opted_out: Vec<Channel>,
-    existing: Option<(String, Vec<u8>)>,
+    exists: bool,
 }
 
 impl Found {
-    /// The existing record the post asked for, if there is one.
-    pub fn existing<R: DeserializeOwned>(&self) -> Result<Option<R>, StoreError> {
-        self.existing
-            .as_ref()
-            .map(|(key, bytes)| decode(key, bytes))
-            .transpose()
-    }
-
-    /// Whether the existing record the post asked for is there.
+    /// Whether the record the post asked to read ([`Capture::reading`]) is there.
     pub fn exists(&self) -> bool {
-        self.existing.is_some()
+        self.exists
     }
 }
 
@@ -156,8 +148,8 @@ impl Write {
 /// What became of a post.
 #[derive(Debug, Clone)]
 pub enum Captured {
-    /// Its writes are durable; the log numbers they took, in order, and what the batch read for it.
-    Stored { seqs: Vec<u64>, found: Found },
+    /// Its writes are durable; what the batch read for it.
+    Stored(Found),
     /// Over its client's rate limit: counted, nothing else written.
     RateLimited,
 }
@@ -232,7 +224,7 @@ impl<B: Backend> Store<B> {
             planned.push((post.write)(&found).map(|writes| Some((writes, found))));
         }
 
-        let mut needed: BTreeMap<Log, i64> = BTreeMap::new();
+        let mut needed: BTreeMap<Log, u64> = BTreeMap::new();
         for (writes, _) in planned.iter().flatten().flatten() {
             for write in writes {
                 *needed.entry(write.event.log).or_default() += 1;
@@ -240,11 +232,7 @@ impl<B: Backend> Store<B> {
         }
         let mut next: BTreeMap<Log, u64> = BTreeMap::new();
         for (log, count) in needed {
-            let last = self
-                .backend
-                .increment(&Key::LogHead(log).to_string(), count)
-                .await?;
-            next.insert(log, u64::try_from(last - count + 1).unwrap_or_default());
+            next.insert(log, self.take_seqs(log, count).await?);
         }
 
         let written_at = Timestamp::now();
@@ -262,14 +250,12 @@ impl<B: Backend> Store<B> {
                     continue;
                 }
             };
-            let mut seqs = Vec::with_capacity(writes.len());
             for write in writes {
                 let seq = next.get_mut(&write.event.log).expect("counted above");
-                seqs.push(*seq);
                 pairs.extend(entry_pairs(write, *seq, written_at)?);
                 *seq += 1;
             }
-            outcomes.push(Ok(Captured::Stored { seqs, found }));
+            outcomes.push(Ok(Captured::Stored(found)));
         }
         for (client, state) in &rates {
             let value = serde_json::to_vec(state).map_err(StoreError::Encode)?;
@@ -368,14 +354,11 @@ fn found(values: &HashMap<&str, Vec<u8>>, wanted: &Wanted) -> Result<Found, Stor
             }
         }
     }
-    let existing = wanted
+    let exists = wanted
         .existing
         .as_ref()
-        .and_then(|key| values.get(key.as_str()).map(|v| (key.clone(), v.clone())));
-    Ok(Found {
-        opted_out,
-        existing,
-    })
+        .is_some_and(|key| values.contains_key(key.as_str()));
+    Ok(Found { opted_out, exists })
 }
 
 /// The key-value pairs of one write numbered `seq`: its value (if any) and its final log entry.
@@ -384,21 +367,13 @@ fn entry_pairs(
     seq: u64,
     written_at: Timestamp,
 ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-    let event = write.event;
+    let log = write.event.log;
     let entry = LogEntry {
-        v: SCHEMA_VERSION,
-        seq,
-        at: event.at,
-        action: event.action,
-        record: Some(write.record.clone()),
-        actor: event.actor,
-        detail: event.detail,
-        revision: write.revision,
-        pending: false,
         written_at: Some(written_at),
+        ..write.event.entry(seq, Some(&write.record), write.revision)
     };
     let mut pairs = vec![(
-        Key::LogEntry(event.log, seq).to_string(),
+        Key::LogEntry(log, seq).to_string(),
         serde_json::to_vec(&entry).map_err(StoreError::Encode)?,
     )];
     match write.target {

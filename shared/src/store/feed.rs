@@ -3,7 +3,7 @@
 
 use super::backend::Backend;
 use super::{Event, Key, RecordKind, Store, StoreError, decode};
-use crate::records::{LogEntry, SCHEMA_VERSION};
+use crate::records::LogEntry;
 use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 
@@ -115,28 +115,17 @@ impl<B: Backend> Store<B> {
         records: &[(&str, R)],
         event: Event,
     ) -> Result<(), StoreError> {
-        let count = records.len() as i64;
+        let count = records.len() as u64;
         if count == 0 {
             return Ok(());
         }
-        let last = self
-            .backend
-            .increment(&Key::LogHead(event.log).to_string(), count)
-            .await?;
-        let first = u64::try_from(last - count + 1).unwrap_or_default();
+        let first = self.take_seqs(event.log, count).await?;
+        let written_at = Some(crate::time::Timestamp::now());
         let mut writes = Vec::with_capacity(records.len() * 2);
         for ((id, record), seq) in records.iter().zip(first..) {
             let entry = LogEntry {
-                v: SCHEMA_VERSION,
-                seq,
-                at: event.at,
-                action: event.action,
-                record: Some((*id).to_owned()),
-                actor: event.actor.clone(),
-                detail: event.detail.clone(),
-                revision: None,
-                pending: false,
-                written_at: Some(crate::time::Timestamp::now()),
+                written_at,
+                ..event.clone().entry(seq, Some(id), None)
             };
             let entry = serde_json::to_vec(&entry).map_err(StoreError::Encode)?;
             let record = serde_json::to_vec(record).map_err(StoreError::Encode)?;

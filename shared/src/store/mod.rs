@@ -72,6 +72,25 @@ pub struct Event {
     pub at: Timestamp,
 }
 
+impl Event {
+    /// This event's log entry, numbered `seq`, about record `record` (`None`: many records) and, for
+    /// records kept as a history, its state `revision`. Final, not yet stamped with when it is written.
+    fn entry(self, seq: u64, record: Option<&str>, revision: Option<u64>) -> LogEntry {
+        LogEntry {
+            v: SCHEMA_VERSION,
+            seq,
+            at: self.at,
+            action: self.action,
+            record: record.map(str::to_owned),
+            actor: self.actor,
+            detail: self.detail,
+            revision,
+            pending: false,
+            written_at: None,
+        }
+    }
+}
+
 /// A log entry with its number taken, not yet (or not finally) written.
 struct Draft {
     log: Log,
@@ -260,32 +279,21 @@ impl<B: Backend> Store<B> {
         ids: &[&str],
         event: Event,
     ) -> Result<(), StoreError> {
-        let count = ids.len() as i64;
+        let count = ids.len() as u64;
         if count == 0 {
             return Ok(());
         }
-        let last = self
-            .backend
-            .increment(&Key::LogHead(event.log).to_string(), count)
-            .await?;
-        let first = u64::try_from(last - count + 1).unwrap_or_default();
+        let first = self.take_seqs(event.log, count).await?;
+        let erased = Event {
+            action: Action::Erased,
+            ..event
+        };
         let mut drafts: Vec<Draft> = ids
             .iter()
             .zip(first..)
             .map(|(id, seq)| Draft {
-                log: event.log,
-                entry: LogEntry {
-                    v: SCHEMA_VERSION,
-                    seq,
-                    at: event.at,
-                    action: Action::Erased,
-                    record: Some((*id).to_owned()),
-                    actor: event.actor.clone(),
-                    detail: event.detail.clone(),
-                    revision: None,
-                    pending: false,
-                    written_at: None,
-                },
+                log: erased.log,
+                entry: erased.clone().entry(seq, Some(id), None),
             })
             .collect();
         let pending = drafts
@@ -440,7 +448,7 @@ impl<B: Backend> Store<B> {
             .capture(Capture::writing(move |_| Ok(vec![write])))
             .await?
         {
-            Captured::Stored { .. } => Ok(decision.n),
+            Captured::Stored(_) => Ok(decision.n),
             Captured::RateLimited => Err(StoreError::Conflict("a decision has no rate limit")),
         }
     }
@@ -480,21 +488,10 @@ impl<B: Backend> Store<B> {
         revision: Option<u64>,
         event: Event,
     ) -> Result<Draft, StoreError> {
-        let seq = self.next_seq(event.log).await?;
+        let seq = self.take_seqs(event.log, 1).await?;
         Ok(Draft {
             log: event.log,
-            entry: LogEntry {
-                v: SCHEMA_VERSION,
-                seq,
-                at: event.at,
-                action: event.action,
-                record: id.map(str::to_owned),
-                actor: event.actor,
-                detail: event.detail,
-                revision,
-                pending: false,
-                written_at: None,
-            },
+            entry: event.entry(seq, id, revision),
         })
     }
 
@@ -591,12 +588,14 @@ impl<B: Backend> Store<B> {
         value.map(|bytes| decode(&key, &bytes)).transpose()
     }
 
-    async fn next_seq(&self, log: Log) -> Result<u64, StoreError> {
-        let seq = self
+    /// Takes the next `count` numbers of `log` (one `increment`) and answers the first of them.
+    async fn take_seqs(&self, log: Log, count: u64) -> Result<u64, StoreError> {
+        let delta = i64::try_from(count).unwrap_or(i64::MAX);
+        let last = self
             .backend
-            .increment(&Key::LogHead(log).to_string(), 1)
+            .increment(&Key::LogHead(log).to_string(), delta)
             .await?;
-        Ok(u64::try_from(seq).unwrap_or_default())
+        Ok(u64::try_from(last - delta + 1).unwrap_or_default())
     }
 }
 
