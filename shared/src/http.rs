@@ -26,6 +26,9 @@ impl FieldError {
     }
 }
 
+/// Seconds a client is asked to wait when the store is out of reach.
+const STORE_RETRY_AFTER: u64 = 5;
+
 /// Everything a handler can answer instead of success. Each variant documents its status code;
 /// internal causes are logged, never sent.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +88,9 @@ pub enum ApiError {
     /// 403: the request's origin is not allowed to call this endpoint.
     #[error("origin not allowed")]
     ForbiddenOrigin,
+    /// 503: the key-value store cannot be reached; nothing was written. Answered with `Retry-After`.
+    #[error("store unavailable: {0}")]
+    StoreUnavailable(crate::store::BackendError),
     /// 500: a fault on our side (store, configuration). The cause is logged, the client sees a generic message.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -92,7 +98,10 @@ pub enum ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        Self::Internal(e.into())
+        match e {
+            crate::store::StoreError::Backend(e) if e.unreachable() => Self::StoreUnavailable(e),
+            e => Self::Internal(e.into()),
+        }
     }
 }
 
@@ -133,6 +142,7 @@ impl ApiError {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
+            Self::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -186,6 +196,12 @@ impl ApiError {
                 "origin_not_allowed",
                 "This origin may not call this endpoint.".into(),
             ),
+            Self::StoreUnavailable(_) => (
+                "store_unavailable",
+                format!(
+                    "Our store is out of reach; nothing was stored. Try again in {STORE_RETRY_AFTER} seconds."
+                ),
+            ),
             Self::Internal(_) => (
                 "internal_error",
                 "Something went wrong on our side; nothing was stored.".into(),
@@ -195,9 +211,11 @@ impl ApiError {
 
     /// The response for this error, as JSON, or as a small HTML page for a browser's plain form post.
     pub fn into_response(self, html: bool) -> Response<String> {
-        if let Self::Internal(cause) = &self {
+        match &self {
             // The whole cause chain goes to the log; the client only learns that it was our fault.
-            eprintln!("internal error: {cause:#}");
+            Self::Internal(cause) => eprintln!("internal error: {cause:#}"),
+            Self::StoreUnavailable(cause) => eprintln!("store unavailable: {cause}"),
+            _ => {}
         }
         let status = self.status();
         let (code, message) = self.code_and_message();
@@ -251,6 +269,9 @@ impl ApiError {
             }
             Self::RateLimited { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            Self::StoreUnavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(STORE_RETRY_AFTER));
             }
             Self::Unauthorized => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

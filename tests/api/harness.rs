@@ -137,7 +137,7 @@ impl TestApp {
         }
     }
 
-    /// The builder `spawn*` use: in-memory store, no env variables (tests are reproducible), every
+    /// The builder `spawn*` use: a fresh store (in-memory SQLite, or Redis with `TEST_KV=redis`), no env variables (tests are reproducible), every
     /// required secret variable set to its [`test_secret`], then the overrides.
     pub fn builder(manifest: &Path, f: impl FnOnce(&mut Vars)) -> AppBuilder {
         let parsed = ::host::manifest::Manifest::load(manifest).expect("manifest");
@@ -149,7 +149,7 @@ impl TestApp {
         }
         f(&mut vars);
         let mut builder = App::builder(manifest)
-            .in_memory_store()
+            .store_at(::host::kv::Location::for_tests())
             .env_variables(false);
         for (k, v) in vars.0 {
             builder = builder.variable(k, v);

@@ -13,3 +13,4 @@ mod privacy;
 mod register;
 mod retention;
 mod signups;
+mod store;

@@ -399,7 +399,7 @@ async fn after_an_erasure_no_value_holds_the_address_name_or_phone_but_the_opt_o
         PHONE.to_owned(),
         "4930123456789".to_owned(),
     ];
-    for (key, value) in app.kv().dump().unwrap() {
+    for (key, value) in app.kv().dump().await.unwrap() {
         let text = String::from_utf8_lossy(&value).to_lowercase();
         for needle in &needles {
             assert!(

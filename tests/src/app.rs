@@ -173,6 +173,12 @@ impl AppBuilder {
         self
     }
 
+    /// Any store: SQLite in memory or in a file, or Redis.
+    pub fn store_at(mut self, location: Location) -> Self {
+        self.store = Some(location);
+        self
+    }
+
     /// A SQLite file; relative paths are resolved against the manifest's directory.
     pub fn file_store(mut self, path: impl Into<PathBuf>) -> Self {
         self.store = Some(Location::File(path.into()));

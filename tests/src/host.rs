@@ -8,7 +8,7 @@ use crate::bindings::{
     wasi::keyvalue::atomics as wasi_atomics, wasi::keyvalue::batch as wasi_batch,
     wasi::keyvalue::store as wasi_store,
 };
-use crate::kv::{Database, KvError, KvStore};
+use crate::kv::{Cas, Database, KvError, KvStore};
 use crate::outbound::OutboundHooks;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -22,12 +22,9 @@ pub struct KvHandle {
     store: KvStore,
 }
 
-/// A compare-and-swap in progress (`wasi:keyvalue/atomics.cas`). Like Spin's SQLite store it remembers
-/// the value read by `current`; a swap with no remembered value is a plain overwrite.
+/// A compare-and-swap in progress (`wasi:keyvalue/atomics.cas`), kept as the store's backend keeps it.
 pub struct CasHandle {
-    store: KvStore,
-    key: String,
-    current: Option<Vec<u8>>,
+    cas: Cas,
 }
 
 /// What one component may reach; shared by all its instances.
@@ -196,7 +193,7 @@ impl<T> spin_kv::HostStoreWithStore<T> for SpinData {
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, spin_kv::Error>> {
         let store = with_store(accessor, &self_)?;
-        kv_result(store.read(&key), spin_kv::Error::Other)
+        kv_result(store.read(&key).await, spin_kv::Error::Other)
     }
 
     async fn set(
@@ -206,7 +203,7 @@ impl<T> spin_kv::HostStoreWithStore<T> for SpinData {
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), spin_kv::Error>> {
         let store = with_store(accessor, &self_)?;
-        kv_result(store.write(&key, &value), spin_kv::Error::Other)
+        kv_result(store.write(&key, &value).await, spin_kv::Error::Other)
     }
 
     async fn delete(
@@ -215,7 +212,7 @@ impl<T> spin_kv::HostStoreWithStore<T> for SpinData {
         key: String,
     ) -> wasmtime::Result<Result<(), spin_kv::Error>> {
         let store = with_store(accessor, &self_)?;
-        kv_result(store.remove(&key), spin_kv::Error::Other)
+        kv_result(store.remove(&key).await, spin_kv::Error::Other)
     }
 
     async fn exists(
@@ -224,7 +221,7 @@ impl<T> spin_kv::HostStoreWithStore<T> for SpinData {
         key: String,
     ) -> wasmtime::Result<Result<bool, spin_kv::Error>> {
         let store = with_store(accessor, &self_)?;
-        kv_result(store.contains(&key), spin_kv::Error::Other)
+        kv_result(store.contains(&key).await, spin_kv::Error::Other)
     }
 
     /// Traps on purpose. On Spin's SQLite store `get-keys` holds the one connection until its stream is
@@ -273,7 +270,7 @@ impl wasi_store::HostBucket for SpinHost {
         self_: Resource<KvHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, wasi_store::Error>> {
-        kv_result(self.store(&self_)?.read(&key), wasi_other)
+        kv_result(self.store(&self_)?.read(&key).await, wasi_other)
     }
 
     async fn set(
@@ -282,7 +279,7 @@ impl wasi_store::HostBucket for SpinHost {
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), wasi_store::Error>> {
-        kv_result(self.store(&self_)?.write(&key, &value), wasi_other)
+        kv_result(self.store(&self_)?.write(&key, &value).await, wasi_other)
     }
 
     async fn delete(
@@ -290,7 +287,7 @@ impl wasi_store::HostBucket for SpinHost {
         self_: Resource<KvHandle>,
         key: String,
     ) -> wasmtime::Result<Result<(), wasi_store::Error>> {
-        kv_result(self.store(&self_)?.remove(&key), wasi_other)
+        kv_result(self.store(&self_)?.remove(&key).await, wasi_other)
     }
 
     async fn exists(
@@ -298,7 +295,7 @@ impl wasi_store::HostBucket for SpinHost {
         self_: Resource<KvHandle>,
         key: String,
     ) -> wasmtime::Result<Result<bool, wasi_store::Error>> {
-        kv_result(self.store(&self_)?.contains(&key), wasi_other)
+        kv_result(self.store(&self_)?.contains(&key).await, wasi_other)
     }
 
     /// Traps on purpose, like `get-keys` above: listing keys is O(store) and never on a request path.
@@ -326,7 +323,7 @@ impl wasi_batch::Host for SpinHost {
         bucket: Resource<KvHandle>,
         keys: Vec<String>,
     ) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, wasi_store::Error>> {
-        kv_result(self.store(&bucket)?.read_many(keys), wasi_other)
+        kv_result(self.store(&bucket)?.read_many(keys).await, wasi_other)
     }
 
     /// One transaction, one commit.
@@ -335,7 +332,10 @@ impl wasi_batch::Host for SpinHost {
         bucket: Resource<KvHandle>,
         key_values: Vec<(String, Vec<u8>)>,
     ) -> wasmtime::Result<Result<(), wasi_store::Error>> {
-        kv_result(self.store(&bucket)?.write_many(key_values), wasi_other)
+        kv_result(
+            self.store(&bucket)?.write_many(key_values).await,
+            wasi_other,
+        )
     }
 
     async fn delete_many(
@@ -343,7 +343,7 @@ impl wasi_batch::Host for SpinHost {
         bucket: Resource<KvHandle>,
         keys: Vec<String>,
     ) -> wasmtime::Result<Result<(), wasi_store::Error>> {
-        kv_result(self.store(&bucket)?.remove_many(keys), wasi_other)
+        kv_result(self.store(&bucket)?.remove_many(keys).await, wasi_other)
     }
 }
 
@@ -353,14 +353,13 @@ impl wasi_atomics::HostCas for SpinHost {
         bucket: Resource<KvHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Resource<CasHandle>, wasi_store::Error>> {
-        let store = self.store(&bucket)?;
+        let cas = match self.store(&bucket)?.cas(&key).await {
+            Ok(cas) => cas,
+            Err(e) => return kv_result(Err(e), wasi_other),
+        };
         Ok(self
             .table
-            .push(CasHandle {
-                store,
-                key,
-                current: None,
-            })
+            .push(CasHandle { cas })
             .map_err(|_| wasi_store::Error::Other("too many compare_and_swaps opened".into())))
     }
 
@@ -368,14 +367,8 @@ impl wasi_atomics::HostCas for SpinHost {
         &mut self,
         self_: Resource<CasHandle>,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, wasi_store::Error>> {
-        let cas = self.table.get_mut(&self_)?;
-        match cas.store.read(&cas.key) {
-            Ok(v) => {
-                cas.current.clone_from(&v);
-                Ok(Ok(v))
-            }
-            Err(e) => kv_result(Err(e), wasi_other),
-        }
+        let handle = self.table.get_mut(&self_)?;
+        kv_result(handle.cas.current().await, wasi_other)
     }
 
     async fn drop(&mut self, rep: Resource<CasHandle>) -> wasmtime::Result<()> {
@@ -385,44 +378,42 @@ impl wasi_atomics::HostCas for SpinHost {
 }
 
 impl wasi_atomics::Host for SpinHost {
-    /// 8 little-endian bytes; traps on a key holding anything else (Spin's SQLite store panics).
+    /// SQLite: 8 little-endian bytes, trapping on a key holding anything else (Spin's SQLite store
+    /// panics). Redis: `INCRBY`.
     async fn increment(
         &mut self,
         bucket: Resource<KvHandle>,
         key: String,
         delta: i64,
     ) -> wasmtime::Result<Result<i64, wasi_store::Error>> {
-        kv_result(self.store(&bucket)?.add(&key, delta), wasi_other)
+        kv_result(self.store(&bucket)?.add(&key, delta).await, wasi_other)
     }
 
-    /// Spin's SQLite CAS: on failure, a fresh CAS handle that has already read the current value.
+    /// Spin's `swap` (crates/factor-key-value/src/host.rs): when the backend says the swap failed, a
+    /// fresh CAS handle on the same key that has already read the current value.
     async fn swap(
         &mut self,
         cas: Resource<CasHandle>,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), wasi_atomics::CasError>> {
-        let cas = self.table.delete(cas)?;
-        match cas.store.swap(&cas.key, cas.current.as_deref(), &value) {
+        let store_error =
+            |m: String| wasi_atomics::CasError::StoreError(wasi_store::Error::Other(m));
+        let CasHandle { cas } = self.table.delete(cas)?;
+        let (store, key) = (cas.store().clone(), cas.key().to_owned());
+        match cas.swap(&value).await {
             Ok(true) => Ok(Ok(())),
             Ok(false) => {
-                let current = match cas.store.read(&cas.key) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        return kv_result(Err(e), |m| {
-                            wasi_atomics::CasError::StoreError(wasi_store::Error::Other(m))
-                        });
-                    }
+                let mut fresh = match store.cas(&key).await {
+                    Ok(fresh) => fresh,
+                    Err(e) => return kv_result(Err(e), store_error),
                 };
-                let fresh = self.table.push(CasHandle {
-                    store: cas.store,
-                    key: cas.key,
-                    current,
-                })?;
+                if let Err(e) = fresh.current().await {
+                    return kv_result(Err(e), store_error);
+                }
+                let fresh = self.table.push(CasHandle { cas: fresh })?;
                 Ok(Err(wasi_atomics::CasError::CasFailed(fresh)))
             }
-            Err(e) => kv_result(Err(e), |m| {
-                wasi_atomics::CasError::StoreError(wasi_store::Error::Other(m))
-            }),
+            Err(e) => kv_result(Err(e), store_error),
         }
     }
 }

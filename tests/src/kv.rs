@@ -1,6 +1,10 @@
 //! The key-value store: Spin's SQLite backend rebuilt (one table `spin_key_value(store, key, value)`, one
-//! connection behind one lock, the same SQL and the same per-call commits), plus the direct handle tests and
-//! benchmarks use through `shared::store::Backend`.
+//! connection behind one lock, the same SQL and the same per-call commits) and Spin's Redis backend
+//! rebuilt ([`redis`]: the same commands, defects included), plus the direct handle tests and benchmarks
+//! use through `shared::store::Backend`.
+
+pub mod redis;
+pub mod redis_server;
 
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension, named_params};
@@ -9,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use redis_server::RedisServer;
 
 /// A key and its value as `get-many` returns them.
 pub type Pair = (String, Option<Vec<u8>>);
@@ -20,6 +26,22 @@ pub enum Location {
     InMemory,
     /// A file, created if absent (`spin up` default: `.spin/sqlite_key_value.db` next to the manifest).
     File(PathBuf),
+    /// A Redis / Valkey server (`redis://host:port`), as Spin's `type = "redis"` runtime config.
+    Redis(String),
+    /// A private `redis-server` started for this database and stopped with it (tests).
+    FreshRedis,
+}
+
+impl Location {
+    /// The store a test gets: a fresh in-memory SQLite database, or with `TEST_KV=redis` a fresh Redis
+    /// server, so that the whole suite runs on either backend.
+    pub fn for_tests() -> Self {
+        match std::env::var("TEST_KV").as_deref() {
+            Ok("redis") => Self::FreshRedis,
+            Ok("sqlite") | Err(_) => Self::InMemory,
+            Ok(other) => panic!("TEST_KV={other:?}: expected sqlite or redis"),
+        }
+    }
 }
 
 /// Why a store operation failed, mapped by callers onto each WIT error type.
@@ -53,10 +75,17 @@ const UPSERT: &str = "INSERT INTO spin_key_value (store, key, value) VALUES ($1,
                       ON CONFLICT(store, key) DO UPDATE SET value=$3";
 const SELECT: &str = "SELECT value FROM spin_key_value WHERE store=$1 AND key=$2";
 
-/// The SQLite database behind every store label (Spin keeps one connection per app).
+/// The engine behind every store label: Spin keeps one SQLite connection per app, or one Redis client.
+#[derive(Clone)]
+enum Engine {
+    Sqlite(Arc<Mutex<Connection>>),
+    Redis(Arc<redis::Redis>),
+}
+
+/// The database behind every store label.
 #[derive(Clone)]
 pub struct Database {
-    conn: Arc<Mutex<Connection>>,
+    engine: Engine,
     location: Location,
     /// How many of the next `set-many` calls fail (a store failure, injected by a test).
     failing_writes: Arc<AtomicUsize>,
@@ -65,31 +94,28 @@ pub struct Database {
 }
 
 impl Database {
-    /// Opens (creating if needed) the database and its table, as Spin's `KeyValueSqlite` does.
+    /// Opens (creating if needed) the database: for SQLite the file and its table, as Spin's
+    /// `KeyValueSqlite` does; for Redis a client that connects at the first call, as Spin's does.
     pub fn open(location: Location) -> Result<Self> {
-        let conn = match &location {
-            Location::InMemory => Connection::open_in_memory()?,
+        let engine = match &location {
+            Location::InMemory => Engine::Sqlite(sqlite(Connection::open_in_memory()?)?),
             Location::File(path) => {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)
                         .with_context(|| format!("creating {}", dir.display()))?;
                 }
-                Connection::open(path).with_context(|| format!("opening {}", path.display()))?
+                let conn = Connection::open(path)
+                    .with_context(|| format!("opening {}", path.display()))?;
+                Engine::Sqlite(sqlite(conn)?)
+            }
+            Location::Redis(url) => Engine::Redis(Arc::new(redis::Redis::new(url.clone(), None)?)),
+            Location::FreshRedis => {
+                let server = RedisServer::start()?;
+                Engine::Redis(Arc::new(redis::Redis::new(server.url(), Some(server))?))
             }
         };
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS spin_key_value (
-                store TEXT NOT NULL,
-                key   TEXT NOT NULL,
-                value BLOB NOT NULL,
-                PRIMARY KEY (store, key)
-            )",
-            [],
-        )?;
-        // `rarray()`, used for get-many / delete-many in one statement.
-        rusqlite::vtab::array::load_module(&conn)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            engine,
             location,
             failing_writes: Arc::default(),
             commits: Arc::default(),
@@ -98,9 +124,11 @@ impl Database {
 
     /// A human description for startup output, like Spin's store summary.
     pub fn summary(&self) -> String {
-        match &self.location {
-            Location::InMemory => "a temporary in-memory store".into(),
-            Location::File(p) => format!("\"{}\"", p.display()),
+        match (&self.location, &self.engine) {
+            (Location::InMemory, _) => "a temporary in-memory store".into(),
+            (Location::File(p), _) => format!("\"{}\"", p.display()),
+            (_, Engine::Redis(r)) => format!("Redis at {}", r.url()),
+            (_, Engine::Sqlite(_)) => unreachable!("a Redis location opens a Redis engine"),
         }
     }
 
@@ -108,11 +136,20 @@ impl Database {
     pub fn path(&self) -> Option<&Path> {
         match &self.location {
             Location::File(p) => Some(p),
-            Location::InMemory => None,
+            _ => None,
+        }
+    }
+
+    /// The Redis server this database started ([`Location::FreshRedis`]), if any: a test may stop it.
+    pub fn redis_server(&self) -> Option<&RedisServer> {
+        match &self.engine {
+            Engine::Redis(r) => r.server(),
+            Engine::Sqlite(_) => None,
         }
     }
 
     /// The store with this label (no access check: that is the component's grant, checked by the caller).
+    /// On Redis every label is the same keyspace, as on Spin.
     pub fn store(&self, label: &str) -> KvStore {
         KvStore {
             db: self.clone(),
@@ -125,28 +162,54 @@ impl Database {
         self.commits.load(Ordering::Relaxed)
     }
 
-    /// The connection, for a call that commits.
-    fn commit_lock(&self) -> MutexGuard<'_, Connection> {
+    fn count_commit(&self) {
         self.commits.fetch_add(1, Ordering::Relaxed);
-        self.lock()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock leaves the connection usable; keep going like a fresh lock.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    /// Whether this `set-many` is one a test asked to fail.
+    fn injected_failure(&self) -> bool {
+        self.failing_writes
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
     }
 }
 
-/// One store label of the database. Cheap to clone. Every method is one statement or one transaction,
-/// exactly as Spin's SQLite store commits.
+fn sqlite(conn: Connection) -> Result<Arc<Mutex<Connection>>> {
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS spin_key_value (
+            store TEXT NOT NULL,
+            key   TEXT NOT NULL,
+            value BLOB NOT NULL,
+            PRIMARY KEY (store, key)
+        )",
+        [],
+    )?;
+    // `rarray()`, used for get-many / delete-many in one statement.
+    rusqlite::vtab::array::load_module(&conn)?;
+    Ok(Arc::new(Mutex::new(conn)))
+}
+
+/// One store label of the database. Cheap to clone. Every method is what Spin's backend does for
+/// that call: on SQLite one statement or one transaction, on Redis the same commands as Spin's.
 ///
-/// The synchronous methods (`read`, `write`, `read_many`, `add`, ...) return exactly what Spin's SQLite
-/// store returns (e.g. `read_many` only the keys that exist); tests normally use the async
-/// `shared::store::Backend` methods (`get`, `get_many`, `increment`, ...) instead.
+/// The inherent methods (`read`, `write`, `read_many`, `add`, ...) return exactly what Spin's store
+/// returns (e.g. `read_many` only the keys that exist; on Redis, whatever `KEYS` answers); tests
+/// normally use the `shared::store::Backend` methods (`get`, `get_many`, `increment`, ...) instead.
 #[derive(Clone)]
 pub struct KvStore {
     db: Database,
     label: String,
+}
+
+/// The SQLite connection of a store (locked only for a call, never across an await), or the Redis engine.
+enum Side<'a> {
+    Sqlite(&'a Mutex<Connection>),
+    Redis(&'a redis::Redis),
+}
+
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding the lock leaves the connection usable; keep going like a fresh lock.
+    conn.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl KvStore {
@@ -154,72 +217,105 @@ impl KvStore {
         &self.label
     }
 
+    fn side(&self) -> Side<'_> {
+        match &self.db.engine {
+            Engine::Sqlite(conn) => Side::Sqlite(conn),
+            Engine::Redis(r) => Side::Redis(r),
+        }
+    }
+
+    /// As [`KvStore::side`], for a call that commits.
+    fn commit_side(&self) -> Side<'_> {
+        self.db.count_commit();
+        self.side()
+    }
+
     /// Every key and value of this store label: for tests that must show a value is stored nowhere (an
     /// erasure). Never reachable from a component (Spin's guests only get `get-keys`, which we refuse).
-    pub fn dump(&self) -> Result<Vec<(String, Vec<u8>)>, KvError> {
-        let conn = self.db.lock();
-        let mut statement = conn
-            .prepare("SELECT key, value FROM spin_key_value WHERE store=$1 ORDER BY key")
-            .map_err(other)?;
-        let rows = statement
-            .query_map([&self.label], |row| Ok((row.get(0)?, row.get(1)?)))
-            .map_err(other)?;
-        rows.collect::<Result<_, _>>().map_err(other)
+    pub async fn dump(&self) -> Result<Vec<(String, Vec<u8>)>, KvError> {
+        match self.side() {
+            Side::Sqlite(conn) => {
+                let conn = lock(conn);
+                let mut statement = conn
+                    .prepare("SELECT key, value FROM spin_key_value WHERE store=$1 ORDER BY key")
+                    .map_err(other)?;
+                let rows = statement
+                    .query_map([&self.label], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .map_err(other)?;
+                rows.collect::<Result<_, _>>().map_err(other)
+            }
+            Side::Redis(r) => r.dump().await,
+        }
     }
 
-    pub fn read(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.db
-            .lock()
-            .prepare_cached(SELECT)
-            .map_err(other)?
-            .query_row([&self.label, key], |row| row.get::<_, Vec<u8>>(0))
-            .optional()
-            .map_err(other)
+    pub async fn read(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        match self.side() {
+            Side::Sqlite(conn) => lock(conn)
+                .prepare_cached(SELECT)
+                .map_err(other)?
+                .query_row([&self.label, key], |row| row.get::<_, Vec<u8>>(0))
+                .optional()
+                .map_err(other),
+            Side::Redis(r) => r.get(key).await,
+        }
     }
 
-    pub fn write(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
-        self.db
-            .commit_lock()
-            .prepare_cached(UPSERT)
-            .map_err(other)?
-            .execute(rusqlite::params![&self.label, key, value])
-            .map(drop)
-            .map_err(other)
+    pub async fn write(&self, key: &str, value: &[u8]) -> Result<(), KvError> {
+        match self.commit_side() {
+            Side::Sqlite(conn) => lock(conn)
+                .prepare_cached(UPSERT)
+                .map_err(other)?
+                .execute(rusqlite::params![&self.label, key, value])
+                .map(drop)
+                .map_err(other),
+            Side::Redis(r) => r.set(key, value).await,
+        }
     }
 
-    pub fn remove(&self, key: &str) -> Result<(), KvError> {
-        self.db
-            .commit_lock()
-            .prepare_cached("DELETE FROM spin_key_value WHERE store=$1 AND key=$2")
-            .map_err(other)?
-            .execute([&self.label, key])
-            .map(drop)
-            .map_err(other)
+    pub async fn remove(&self, key: &str) -> Result<(), KvError> {
+        match self.commit_side() {
+            Side::Sqlite(conn) => lock(conn)
+                .prepare_cached("DELETE FROM spin_key_value WHERE store=$1 AND key=$2")
+                .map_err(other)?
+                .execute([&self.label, key])
+                .map(drop)
+                .map_err(other),
+            Side::Redis(r) => r.delete_many(vec![key.to_owned()]).await,
+        }
     }
 
-    pub fn contains(&self, key: &str) -> Result<bool, KvError> {
-        Ok(self.read(key)?.is_some())
+    pub async fn contains(&self, key: &str) -> Result<bool, KvError> {
+        match self.side() {
+            Side::Sqlite(_) => Ok(self.read(key).await?.is_some()),
+            Side::Redis(r) => r.exists(key).await,
+        }
     }
 
-    /// Spin's `get_many`: one `IN rarray(...)` query; only keys that exist come back, in SQLite's order.
-    pub fn read_many(&self, keys: Vec<String>) -> Result<Vec<Pair>, KvError> {
+    /// Spin's `get_many`. SQLite: one `IN rarray(...)` query; only keys that exist come back, in
+    /// SQLite's order. Redis: the `KEYS` command (Spin's defect: see [`redis::Redis::get_many`]).
+    pub async fn read_many(&self, keys: Vec<String>) -> Result<Vec<Pair>, KvError> {
         if keys.is_empty() {
             return Ok(vec![]);
         }
-        let keys: Vec<rusqlite::types::Value> = keys.into_iter().map(Into::into).collect();
-        let keys = Rc::new(keys);
-        let conn = self.db.lock();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT key, value FROM spin_key_value WHERE store=:name AND key IN rarray(:keys)",
-            )
-            .map_err(other)?;
-        let rows = stmt
-            .query_map(named_params! {":name": &self.label, ":keys": keys}, |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, Option<Vec<u8>>>(1)?))
-            })
-            .map_err(other)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(other)
+        match self.side() {
+            Side::Sqlite(conn) => {
+                let keys: Vec<rusqlite::types::Value> = keys.into_iter().map(Into::into).collect();
+                let conn = lock(conn);
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT key, value FROM spin_key_value WHERE store=:name AND key IN rarray(:keys)",
+                    )
+                    .map_err(other)?;
+                let rows = stmt
+                    .query_map(
+                        named_params! {":name": &self.label, ":keys": Rc::new(keys)},
+                        |row| Ok((row.get::<_, String>(0)?, row.get::<_, Option<Vec<u8>>>(1)?)),
+                    )
+                    .map_err(other)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(other)
+            }
+            Side::Redis(r) => r.get_many(keys).await,
+        }
     }
 
     /// Makes the next `n` `set-many` calls fail as a broken store would, writing nothing (tests of
@@ -228,48 +324,60 @@ impl KvStore {
         self.db.failing_writes.store(n, Ordering::SeqCst);
     }
 
-    /// Spin's `set_many`: all pairs in one transaction (one commit).
-    pub fn write_many(&self, pairs: Vec<(String, Vec<u8>)>) -> Result<(), KvError> {
+    /// Spin's `set_many`: all pairs in one transaction (one commit) on SQLite, one `MSET` on Redis.
+    pub async fn write_many(&self, pairs: Vec<(String, Vec<u8>)>) -> Result<(), KvError> {
         if pairs.is_empty() {
             return Ok(());
         }
-        let failing = &self.db.failing_writes;
-        if failing
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
+        if self.db.injected_failure() {
             return Err(KvError::Other("disk I/O error (injected by a test)".into()));
         }
-        let mut conn = self.db.commit_lock();
-        let tx = conn.transaction().map_err(other)?;
-        for (k, v) in pairs {
-            tx.prepare_cached(UPSERT)
-                .map_err(other)?
-                .execute(rusqlite::params![&self.label, k, v])
-                .map_err(other)?;
+        match self.commit_side() {
+            Side::Sqlite(conn) => {
+                let mut conn = lock(conn);
+                let tx = conn.transaction().map_err(other)?;
+                for (k, v) in pairs {
+                    tx.prepare_cached(UPSERT)
+                        .map_err(other)?
+                        .execute(rusqlite::params![&self.label, k, v])
+                        .map_err(other)?;
+                }
+                tx.commit().map_err(other)
+            }
+            Side::Redis(r) => r.set_many(pairs).await,
         }
-        tx.commit().map_err(other)
     }
 
-    /// Spin's `delete_many`: one `IN rarray(...)` statement.
-    pub fn remove_many(&self, keys: Vec<String>) -> Result<(), KvError> {
+    /// Spin's `delete_many`: one `IN rarray(...)` statement on SQLite, one `DEL` on Redis.
+    pub async fn remove_many(&self, keys: Vec<String>) -> Result<(), KvError> {
         if keys.is_empty() {
             return Ok(());
         }
-        let keys: Vec<rusqlite::types::Value> = keys.into_iter().map(Into::into).collect();
-        self.db
-            .commit_lock()
-            .prepare_cached("DELETE FROM spin_key_value WHERE store=:name AND key IN rarray(:keys)")
-            .map_err(other)?
-            .execute(named_params! {":name": &self.label, ":keys": Rc::new(keys)})
-            .map(drop)
-            .map_err(other)
+        match self.commit_side() {
+            Side::Sqlite(conn) => {
+                let keys: Vec<rusqlite::types::Value> = keys.into_iter().map(Into::into).collect();
+                lock(conn)
+                    .prepare_cached(
+                        "DELETE FROM spin_key_value WHERE store=:name AND key IN rarray(:keys)",
+                    )
+                    .map_err(other)?
+                    .execute(named_params! {":name": &self.label, ":keys": Rc::new(keys)})
+                    .map(drop)
+                    .map_err(other)
+            }
+            Side::Redis(r) => r.delete_many(keys).await,
+        }
     }
 
-    /// Spin's `increment`: read, add, upsert 8 little-endian bytes, in one transaction. An absent key
-    /// counts as 0; a value of any other length is an error (a panic on Spin).
-    pub fn add(&self, key: &str, delta: i64) -> Result<i64, KvError> {
-        let mut conn = self.db.commit_lock();
+    /// Spin's `increment`. SQLite: read, add, upsert 8 little-endian bytes, in one transaction; an
+    /// absent key counts as 0; a value of any other length is an error (a panic on Spin). Redis:
+    /// `INCRBY`, a decimal string.
+    pub async fn add(&self, key: &str, delta: i64) -> Result<i64, KvError> {
+        let conn = match self.commit_side() {
+            Side::Sqlite(conn) => conn,
+            Side::Redis(r) => return r.increment(key, delta).await,
+        };
+        let mut conn = lock(conn);
         let tx = conn.transaction().map_err(other)?;
         let current: Option<Vec<u8>> = tx
             .prepare_cached(SELECT)
@@ -295,11 +403,28 @@ impl KvStore {
         Ok(new)
     }
 
-    /// Spin's CAS `swap`: with a remembered old value, `UPDATE ... WHERE value = old` (fails if the row
-    /// changed); with none (key was absent at `current`), a plain upsert — not atomic, as on Spin.
+    /// Spin's `atomics::cas::new`: on Redis a connection of its own, as Spin opens one per CAS.
+    pub async fn cas(&self, key: &str) -> Result<Cas, KvError> {
+        let redis = match self.side() {
+            Side::Sqlite(_) => None,
+            Side::Redis(r) => Some(r.cas(key).await?),
+        };
+        Ok(Cas {
+            store: self.clone(),
+            key: key.to_owned(),
+            current: None,
+            redis,
+        })
+    }
+
+    /// Spin's SQLite CAS `swap`: with a remembered old value, `UPDATE ... WHERE value = old` (fails if the
+    /// row changed); with none (key was absent at `current`), a plain upsert — not atomic, as on Spin.
     /// Returns whether exactly one row changed.
-    pub fn swap(&self, key: &str, old: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
-        let mut conn = self.db.commit_lock();
+    fn sqlite_swap(&self, key: &str, old: Option<&[u8]>, new: &[u8]) -> Result<bool, KvError> {
+        let Side::Sqlite(conn) = self.commit_side() else {
+            unreachable!("only SQLite stores swap this way");
+        };
+        let mut conn = lock(conn);
         let changed = match old {
             Some(old) => conn
                 .prepare_cached(
@@ -328,47 +453,97 @@ impl KvStore {
     }
 }
 
+/// A compare-and-swap in progress (`wasi:keyvalue/atomics.cas`), as Spin's backend keeps it: on
+/// SQLite the value read by `current` (a swap with none is a plain overwrite), on Redis a connection
+/// with a `WATCH` on the key.
+pub struct Cas {
+    store: KvStore,
+    key: String,
+    current: Option<Vec<u8>>,
+    redis: Option<redis::Cas>,
+}
+
+impl Cas {
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn store(&self) -> &KvStore {
+        &self.store
+    }
+
+    /// Spin's `current`: reads the value (on Redis after `WATCH`ing the key).
+    pub async fn current(&mut self) -> Result<Option<Vec<u8>>, KvError> {
+        let value = match &self.redis {
+            Some(cas) => cas.current().await?,
+            None => self.store.read(&self.key).await?,
+        };
+        self.current.clone_from(&value);
+        Ok(value)
+    }
+
+    /// Spin's `swap`: whether the backend answered that the value was swapped in. On Redis that answer
+    /// is always no, whether or not the write landed ([`redis::Cas::swap`]).
+    pub async fn swap(self, value: &[u8]) -> Result<bool, KvError> {
+        match &self.redis {
+            Some(cas) => cas.swap(value).await,
+            None => self
+                .store
+                .sqlite_swap(&self.key, self.current.as_deref(), value),
+        }
+    }
+}
+
 fn backend_err(e: KvError) -> BackendError {
     BackendError(e.to_string())
 }
 
-/// Tests and benchmarks read and write stored state through shared's typed functions over this.
+/// Tests and benchmarks read and write stored state through shared's typed functions over this: the
+/// very calls a component makes, answered as Spin's backend answers them.
 impl Backend for KvStore {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
-        KvStore::read(self, key).map_err(backend_err)
+        KvStore::read(self, key).await.map_err(backend_err)
     }
 
     async fn get_many(&self, keys: Vec<String>) -> Result<Vec<Option<Vec<u8>>>, BackendError> {
-        let found = KvStore::read_many(self, keys.clone()).map_err(backend_err)?;
+        let found = KvStore::read_many(self, keys.clone())
+            .await
+            .map_err(backend_err)?;
         let map: std::collections::HashMap<String, Option<Vec<u8>>> = found.into_iter().collect();
         Ok(keys.iter().map(|k| map.get(k).cloned().flatten()).collect())
     }
 
     async fn set_many(&self, pairs: Vec<(String, Vec<u8>)>) -> Result<(), BackendError> {
-        KvStore::write_many(self, pairs).map_err(backend_err)
+        KvStore::write_many(self, pairs).await.map_err(backend_err)
     }
 
     async fn delete_many(&self, keys: Vec<String>) -> Result<(), BackendError> {
-        KvStore::remove_many(self, keys).map_err(backend_err)
+        KvStore::remove_many(self, keys).await.map_err(backend_err)
     }
 
     async fn increment(&self, key: &str, delta: i64) -> Result<i64, BackendError> {
-        KvStore::add(self, key, delta).map_err(backend_err)
+        KvStore::add(self, key, delta).await.map_err(backend_err)
     }
 
+    /// As the component's `SpinBackend` does it: `current`, compare, `swap`.
     async fn compare_and_swap(
         &self,
         key: &str,
         expected: &[u8],
         new: Vec<u8>,
     ) -> Result<bool, BackendError> {
-        KvStore::swap(self, key, Some(expected), &new).map_err(backend_err)
+        let mut cas = self.cas(key).await.map_err(backend_err)?;
+        if cas.current().await.map_err(backend_err)?.as_deref() != Some(expected) {
+            return Ok(false);
+        }
+        cas.swap(&new).await.map_err(backend_err)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::executor::block_on;
 
     fn store() -> KvStore {
         Database::open(Location::InMemory).unwrap().store("default")
@@ -377,11 +552,11 @@ mod tests {
     #[test]
     fn increment_stores_eight_little_endian_bytes() {
         let s = store();
-        assert_eq!(s.add("c", 1).unwrap(), 1);
-        assert_eq!(s.add("c", 2).unwrap(), 3);
-        assert_eq!(s.add("c", -10).unwrap(), -7);
+        assert_eq!(block_on(s.add("c", 1)).unwrap(), 1);
+        assert_eq!(block_on(s.add("c", 2)).unwrap(), 3);
+        assert_eq!(block_on(s.add("c", -10)).unwrap(), -7);
         assert_eq!(
-            s.read("c").unwrap().unwrap(),
+            block_on(s.read("c")).unwrap().unwrap(),
             (-7i64).to_le_bytes().to_vec()
         );
     }
@@ -389,30 +564,31 @@ mod tests {
     #[test]
     fn increment_fails_on_a_key_holding_anything_else() {
         let s = store();
-        s.write("c", b"12").unwrap();
-        assert!(matches!(s.add("c", 1), Err(KvError::NotACounter(_))));
+        block_on(s.write("c", b"12")).unwrap();
+        assert!(matches!(
+            block_on(s.add("c", 1)),
+            Err(KvError::NotACounter(_))
+        ));
     }
 
     #[test]
     fn a_swap_without_an_old_value_is_a_plain_overwrite() {
         let s = store();
-        s.write("k", b"someone else").unwrap();
-        assert!(s.swap("k", None, b"mine").unwrap());
-        assert_eq!(s.read("k").unwrap().unwrap(), b"mine");
-        assert!(!s.swap("k", Some(b"stale"), b"again").unwrap());
+        block_on(s.write("k", b"someone else")).unwrap();
+        assert!(s.sqlite_swap("k", None, b"mine").unwrap());
+        assert_eq!(block_on(s.read("k")).unwrap().unwrap(), b"mine");
+        assert!(!s.sqlite_swap("k", Some(b"stale"), b"again").unwrap());
     }
 
     #[test]
     fn get_many_returns_only_existing_keys() {
         let s = store();
-        s.write_many(vec![
+        block_on(s.write_many(vec![
             ("a".into(), b"1".to_vec()),
             ("b".into(), b"2".to_vec()),
-        ])
+        ]))
         .unwrap();
-        let mut got = s
-            .read_many(vec!["a".into(), "zz".into(), "b".into()])
-            .unwrap();
+        let mut got = block_on(s.read_many(vec!["a".into(), "zz".into(), "b".into()])).unwrap();
         got.sort();
         assert_eq!(
             got,
@@ -421,14 +597,14 @@ mod tests {
                 ("b".into(), Some(b"2".to_vec()))
             ]
         );
-        s.remove_many(vec!["a".into()]).unwrap();
-        assert!(s.read("a").unwrap().is_none());
+        block_on(s.remove_many(vec!["a".into()])).unwrap();
+        assert!(block_on(s.read("a")).unwrap().is_none());
     }
 
     #[test]
     fn stores_with_different_labels_are_separate() {
         let db = Database::open(Location::InMemory).unwrap();
-        db.store("a").write("k", b"1").unwrap();
-        assert!(db.store("b").read("k").unwrap().is_none());
+        block_on(db.store("a").write("k", b"1")).unwrap();
+        assert!(block_on(db.store("b").read("k")).unwrap().is_none());
     }
 }

@@ -10,7 +10,69 @@ use std::future::Future;
 #[error("key-value store: {0}")]
 pub struct BackendError(pub String);
 
-/// The operations every Spin key-value backend offers (`spin:key-value` plus `wasi:keyvalue` atomics/batch).
+/// Which of a backend's calls the store may rely on. Spin's backends differ (README, "Storage"): on
+/// Redis `get-many` is sent as `KEYS` and compare-and-swap answers at random, so everywhere but SQLite
+/// the store reads many keys with concurrent single `get`s and changes records under `increment` claims.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// Spin's SQLite store: every call is correct; `get-many` is one query.
+    Sqlite,
+    /// Any other backend: only `get`, `set-many`, `delete-many` and `increment` are relied on.
+    Portable,
+}
+
+impl Flavour {
+    /// Tells the backend from how it stored a counter that was only ever incremented by 0: SQLite
+    /// writes 8 little-endian bytes, Redis the decimal string `0`, the others documents of their own.
+    pub fn of_zero_counter(bytes: &[u8]) -> Self {
+        if bytes == [0u8; 8] {
+            Self::Sqlite
+        } else {
+            Self::Portable
+        }
+    }
+}
+
+/// Finds out which backend `backend` is: reads the probe counter, creating it (with 0) the first time.
+pub async fn probe<B: Backend + ?Sized>(backend: &B) -> Result<Flavour, BackendError> {
+    let key = super::Key::BackendProbe.to_string();
+    let bytes = match backend.get(&key).await? {
+        Some(bytes) => bytes,
+        None => {
+            backend.increment(&key, 0).await?;
+            backend.get(&key).await?.unwrap_or_default()
+        }
+    };
+    Ok(Flavour::of_zero_counter(&bytes))
+}
+
+impl BackendError {
+    /// Whether the store could not be reached (connection refused, reset or timed out) rather than
+    /// answering with an error: the client may retry later (503), nothing was written. Spin passes a
+    /// backend's error to the guest as its debug text only, so the text is all there is to go by.
+    pub fn unreachable(&self) -> bool {
+        let text = self.0.to_ascii_lowercase();
+        [
+            "connection refused",
+            "connectionrefused",
+            "connection reset",
+            "connectionreset",
+            "broken pipe",
+            "brokenpipe",
+            "timed out",
+            "timedout",
+            "not connected",
+            "notconnected",
+            "connection closed",
+            "unexpectedeof",
+        ]
+        .iter()
+        .any(|sign| text.contains(sign))
+    }
+}
+
+/// The operations every Spin key-value backend offers (`spin:key-value` plus `wasi:keyvalue` atomics/batch),
+/// exactly as the backend answers them: the store decides which to trust by [`Backend::flavour`].
 pub trait Backend {
     fn get(&self, key: &str) -> impl Future<Output = Result<Option<Vec<u8>>, BackendError>>;
     /// Values in the order of `keys`; `None` where a key is absent.
@@ -35,20 +97,35 @@ pub trait Backend {
         expected: &[u8],
         new: Vec<u8>,
     ) -> impl Future<Output = Result<bool, BackendError>>;
+    /// Which backend this is ([`probe`]); Spin's backend remembers it for the instance's life.
+    fn flavour(&self) -> impl Future<Output = Result<Flavour, BackendError>> {
+        probe(self)
+    }
 }
 
-/// Spin's key-value store: `wasi:keyvalue` batch and atomics for writes and counters, which Spin
-/// implements on every backend (SQLite, Redis, Cosmos, DynamoDB).
+/// Spin's key-value store: `spin:key-value` (async) for single reads, so that reads of several keys on
+/// a backend whose `get-many` cannot be trusted run concurrently; `wasi:keyvalue` batch and atomics
+/// for writes and counters, which Spin implements on every backend.
 #[cfg(target_arch = "wasm32")]
 pub struct SpinBackend {
+    label: String,
     bucket: spin_sdk::experimental::wasi::keyvalue::store::Bucket,
+    /// Opened at the first read (opening is async; `Store::open` is not).
+    reader: std::cell::OnceCell<spin_sdk::key_value::Store>,
 }
 
 #[cfg(target_arch = "wasm32")]
 mod spin {
-    use super::{Backend, BackendError, SpinBackend};
+    use super::{Backend, BackendError, Flavour, SpinBackend, probe};
     use spin_sdk::experimental::wasi::keyvalue::{atomics, batch, store};
+    use std::cell::RefCell;
     use std::collections::HashMap;
+
+    thread_local! {
+        /// Which backend each store label is on: a fact about the runtime config, the same for every
+        /// request this instance serves, so it is probed once per instance rather than per request.
+        static FLAVOURS: RefCell<HashMap<String, Flavour>> = RefCell::default();
+    }
 
     impl From<store::Error> for BackendError {
         fn from(e: store::Error) -> Self {
@@ -60,17 +137,39 @@ mod spin {
         }
     }
 
+    impl From<spin_sdk::key_value::Error> for BackendError {
+        fn from(e: spin_sdk::key_value::Error) -> Self {
+            BackendError(match e {
+                spin_sdk::key_value::Error::StoreTableFull => "too many stores open".into(),
+                spin_sdk::key_value::Error::NoSuchStore => "no such store".into(),
+                spin_sdk::key_value::Error::AccessDenied => "access denied".into(),
+                spin_sdk::key_value::Error::Other(msg) => msg,
+            })
+        }
+    }
+
     impl SpinBackend {
         pub fn open(label: &str) -> Result<Self, BackendError> {
             Ok(Self {
+                label: label.to_owned(),
                 bucket: store::open(label)?,
+                reader: std::cell::OnceCell::new(),
             })
+        }
+
+        async fn reader(&self) -> Result<&spin_sdk::key_value::Store, BackendError> {
+            if let Some(reader) = self.reader.get() {
+                return Ok(reader);
+            }
+            let opened = spin_sdk::key_value::Store::open(&self.label).await?;
+            // Two reads racing to open both succeed; the second store handle is dropped.
+            Ok(self.reader.get_or_init(|| opened))
         }
     }
 
     impl Backend for SpinBackend {
         async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
-            Ok(self.bucket.get(key)?)
+            Ok(self.reader().await?.get(key).await?)
         }
 
         async fn get_many(&self, keys: Vec<String>) -> Result<Vec<Option<Vec<u8>>>, BackendError> {
@@ -113,6 +212,15 @@ mod spin {
                 Err(atomics::CasError::CasFailed(_)) => Ok(false),
                 Err(atomics::CasError::StoreError(e)) => Err(e.into()),
             }
+        }
+
+        async fn flavour(&self) -> Result<Flavour, BackendError> {
+            if let Some(known) = FLAVOURS.with_borrow(|f| f.get(&self.label).copied()) {
+                return Ok(known);
+            }
+            let found = probe(self).await?;
+            FLAVOURS.with_borrow_mut(|f| f.insert(self.label.clone(), found));
+            Ok(found)
         }
     }
 }

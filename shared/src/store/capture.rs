@@ -203,7 +203,7 @@ impl<B: Backend> Store<B> {
 
     async fn try_commit_posts(&self, posts: Vec<Capture>) -> Result<Vec<Outcome>, StoreError> {
         let (keys, read) = reads(&posts);
-        let values = self.backend.get_many(keys.clone()).await?;
+        let values = self.read_many(keys.clone()).await?;
         let values: HashMap<&str, Vec<u8>> = keys
             .iter()
             .map(String::as_str)

@@ -77,10 +77,7 @@ impl<B: Backend> Store<B> {
         let mut draft = self.draft(Some(id), None, event).await?;
         self.write(&draft, true).await?;
         let new = serde_json::to_vec(&record).map_err(StoreError::Encode)?;
-        let swapped = self
-            .backend
-            .compare_and_swap(&key, &current, new.clone())
-            .await;
+        let swapped = self.swap(&key, &current, new.clone()).await;
         match swapped {
             Ok(true) => {}
             Ok(false) => draft.refuse("not applied: lost to a concurrent change"),

@@ -34,6 +34,8 @@
 //! | `reg:bundle:{N}`, `reg:bundle:partial` | entry bundles (the leaves themselves) | register job |
 //! | `reg:checkpoint`, `reg:verifier` | the signed checkpoint (C2SP signed note) and the verifier key | register job |
 //! | `ret:{rule}:mark` | how far a retention rule has walked its log (entries older than its cutoff, in order) | retention job |
+//! | `meta:backend-probe` | counter only ever incremented by 0: 8 zero bytes on SQLite, `0` on Redis; tells the store which backend it is on | store |
+//! | `swap:{key}:{state}:{epoch}` | counter: the claim on changing the value at `key` out of `state` (hash of its bytes) in one minute, on backends without a trustworthy compare-and-swap; deleted after the change | store |
 //! | `claim:job:{job}:{window}` | counter: the lease of a background job in one lease window (taken for two adjacent windows, deleted when the run ends) | jobs |
 //!
 //! Logs: `submissions`, `subscribers`, `demo-requests`, `consents`, `opt-outs`, `requests` (data-subject
@@ -286,6 +288,15 @@ pub enum Key<'a> {
         job: &'a str,
         window: u64,
     },
+    /// Counter only ever incremented by 0: how the backend stores it tells which backend it is.
+    BackendProbe,
+    /// Counter: the claim on moving the value at `key` out of state `state` in claim epoch `epoch`
+    /// (on backends whose compare-and-swap cannot be trusted).
+    SwapClaim {
+        key: &'a str,
+        state: &'a str,
+        epoch: i64,
+    },
 }
 
 impl fmt::Display for Key<'_> {
@@ -324,6 +335,8 @@ impl fmt::Display for Key<'_> {
             Self::RegisterPartialBundle => write!(f, "reg:bundle:partial"),
             Self::RegisterCheckpoint => write!(f, "reg:checkpoint"),
             Self::RegisterVerifier => write!(f, "reg:verifier"),
+            Self::BackendProbe => write!(f, "meta:backend-probe"),
+            Self::SwapClaim { key, state, epoch } => write!(f, "swap:{key}:{state}:{epoch}"),
         }
     }
 }

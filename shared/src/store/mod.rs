@@ -10,13 +10,14 @@ pub mod group;
 mod jobs;
 pub mod keys;
 pub mod people;
+mod portable;
 mod register;
 mod requests;
 mod retention;
 
 #[cfg(target_arch = "wasm32")]
 pub use backend::SpinBackend;
-pub use backend::{Backend, BackendError};
+pub use backend::{Backend, BackendError, Flavour};
 pub use capture::{Capture, Captured, Found, RateCheck, Write};
 pub use feed::{Conditional, etag};
 pub use jobs::{LEASE_SECONDS, Lease};
@@ -51,6 +52,8 @@ pub enum StoreError {
 /// The typed store.
 pub struct Store<B> {
     backend: B,
+    /// Which backend `backend` is, once a call needed to know ([`Store::flavour`]).
+    flavour: std::cell::Cell<Option<Flavour>>,
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -139,7 +142,10 @@ impl<R> Updated<R> {
 
 impl<B: Backend> Store<B> {
     pub fn new(backend: B) -> Self {
-        Self { backend }
+        Self {
+            backend,
+            flavour: std::cell::Cell::new(None),
+        }
     }
 
     /// Writes a new record together with its log entry: one `increment` for the entry's number, then one
@@ -220,7 +226,7 @@ impl<B: Backend> Store<B> {
                 *draft = Some(pending);
             }
             let new = serde_json::to_vec(&record).map_err(StoreError::Encode)?;
-            if self.backend.compare_and_swap(key, &current, new).await? {
+            if self.swap(key, &current, new).await? {
                 return Ok(Updated::Changed(record));
             }
         }
@@ -465,7 +471,7 @@ impl<B: Backend> Store<B> {
             .rev()
             .map(|n| Key::ConsentHistoryEntry(id, n).to_string())
             .collect();
-        let values = self.backend.get_many(keys.clone()).await?;
+        let values = self.read_many(keys.clone()).await?;
         keys.iter()
             .zip(values)
             .filter_map(|(key, value)| value.map(|bytes| decode(key, &bytes)))
@@ -524,7 +530,7 @@ impl<B: Backend> Store<B> {
             .iter()
             .map(|s| Key::LogEntry(log, *s).to_string())
             .collect();
-        let values = self.backend.get_many(keys).await?;
+        let values = self.read_many(keys).await?;
         seqs.into_iter()
             .zip(values)
             .map(|(seq, value)| {
@@ -571,7 +577,7 @@ impl<B: Backend> Store<B> {
         &self,
         keys: Vec<String>,
     ) -> Result<Vec<Option<R>>, StoreError> {
-        let values = self.backend.get_many(keys.clone()).await?;
+        let values = self.read_many(keys.clone()).await?;
         keys.iter()
             .zip(values)
             .map(|(key, value)| value.map(|bytes| decode(key, &bytes)).transpose())
@@ -696,7 +702,7 @@ impl<B: Backend> Store<B> {
             .iter()
             .map(|id| Key::ApiKeyLastUsed(id).to_string())
             .collect();
-        let used = self.backend.get_many(used_keys.clone()).await?;
+        let used = self.read_many(used_keys.clone()).await?;
         let mut out = Vec::with_capacity(ids.len());
         for ((record, used), used_key) in records.into_iter().zip(used).zip(&used_keys) {
             let used: Option<Timestamp> = used.map(|b| decode(used_key, &b)).transpose()?;

@@ -157,7 +157,7 @@ impl<B: Backend> Store<B> {
             .iter()
             .map(|id| Key::Record(kind, id).to_string())
             .collect();
-        let values = self.backend.get_many(keys.clone()).await?;
+        let values = self.read_many(keys.clone()).await?;
         let mut people: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for ((id, key), value) in ids.iter().zip(&keys).zip(values) {
             if let Some(bytes) = value {

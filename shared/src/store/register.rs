@@ -150,7 +150,7 @@ impl<B: Backend> Store<B> {
             .iter()
             .filter_map(|w| Some(Key::LogEntry(Log::parse(&w.log)?, w.seq).to_string()))
             .collect();
-        let values = self.backend.get_many(keys.clone()).await?;
+        let values = self.read_many(keys.clone()).await?;
         for ((w, key), value) in state.waiting.iter().zip(&keys).zip(values) {
             let Some(log) = Log::parse(&w.log) else {
                 continue;
@@ -173,7 +173,7 @@ impl<B: Backend> Store<B> {
                     .iter()
                     .map(|s| Key::LogEntry(log, *s).to_string())
                     .collect();
-                let values = self.backend.get_many(keys.clone()).await?;
+                let values = self.read_many(keys.clone()).await?;
                 for ((seq, key), value) in seqs.iter().zip(&keys).zip(values) {
                     match classify(value, key, now, now)? {
                         Seen::Seal(bytes) => sealed.push((log, *seq, bytes)),
@@ -205,7 +205,7 @@ impl<B: Backend> Store<B> {
             .map(|l| Key::RegisterPartialTile(l).to_string())
             .collect();
         partial_keys.push(Key::RegisterPartialBundle.to_string());
-        let mut stored = self.backend.get_many(partial_keys).await?;
+        let mut stored = self.read_many(partial_keys).await?;
         let mut bundle = stored.pop().flatten().unwrap_or_default();
         let mut partials: Vec<Vec<Hash>> = stored
             .into_iter()

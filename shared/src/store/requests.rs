@@ -65,7 +65,7 @@ impl<B: Backend> Store<B> {
         let head = self.backend.increment(&head.to_string(), 0).await?;
         let head = u64::try_from(head).unwrap_or_default();
         let keys: Vec<String> = (1..=head).map(|n| entry(n).to_string()).collect();
-        let values = self.backend.get_many(keys.clone()).await?;
+        let values = self.read_many(keys.clone()).await?;
         keys.iter()
             .zip(values)
             .filter_map(|(key, value)| value.map(|bytes| decode::<String>(key, &bytes)))

@@ -176,7 +176,7 @@ impl<B: Backend> Store<B> {
                 .iter()
                 .map(|id| Key::Record(rule.kind, id).to_string())
                 .collect();
-            let values = self.backend.get_many(keys.clone()).await?;
+            let values = self.read_many(keys.clone()).await?;
             let mut due: Vec<&str> = Vec::new();
             for ((id, key), value) in ids.iter().zip(&keys).zip(values) {
                 let Some(bytes) = value else { continue };
