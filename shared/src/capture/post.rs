@@ -3,6 +3,7 @@
 //! commit with the rate limit, and the answer. A handler keeps only what differs: its fields and its
 //! record.
 
+use super::fields::BodyRules;
 use super::intake::{Intake, VisitFields};
 use super::settings::CaptureSettings;
 use super::spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD, judge};
@@ -50,21 +51,22 @@ impl Post {
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        Self::read_with_lists(request, settings, offer, &[]).await
+        Self::read_as(request, settings, offer, &BodyRules::form()).await
     }
 
-    /// As [`Post::read`], with the list fields `lists` (repeated form fields, JSON arrays).
-    pub async fn read_with_lists<B>(
+    /// As [`Post::read`], for a body as `rules` say (e.g. with list fields: repeated form fields, JSON
+    /// arrays).
+    pub async fn read_as<B>(
         request: http::Request<B>,
         settings: &CaptureSettings,
         offer: Offer<'_>,
-        lists: &[&str],
+        rules: &BodyRules<'_>,
     ) -> Result<Self, ApiError>
     where
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let mut intake = Intake::read_with_lists(request, settings, lists).await?;
+        let mut intake = Intake::read_as(request, settings, rules).await?;
         let common = match offer {
             Offer::Visit { consents, required } => {
                 VisitFields::read(&mut intake, settings, consents, required)
