@@ -2,6 +2,7 @@
 # Smoke run on real Spin: serve the app from spin.toml (components already built by `cargo test`),
 # then post JSON and an HTML form with curl and check the answers. Usage: tests/spin-smoke.sh SPIN_BINARY
 # SPIN_UP_ARGS adds arguments to `spin up` (e.g. random instance reuse: `--max-instance-reuse-count 1..128`).
+# SMOKE_KV=redis runs it on a fresh redis-server (REDIS_SERVER, else on the PATH) through a runtime config.
 set -euo pipefail
 spin=$1
 cd "$(dirname "$0")/.."
@@ -15,13 +16,30 @@ outbox_token=smoke-outbox-token
 jobs_token=smoke-jobs-token
 register_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 admin_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+store_args=()
+audit_store="$tmp/state/sqlite_key_value.db"
+redis_pid=""
+if [ "${SMOKE_KV:-sqlite}" = redis ]; then
+  redis_port=$((port + 1000))
+  "${REDIS_SERVER:-redis-server}" --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$tmp" --loglevel warning >"$tmp/redis.log" 2>&1 &
+  redis_pid=$!
+  printf '[key_value_store.default]\ntype = "redis"\nurl = "redis://127.0.0.1:%s"\n' "$redis_port" >"$tmp/runtime-config.toml"
+  store_args=(--runtime-config-file "$tmp/runtime-config.toml")
+  audit_store="redis://127.0.0.1:$redis_port"
+  for _ in $(seq 1 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break
+    sleep 0.1
+  done
+fi
 SPIN_VARIABLE_ADMIN_API_KEY=$admin_key SPIN_VARIABLE_JOBS_TOKEN=$jobs_token SPIN_VARIABLE_REGISTER_SIGNING_KEY=$register_key \
 SPIN_VARIABLE_SIGNING_KEY=$key SPIN_VARIABLE_SUPPRESSION_KEY=$pseudonym_key SPIN_VARIABLE_OUTBOX_TOKEN=$outbox_token \
   SPIN_VARIABLE_TRUSTED_PROXIES=127.0.0.1/32 \
   SPIN_VARIABLE_SIGNUP_MIN_SECONDS=0 SPIN_VARIABLE_PRIVACY_MIN_SECONDS=0 "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" \
-  ${SPIN_UP_ARGS:-} >"$tmp/spin.log" 2>&1 &
+  "${store_args[@]}" ${SPIN_UP_ARGS:-} >"$tmp/spin.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'kill $pid $redis_pid 2>/dev/null || true; wait $pid $redis_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 
 for _ in $(seq 1 120); do
   curl -s -o /dev/null "$base/api/forms/contact/token" && break
@@ -176,7 +194,7 @@ size=$(sed -n 2p "$tmp/checkpoint.txt")
 expect 200 "$tmp/tile0" -H "authorization: Bearer $auditor" "$base/api/v1/register/tile/0/000.p/$((size < 256 ? size : 255))"
 expect 200 "$tmp/verifier.txt" -H "authorization: Bearer $auditor" "$base/api/v1/register/key"
 cargo run -q -p audit -- --url "$base" --key "$(cat "$tmp/verifier.txt")" --token "$auditor" \
-  --state "$tmp/audit-state.json" --store "$tmp/state/sqlite_key_value.db" >"$tmp/audit.out" 2>&1 \
+  --state "$tmp/audit-state.json" --store "$audit_store" >"$tmp/audit.out" 2>&1 \
   || fail "the auditor found problems: $(cat "$tmp/audit.out")"
 passed=$((passed + 1))
 

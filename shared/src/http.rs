@@ -403,46 +403,6 @@ where
     }
 }
 
-/// A JSON object body: 415 unless `Content-Type` is `application/json` (or, with `any_json`, any
-/// `application/*+json` such as `merge-patch+json`), 413 over `limit` bytes, 400 for anything but
-/// one well-formed JSON object.
-pub async fn read_json_object<B>(
-    headers: &HeaderMap,
-    body: B,
-    limit: usize,
-    any_json: bool,
-) -> Result<serde_json::Map<String, serde_json::Value>, ApiError>
-where
-    B: Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let media = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|ct| ct.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase());
-    let json = media.as_deref().is_some_and(|m| {
-        m == "application/json"
-            || (any_json && m.starts_with("application/") && m.ends_with("+json"))
-    });
-    if !json {
-        return Err(ApiError::UnsupportedMediaType {
-            accepted: "application/json",
-        });
-    }
-    let body = read_body(headers, body, limit).await?;
-    let bad = |message: String| ApiError::BadRequest {
-        code: "malformed_json",
-        message,
-    };
-    let value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| bad(format!("The body is not valid JSON: {e}")))?;
-    let serde_json::Value::Object(object) = value else {
-        return Err(bad("The body must be a JSON object.".into()));
-    };
-    Ok(object)
-}
-
 /// The token of `Authorization: Bearer <token>` (the scheme in any case).
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers

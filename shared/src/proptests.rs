@@ -1,8 +1,8 @@
 //! Property tests of the parsers at the edge: whatever a client sends, they answer a value or a named
 //! refusal (never a panic), and what they write reads back the same.
 
-use crate::capture::{FieldReader, RawFields};
-use crate::domain::{EmailAddress, PhoneNumber, Right, Rights};
+use crate::capture::{BodyRules, FieldReader, RawFields};
+use crate::domain::{EmailAddress, PhoneNumber, Right, Rights, parse_bool};
 use crate::links::{PrivacyLink, PrivacyLinkKind, UnsubscribeLink, UnsubscribeScope};
 use crate::register::tiles::{Tile, TileKind, entries, push_entry};
 use crate::register::{leaf, read_leaf};
@@ -22,10 +22,12 @@ proptest! {
     fn any_body_is_parsed_or_refused_never_a_panic(body in proptest::collection::vec(any::<u8>(), 0..512),
                                                      json in any::<bool>()) {
         let ct = if json { "application/json" } else { "application/x-www-form-urlencoded" };
-        if let Ok((fields, _)) = RawFields::parse_with_lists(Some(ct), &body, &["rights"]) {
+        let rules = BodyRules::form().lists(&["rights"]).maps(&["changes"]);
+        if let Ok((fields, _)) = RawFields::parse_as(Some(ct), &body, &rules) {
             let mut reader = FieldReader::new(fields);
             let _ = reader.optional("email", EmailAddress::parse);
             let _ = reader.list("rights", Right::parse);
+            let _ = reader.map("changes", |_, raw| parse_bool(raw));
             let _ = reader.finish();
         }
     }

@@ -4,8 +4,9 @@
 //! only ever written from values that passed the domain parsers.
 
 use crate::domain::{
-    ClientIp, CompanyName, ConsentChoices, CountryCode, EmailAddress, FormId, FormKind, IpSource,
-    JobTitle, Message, PersonName, PhoneNumber, PolicyVersion, TextHash, UtmValue, WebUrl,
+    ClientIp, CompanyName, ConsentChoices, CountryCode, EmailAddress, FormId, FormKind, Invalid,
+    IpSource, JobTitle, Message, PersonName, PhoneNumber, PolicyVersion, TextHash, UtmValue,
+    WebUrl,
 };
 use crate::geo;
 use crate::time::Timestamp;
@@ -373,6 +374,39 @@ pub enum DemoStatus {
     Cancelled,
 }
 
+impl DemoStatus {
+    pub const ALL: [Self; 5] = [
+        Self::Requested,
+        Self::Contacted,
+        Self::Scheduled,
+        Self::Done,
+        Self::Cancelled,
+    ];
+
+    /// The status as JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Contacted => "contacted",
+            Self::Scheduled => "scheduled",
+            Self::Done => "done",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| {
+                Invalid::new(
+                    "invalid_status",
+                    "One of requested, contacted, scheduled, done or cancelled.",
+                )
+            })
+    }
+}
+
 /// A demo request (`rec:demo-request:{id}`): a lead marketing follows up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DemoRequest {
@@ -442,6 +476,22 @@ pub enum ConsentMethod {
     Withdraw,
 }
 
+impl ConsentMethod {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        match raw {
+            "accept_all" => Ok(Self::AcceptAll),
+            "reject_all" => Ok(Self::RejectAll),
+            "custom" => Ok(Self::Custom),
+            "preferences" => Ok(Self::Preferences),
+            "withdraw" => Ok(Self::Withdraw),
+            _ => Err(Invalid::new(
+                "invalid_method",
+                "must be accept_all, reject_all, custom, preferences or withdraw",
+            )),
+        }
+    }
+}
+
 /// One cookie-consent decision (`hist:consent:{id}:{n}`): what was shown, what was chosen, when and how.
 /// It holds the truncated IP and country only, never a full IP.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -489,4 +539,41 @@ pub struct ApiKey {
     pub expires_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_demo_status_parses_from_its_json_spelling_and_nothing_else() {
+        for status in DemoStatus::ALL {
+            let json = serde_json::to_value(status).unwrap();
+            assert_eq!(json.as_str(), Some(status.as_str()));
+            assert_eq!(DemoStatus::parse(status.as_str()), Ok(status));
+        }
+        assert_eq!(DemoStatus::parse("won").unwrap_err().code, "invalid_status");
+        assert_eq!(
+            DemoStatus::parse("Done").unwrap_err().code,
+            "invalid_status"
+        );
+    }
+
+    #[test]
+    fn a_consent_method_parses_from_its_json_spelling_and_nothing_else() {
+        for raw in [
+            "accept_all",
+            "reject_all",
+            "custom",
+            "preferences",
+            "withdraw",
+        ] {
+            let method = ConsentMethod::parse(raw).unwrap();
+            assert_eq!(serde_json::to_value(method).unwrap(), raw);
+        }
+        assert_eq!(
+            ConsentMethod::parse("maybe").unwrap_err().code,
+            "invalid_method"
+        );
+    }
 }

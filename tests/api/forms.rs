@@ -40,7 +40,7 @@ async fn behind_proxy() -> TestApp {
     spawn(&[("trusted_proxies", "127.0.0.1/32, ::1/128")]).await
 }
 
-fn contact() -> Value {
+pub(crate) fn contact() -> Value {
     json!({
         "name": "Ada Lovelace",
         "email": "ada@example.com",

@@ -324,3 +324,25 @@ fn with_headers(
     }
     request
 }
+
+/// A Redis server of the test's own, or `None` (with a note) where none is installed, except under CI,
+/// which must run every Redis test.
+pub fn redis_server() -> Option<::host::kv::RedisServer> {
+    without_redis_skip(::host::kv::RedisServer::start())
+}
+
+/// A fresh store on a Redis server of its own, or `None` as for [`redis_server`].
+pub fn fresh_redis() -> Option<::host::kv::Database> {
+    without_redis_skip(::host::kv::Database::open(::host::kv::Location::FreshRedis))
+}
+
+fn without_redis_skip<T>(started: anyhow::Result<T>) -> Option<T> {
+    match started {
+        Ok(started) => Some(started),
+        Err(e) if std::env::var_os("CI").is_none() => {
+            println!("skipped: no redis-server ({e:#}); install Debian's redis-server");
+            None
+        }
+        Err(e) => panic!("CI must run the Redis tests: {e:#}"),
+    }
+}

@@ -11,7 +11,7 @@ use shared::store::RecordKind;
 use shared::time::Timestamp;
 use std::time::Duration;
 
-const JOBS_TOKEN: &str = "jobs-token-0123456789abcdef";
+pub(crate) const JOBS_TOKEN: &str = "jobs-token-0123456789abcdef";
 
 async fn spawn(provider: Option<&Provider>) -> TestApp {
     let url = provider.map(|p| p.url.clone()).unwrap_or_default();
@@ -25,7 +25,7 @@ async fn spawn(provider: Option<&Provider>) -> TestApp {
     .await
 }
 
-async fn run(app: &TestApp, query: &str) -> reqwest::Response {
+pub(crate) async fn run(app: &TestApp, query: &str) -> reqwest::Response {
     app.send(
         app.client
             .post(app.url(&format!("/api/jobs/run{query}")))

@@ -12,5 +12,6 @@ mod optout;
 mod privacy;
 mod register;
 mod retention;
+mod scale_out;
 mod signups;
 mod store;

@@ -11,7 +11,7 @@ use shared::store::{Backend, Channel, Event, Key, Log, RecordKind};
 use shared::time::Timestamp;
 use std::time::Duration;
 
-const ADMIN_KEY: &str = "admin-key-0123456789abcdef0123456789abcdef";
+pub(crate) const ADMIN_KEY: &str = "admin-key-0123456789abcdef0123456789abcdef";
 
 async fn spawn() -> TestApp {
     TestApp::spawn_with(|vars| {
@@ -56,7 +56,7 @@ async fn admin_post(app: &TestApp, body: &Value) -> reqwest::Response {
 }
 
 /// A new key with `scopes`: its id and the key itself.
-async fn create_key(
+pub(crate) async fn create_key(
     app: &TestApp,
     scopes: &[&str],
     expires_at: Option<Timestamp>,
@@ -94,7 +94,7 @@ async fn pull(app: &TestApp, key: &str, query: &str) -> reqwest::Response {
     call(app, reqwest::Method::GET, &path, Some(key), &[], None).await
 }
 
-async fn pull_ok(app: &TestApp, key: &str, query: &str) -> Value {
+pub(crate) async fn pull_ok(app: &TestApp, key: &str, query: &str) -> Value {
     let response = pull(app, key, query).await;
     assert_eq!(response.status(), 200, "pull {query}");
     response.json().await.unwrap()
@@ -213,7 +213,7 @@ async fn access_log(app: &TestApp) -> Vec<LogEntry> {
         .collect()
 }
 
-fn ids(page: &Value) -> Vec<String> {
+pub(crate) fn ids(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()
         .unwrap()
@@ -904,7 +904,7 @@ ip_truncated,country_code,eu,policy_version,text_hash,consents,gpc,spam,do_not_c
 }
 
 /// A GET of `path` with `key` and extra headers.
-async fn get_with(
+pub(crate) async fn get_with(
     app: &TestApp,
     key: &str,
     path: &str,
@@ -1241,7 +1241,7 @@ async fn the_suppression_check_answers_which_addresses_and_numbers_are_opted_out
 }
 
 /// A demo request posted as the site posts it; answers its id.
-async fn request_demo(app: &TestApp) -> String {
+pub(crate) async fn request_demo(app: &TestApp) -> String {
     let demo = json!({
         "name": "Grace Hopper", "email": "grace@navy.mil", "company": "Navy Labs",
         "consent_policy_version": "2026-01", "consent_privacy_policy": true,
@@ -1264,7 +1264,7 @@ async fn stored_status(app: &TestApp, id: &str) -> DemoStatus {
 }
 
 /// `PATCH /api/v1/demo-requests/{id}` with `If-Match` (none for `None`).
-async fn set_status(
+pub(crate) async fn set_status(
     app: &TestApp,
     key: &str,
     id: &str,

@@ -5,9 +5,8 @@ use crate::config::ConsentConfig;
 use http::{Response, StatusCode};
 use http_body::Body;
 use serde::Serialize;
-use serde_json::{Map, Value};
-use shared::capture::read_json_object;
-use shared::domain::{PolicyVersion, TextHash, WebUrl};
+use shared::capture::{BodyRules, FieldReader, Intake};
+use shared::domain::{Invalid, PolicyVersion, TextHash, WebUrl, parse_bool};
 use shared::http::{ApiError, FieldError, json_response};
 use shared::ids::{is_id, new_id};
 use shared::records::{Action, Actor, ConsentDecision, ConsentMethod, SCHEMA_VERSION};
@@ -46,8 +45,10 @@ where
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     K: Backend,
 {
-    let (visitor, body) = read_json_object(request, &config.capture).await?;
-    let input = parse(config, body, visitor.received_at)?;
+    // JSON only: the banner's script sends the decisions as an object.
+    let rules = BodyRules::json().maps(&["decisions"]);
+    let mut intake = Intake::read_as(request, &config.capture, &rules).await?;
+    let input = parse(config, &mut intake.fields, intake.received_at)?;
     let first = input.consent_id.is_none();
     let consent_id = match input.consent_id {
         Some(id) if store.consent_exists(&id).await? => id,
@@ -74,7 +75,7 @@ where
             }
         };
         // Sec-GPC is a legally binding opt-out of selling and sharing (CCPA): it overrides the banner.
-        let effective = wanted && !(visitor.gpc && category.sale_or_share);
+        let effective = wanted && !(intake.gpc && category.sale_or_share);
         if wanted && !effective {
             gpc_refused.push(category.id.clone());
         }
@@ -90,8 +91,8 @@ where
     } else {
         banner.refusal_lifetime_days
     };
-    let now = visitor.received_at;
-    let ip_truncated = visitor.client.truncated().to_string();
+    let now = intake.received_at;
+    let ip_truncated = intake.client.truncated().to_string();
     let mut decision = ConsentDecision {
         v: SCHEMA_VERSION,
         consent_id: consent_id.clone(),
@@ -104,12 +105,12 @@ where
         page_url: input.page_url,
         method: input.method,
         decisions,
-        gpc: visitor.gpc,
+        gpc: intake.gpc,
         gpc_refused,
-        user_agent: visitor
+        user_agent: intake
             .user_agent
             .map(|ua| ua.chars().filter(|c| !c.is_control()).take(512).collect()),
-        country: shared::geo::lookup(visitor.client.ip()).map(|l| l.country().to_owned()),
+        country: shared::geo::lookup(intake.client.ip()).map(|l| l.country().to_owned()),
         ip_truncated: ip_truncated.clone(),
     };
     let event = Event {
@@ -140,156 +141,90 @@ where
 /// Checks every field of the body and names each one that is refused (422).
 fn parse(
     config: &ConsentConfig,
-    mut body: Map<String, Value>,
+    fields: &mut FieldReader,
     now: Timestamp,
 ) -> Result<Input, ApiError> {
     let banner = &config.banner;
-    let mut errors = Vec::new();
-    let mut refuse = |field: &str, code: &'static str, message: &str| {
-        errors.push(FieldError::new(field, code, message))
-    };
-    let text =
-        |body: &mut Map<String, Value>,
-         name: &str,
-         refuse: &mut dyn FnMut(&str, &'static str, &str)| match body.remove(name) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s),
-            Some(_) => {
-                refuse(name, "invalid_type", "must be a string");
-                None
-            }
-        };
-
-    let consent_id = text(&mut body, "consent_id", &mut refuse);
-    if consent_id.as_deref().is_some_and(|id| !is_id(id)) {
-        refuse("consent_id", "invalid_id", "is not a consent id");
-    }
-    let version = text(&mut body, "banner_version", &mut refuse);
-    let hash = text(&mut body, "text_hash", &mut refuse);
-    let (version, hash) = match (
-        version.as_deref().map(PolicyVersion::parse),
-        hash.as_deref().map(TextHash::parse),
-    ) {
-        (Some(Ok(version)), Some(Ok(hash))) => {
-            if !banner.accepts(&version, &hash, now) {
-                let known = version.as_str() == banner.shown.banner_version;
-                if known {
-                    refuse(
-                        "text_hash",
-                        "text_mismatch",
-                        "does not match the texts of this banner version",
-                    );
-                } else {
-                    refuse(
-                        "banner_version",
-                        "unknown_version",
-                        "is not a banner version in force",
-                    );
-                }
-            }
-            (version.as_str().to_owned(), hash.as_str().to_owned())
+    let consent_id = fields.optional("consent_id", |raw| {
+        if is_id(raw) {
+            Ok(raw.to_owned())
+        } else {
+            Err(Invalid::new("invalid_id", "is not a consent id"))
         }
-        (version, hash) => {
-            if !matches!(version, Some(Ok(_))) {
-                refuse(
-                    "banner_version",
-                    "required",
-                    "is required: the version of the banner shown",
-                );
-            }
-            if !matches!(hash, Some(Ok(_))) {
-                refuse(
-                    "text_hash",
-                    "required",
-                    "is required: the text hash from the banner configuration",
-                );
-            }
-            (String::new(), String::new())
-        }
-    };
-    let locale = text(&mut body, "locale", &mut refuse).unwrap_or_default();
-    if !banner.locales.contains(&locale) {
-        refuse(
-            "locale",
-            "unknown_locale",
-            "is not one of the banner's locales",
-        );
-    }
-    let page_url =
-        text(&mut body, "page_url", &mut refuse).and_then(|raw| match WebUrl::parse(&raw) {
-            // The page, not its query or fragment: those may carry personal data (an email in a link).
-            Ok(url) => url.as_str().split(['?', '#']).next().map(str::to_owned),
-            Err(invalid) => {
-                refuse("page_url", invalid.code, &invalid.message);
-                None
-            }
-        });
-    let method = match text(&mut body, "method", &mut refuse).as_deref() {
-        Some("accept_all") => Some(ConsentMethod::AcceptAll),
-        Some("reject_all") => Some(ConsentMethod::RejectAll),
-        Some("custom") => Some(ConsentMethod::Custom),
-        Some("preferences") => Some(ConsentMethod::Preferences),
-        Some("withdraw") => Some(ConsentMethod::Withdraw),
-        _ => {
-            refuse(
-                "method",
-                "invalid_method",
-                "must be accept_all, reject_all, custom, preferences or withdraw",
+    });
+    let version = fields.required("banner_version", PolicyVersion::parse);
+    let hash = fields.required("text_hash", TextHash::parse);
+    if let (Some(version), Some(hash)) = (&version, &hash)
+        && !banner.accepts(version, hash, now)
+    {
+        if version.as_str() == banner.shown.banner_version {
+            fields.reject(
+                "text_hash",
+                "text_mismatch",
+                "does not match the texts of this banner version",
             );
-            None
+        } else {
+            fields.reject(
+                "banner_version",
+                "unknown_version",
+                "is not a banner version in force",
+            );
         }
-    };
-    let mut chosen = BTreeMap::new();
-    match body.remove("decisions") {
-        Some(Value::Object(map)) => {
-            for (id, value) in map {
-                let field = format!("decisions.{id}");
-                match (banner.category(&id), value) {
-                    (None, _) => refuse(
-                        &field,
-                        "unknown_category",
-                        "is not a cookie category of this banner",
-                    ),
-                    (Some(category), Value::Bool(false)) if category.required => refuse(
-                        &field,
-                        "required_category",
-                        "is strictly necessary and cannot be refused",
-                    ),
-                    (Some(_), Value::Bool(granted)) => {
-                        chosen.insert(id, granted);
-                    }
-                    (Some(_), _) => refuse(&field, "invalid_type", "must be true or false"),
-                }
+    }
+    let locale = fields.required("locale", |raw| {
+        if banner.locales.iter().any(|l| l == raw) {
+            Ok(raw.to_owned())
+        } else {
+            Err(Invalid::new(
+                "unknown_locale",
+                "is not one of the banner's locales",
+            ))
+        }
+    });
+    let page_url = fields.optional("page_url", |raw| {
+        // The page, not its query or fragment: those may carry personal data (an email in a link).
+        WebUrl::parse(raw).map(|url| {
+            url.as_str()
+                .split(['?', '#'])
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+    });
+    let method = fields.required("method", ConsentMethod::parse);
+    // No entry for a category is no choice of it: refused unless the method grants every category.
+    let chosen: BTreeMap<String, bool> = fields
+        .map("decisions", |id, raw| {
+            let category = banner.category(id).ok_or_else(|| {
+                Invalid::new(
+                    "unknown_category",
+                    "is not a cookie category of this banner",
+                )
+            })?;
+            match parse_bool(raw)? {
+                false if category.required => Err(Invalid::new(
+                    "required_category",
+                    "is strictly necessary and cannot be refused",
+                )),
+                granted => Ok(granted),
             }
-        }
-        None => refuse(
-            "decisions",
-            "required",
-            "is required: one true/false per category",
-        ),
-        Some(_) => refuse(
-            "decisions",
-            "invalid_type",
-            "must be an object of category: true/false",
-        ),
-    }
-    for (name, _) in body {
-        refuse(
-            &name,
-            "unknown_field",
-            "is not a field of a consent decision",
-        );
-    }
-    match (errors.is_empty(), method) {
-        (true, Some(method)) => Ok(Input {
-            consent_id,
-            chosen,
-            banner_version: version,
-            text_hash: hash,
-            locale,
-            page_url,
-            method,
-        }),
-        _ => Err(ApiError::Invalid(errors)),
-    }
+        })
+        .into_iter()
+        .collect();
+    fields.finish_with("is not a field of a consent decision")?;
+    let (Some(version), Some(hash), Some(locale), Some(method)) = (version, hash, locale, method)
+    else {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "a consent decision passed without its required fields"
+        )));
+    };
+    Ok(Input {
+        consent_id,
+        chosen,
+        banner_version: version.as_str().to_owned(),
+        text_hash: hash.as_str().to_owned(),
+        locale,
+        page_url,
+        method,
+    })
 }

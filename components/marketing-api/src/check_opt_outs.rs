@@ -7,9 +7,9 @@
 use crate::auth::{OPT_OUTS_READ, actor, require};
 use http::{HeaderMap, Response, StatusCode};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use shared::capture::{BodyRules, FieldReader, RawFields};
 use shared::domain::{EmailAddress, PhoneNumber};
-use shared::http::{ApiError, FieldError, json_response, read_json_object};
+use shared::http::{ApiError, json_response};
 use shared::records::{Action, ApiKey, OptOut};
 use shared::store::{Backend, Channel, Event, Log, RecordKind, Store};
 use shared::time::Timestamp;
@@ -57,7 +57,8 @@ where
     Bd::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     require(key, OPT_OUTS_READ)?;
-    let (emails, phones) = parse(read_json_object(headers, body, MAX_BODY, false).await?)?;
+    let (fields, _) = RawFields::read(headers, body, MAX_BODY, &rules()).await?;
+    let (emails, phones) = parse(FieldReader::new(fields))?;
     let mut inputs: Vec<(Channel, String, Option<String>)> = Vec::new();
     for email in emails {
         let normalized = EmailAddress::parse(&email).ok().map(|e| e.normalized());
@@ -127,58 +128,46 @@ where
     Ok(json_response(StatusCode::OK, &answer))
 }
 
+/// The body: JSON only, two lists of strings.
+fn rules() -> BodyRules<'static> {
+    BodyRules::json().lists(&["emails", "phones"])
+}
+
 /// The two lists, or a 422 naming each field that is unknown, not a list of strings, or too long.
-fn parse(mut body: Map<String, Value>) -> Result<(Vec<String>, Vec<String>), ApiError> {
-    let mut errors: Vec<FieldError> = body
-        .keys()
-        .filter(|name| !matches!(name.as_str(), "emails" | "phones"))
-        .map(|name| {
-            FieldError::new(
-                name.as_str(),
-                "unknown_field",
-                "Send emails and phones only.",
-            )
-        })
-        .collect();
-    let mut list = |name: &str| -> Vec<String> {
-        match body.remove(name) {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(items)) if items.iter().all(Value::is_string) => items
-                .into_iter()
-                .filter_map(|item| item.as_str().map(str::to_owned))
-                .collect(),
-            Some(_) => {
-                errors.push(FieldError::new(name, "invalid_list", "A list of strings."));
-                Vec::new()
-            }
-        }
-    };
-    let (emails, phones) = (list("emails"), list("phones"));
+fn parse(mut fields: FieldReader) -> Result<(Vec<String>, Vec<String>), ApiError> {
+    // Each input is judged in the answer, not refused: one typo does not fail a list.
+    let (emails, phones) = (
+        fields.list("emails", |raw| Ok(raw.to_owned())),
+        fields.list("phones", |raw| Ok(raw.to_owned())),
+    );
     if emails.len() + phones.len() > MAX_INPUTS {
-        errors.push(FieldError::new(
+        fields.reject(
             if emails.len() > phones.len() {
                 "emails"
             } else {
                 "phones"
             },
             "too_many",
-            format!("At most {MAX_INPUTS} emails and phones together per check."),
-        ));
+            &format!("At most {MAX_INPUTS} emails and phones together per check."),
+        );
     }
-    if errors.is_empty() {
-        Ok((emails, phones))
-    } else {
-        Err(ApiError::Invalid(errors))
-    }
+    fields.finish_with("Send emails and phones only.")?;
+    Ok((emails, phones))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    fn parse_json(value: Value) -> Result<(Vec<String>, Vec<String>), ApiError> {
+        let body = value.to_string();
+        let (fields, _) = RawFields::parse_as(Some("application/json"), body.as_bytes(), &rules())?;
+        parse(FieldReader::new(fields))
+    }
 
     fn fields(value: Value) -> Vec<String> {
-        match parse(value.as_object().unwrap().clone()) {
+        match parse_json(value) {
             Err(ApiError::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
             other => panic!("expected 422, got {other:?}"),
         }
@@ -186,11 +175,14 @@ mod tests {
 
     #[test]
     fn lists_of_strings_are_taken_and_anything_else_is_named() {
-        let (emails, phones) =
-            parse(json!({"emails": ["a@b.co"]}).as_object().unwrap().clone()).unwrap();
-        assert_eq!((emails.len(), phones.len()), (1, 0));
+        let (emails, phones) = parse_json(json!({"emails": ["a@b.co", ""]})).unwrap();
+        assert_eq!((emails.len(), phones.len()), (2, 0));
+        assert_eq!(
+            parse_json(json!({"phones": null})).unwrap(),
+            (vec![], vec![])
+        );
         assert_eq!(fields(json!({"emails": "a@b.co"})), ["emails"]);
-        assert_eq!(fields(json!({"phones": [1]})), ["phones"]);
+        assert_eq!(fields(json!({"phones": [1, 2]})), ["phones"]);
         assert_eq!(fields(json!({"names": []})), ["names"]);
         let many: Vec<String> = (0..=MAX_INPUTS).map(|n| format!("p{n}@b.co")).collect();
         assert_eq!(fields(json!({"emails": many})), ["emails"]);

@@ -10,9 +10,9 @@
 use crate::auth::{PRIVACY_WRITE, actor, if_match};
 use crate::show_privacy_request::view;
 use http::{HeaderMap, Response};
-use serde_json::{Map, Value};
-use shared::domain::{OfficerText, Right};
-use shared::http::{ApiError, FieldError, read_json_object};
+use shared::capture::{BodyRules, FieldReader, RawFields};
+use shared::domain::{Invalid, OfficerText, Right};
+use shared::http::ApiError;
 use shared::mailer::enqueue;
 use shared::privacy::answer::{Corrections, carry_out, find, rectify};
 use shared::privacy::{
@@ -65,7 +65,8 @@ where
     Bd::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let if_match = if_match(key, PRIVACY_WRITE, headers)?;
-    let act = parse(read_json_object(headers, body, MAX_BODY, true).await?)?;
+    let (fields, _) = RawFields::read(headers, body, MAX_BODY, &rules()).await?;
+    let act = parse(FieldReader::new(fields))?;
     let by = key.id.clone();
     let event = Event {
         log: Log::Requests,
@@ -231,119 +232,67 @@ fn transition(
     }
 }
 
+/// The body: JSON (any `application/*+json` too), `changes` a map of field: new value.
+fn rules() -> BodyRules<'static> {
+    BodyRules::any_json().maps(&["changes"])
+}
+
+/// A denial's reason: one of [`DENY_REASONS`]' codes.
+fn deny_reason(raw: &str) -> Result<&'static str, Invalid> {
+    let code = OfficerText::parse(raw)?;
+    DENY_REASONS
+        .iter()
+        .map(|(c, _)| *c)
+        .find(|c| *c == code.as_str())
+        .ok_or_else(|| {
+            let known: Vec<&str> = DENY_REASONS.iter().map(|(c, _)| *c).collect();
+            Invalid::new(
+                "unknown_reason",
+                format!("must be one of {}", known.join(", ")),
+            )
+        })
+}
+
 /// The action, or a 422 naming each field that is missing, unknown or invalid.
-fn parse(mut body: Map<String, Value>) -> Result<Act, ApiError> {
-    let mut errors = Vec::new();
-    let mut text_field =
-        |body: &mut Map<String, Value>, name: &str, required: bool| match body.remove(name) {
-            None | Some(Value::Null) if required => {
-                errors.push(FieldError::new(
-                    name,
-                    "required",
-                    "is required for this action",
-                ));
-                None
-            }
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => match OfficerText::parse(&s) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    errors.push(FieldError::new(name, e.code, e.message));
-                    None
-                }
-            },
-            Some(_) => {
-                errors.push(FieldError::new(name, "invalid_type", "must be a string"));
-                None
-            }
-        };
-    let action = body.remove("action");
-    let act = match action.as_ref().and_then(Value::as_str) {
+fn parse(mut fields: FieldReader) -> Result<Act, ApiError> {
+    let action = fields.required("action", |raw| match raw {
+        "approve" | "deny" | "extend" | "rectify" => Ok(raw.to_owned()),
+        _ => Err(Invalid::new(
+            "unknown_action",
+            "must be approve, deny, extend or rectify",
+        )),
+    });
+    // Each action reads its own fields; any other is refused as unknown.
+    let act = match action.as_deref() {
         Some("approve") => Some(Act::Approve),
         Some("deny") => {
-            let code = text_field(&mut body, "reason", true);
-            let text = text_field(&mut body, "text", false);
-            match code.as_ref().map(|c| c.as_str()) {
-                Some(code) => match DENY_REASONS.iter().find(|(c, _)| *c == code) {
-                    Some((code, _)) => Some(Act::Deny { reason: code, text }),
-                    _ => {
-                        let known: Vec<&str> = DENY_REASONS.iter().map(|(c, _)| *c).collect();
-                        errors.push(FieldError::new(
-                            "reason",
-                            "unknown_reason",
-                            format!("must be one of {}", known.join(", ")),
-                        ));
-                        None
-                    }
-                },
-                None => None,
-            }
+            let reason = fields.required("reason", deny_reason);
+            let text = fields.optional("text", OfficerText::parse);
+            reason.map(|reason| Act::Deny { reason, text })
         }
-        Some("extend") => {
-            text_field(&mut body, "reason", true).map(|reason| Act::Extend { reason })
-        }
-        Some("rectify") => match body.remove("changes") {
-            Some(Value::Object(changes)) => match Corrections::parse(&changes) {
-                Ok(c) => Some(Act::Rectify(c)),
-                Err(mut errs) => {
-                    errors.append(&mut errs);
-                    None
-                }
-            },
-            None => {
-                errors.push(FieldError::new(
-                    "changes",
-                    "required",
-                    "is required for rectify",
-                ));
-                None
-            }
-            Some(_) => {
-                errors.push(FieldError::new(
-                    "changes",
-                    "invalid_type",
-                    "must be an object of field: new value",
-                ));
-                None
-            }
-        },
-        None if action.is_none() => {
-            errors.push(FieldError::new(
-                "action",
-                "required",
-                "approve, deny, extend or rectify",
-            ));
-            None
-        }
-        _ => {
-            errors.push(FieldError::new(
-                "action",
-                "unknown_action",
-                "must be approve, deny, extend or rectify",
-            ));
-            None
-        }
+        Some("extend") => fields
+            .required("reason", OfficerText::parse)
+            .map(|reason| Act::Extend { reason }),
+        Some("rectify") => Some(Act::Rectify(Corrections::read(&mut fields))),
+        _ => None,
     };
-    for name in body.keys() {
-        errors.push(FieldError::new(
-            name.as_str(),
-            "unknown_field",
-            "is not a field of this action",
-        ));
-    }
-    match act {
-        Some(act) if errors.is_empty() => Ok(act),
-        _ => Err(ApiError::Invalid(errors)),
-    }
+    fields.finish_with("is not a field of this action")?;
+    act.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a decision passed without its action")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    fn parse_json(value: Value) -> Result<Act, ApiError> {
+        let body = value.to_string();
+        let (fields, _) = RawFields::parse_as(Some("application/json"), body.as_bytes(), &rules())?;
+        parse(FieldReader::new(fields))
+    }
 
     fn fields(value: Value) -> Vec<(String, &'static str)> {
-        match parse(value.as_object().unwrap().clone()) {
+        match parse_json(value) {
             Err(ApiError::Invalid(errors)) => {
                 errors.into_iter().map(|e| (e.field, e.code)).collect()
             }
@@ -354,20 +303,21 @@ mod tests {
     #[test]
     fn each_action_takes_its_fields_and_every_mistake_is_named() {
         assert!(matches!(
-            parse(json!({"action": "approve"}).as_object().unwrap().clone()),
+            parse_json(json!({"action": "approve"})),
             Ok(Act::Approve)
         ));
         assert!(matches!(
-            parse(
+            parse_json(
                 json!({"action": "deny", "reason": "excessive", "text": "Third time this week."})
-                    .as_object()
-                    .unwrap()
-                    .clone()
             ),
             Ok(Act::Deny {
                 reason: "excessive",
                 ..
             })
+        ));
+        assert!(matches!(
+            parse_json(json!({"action": "rectify", "changes": {"name": "Ada King"}})),
+            Ok(Act::Rectify(c)) if c.fields() == ["name"]
         ));
         assert_eq!(fields(json!({})), [("action".to_owned(), "required")]);
         assert_eq!(
@@ -385,6 +335,10 @@ mod tests {
         assert_eq!(
             fields(json!({"action": "rectify", "changes": {"shoe": "42"}})),
             [("changes.shoe".to_owned(), "unknown_field")]
+        );
+        assert_eq!(
+            fields(json!({"action": "rectify"})),
+            [("changes".to_owned(), "required")]
         );
         assert_eq!(
             fields(json!({"action": "approve", "note": "x"})),

@@ -6,14 +6,11 @@
 use crate::auth::{DEMO_REQUESTS_WRITE, IP_READ, actor, has, if_match};
 use crate::view::tagged;
 use http::{HeaderMap, Response};
-use serde_json::{Map, Value};
-use shared::http::{ApiError, FieldError, read_json_object};
+use shared::capture::{BodyRules, FieldReader, RawFields};
+use shared::http::ApiError;
 use shared::records::{Action, ApiKey, DemoRequest, DemoStatus};
 use shared::store::{Backend, Conditional, Event, Log, RecordKind, Store};
 use shared::time::Timestamp;
-
-/// The statuses a demo request can be given.
-const STATUSES: &str = "requested, contacted, scheduled, done or cancelled";
 
 /// The largest body read.
 const MAX_BODY: usize = 4096;
@@ -33,12 +30,13 @@ where
     Bd::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let if_match = if_match(key, DEMO_REQUESTS_WRITE, headers)?;
-    let status = parse(read_json_object(headers, body, MAX_BODY, true).await?)?;
+    let (fields, _) = RawFields::read(headers, body, MAX_BODY, &BodyRules::any_json()).await?;
+    let status = parse(FieldReader::new(fields))?;
     let event = Event {
         log: Log::DemoRequests,
         action: Action::Updated,
         actor: actor(key),
-        detail: Some(format!("status={}", status_name(status))),
+        detail: Some(format!("status={}", status.as_str())),
         at: now,
     };
     let outcome = store
@@ -63,10 +61,7 @@ where
                 log: Log::Access,
                 action: Action::Read,
                 actor: actor(key),
-                detail: Some(format!(
-                    "demo-request status already {}",
-                    status_name(status)
-                )),
+                detail: Some(format!("demo-request status already {}", status.as_str())),
                 at: now,
             };
             store.note(id, event).await?;
@@ -83,78 +78,59 @@ fn answer(record: DemoRequest, etag: &str, key: &ApiKey) -> Result<Response<Stri
 }
 
 /// The new status, or a 422 naming each field that is missing, unknown or invalid.
-fn parse(mut body: Map<String, Value>) -> Result<DemoStatus, ApiError> {
-    let mut errors: Vec<FieldError> = body
-        .keys()
-        .filter(|name| *name != "status")
-        .map(|name| {
-            FieldError::new(
-                name.as_str(),
-                "unknown_field",
-                "Only status can be changed.",
-            )
-        })
-        .collect();
-    let status = match body.remove("status") {
-        None => {
-            errors.push(FieldError::new(
-                "status",
-                "required",
-                format!("One of {STATUSES}."),
-            ));
-            None
-        }
-        Some(value) => {
-            let parsed = serde_json::from_value::<DemoStatus>(value).ok();
-            if parsed.is_none() {
-                errors.push(FieldError::new(
-                    "status",
-                    "invalid_status",
-                    format!("One of {STATUSES}."),
-                ));
-            }
-            parsed
-        }
-    };
-    match status {
-        Some(status) if errors.is_empty() => Ok(status),
-        _ => Err(ApiError::Invalid(errors)),
-    }
-}
-
-/// The status as it is written in JSON.
-fn status_name(status: DemoStatus) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
+fn parse(mut fields: FieldReader) -> Result<DemoStatus, ApiError> {
+    let status = fields.required("status", DemoStatus::parse);
+    fields.finish_with("Only status can be changed.")?;
+    status.ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!("a status change passed without its status"))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
-    fn body(value: Value) -> Map<String, Value> {
-        value.as_object().unwrap().clone()
+    fn parse_json(value: Value) -> Result<DemoStatus, ApiError> {
+        let body = value.to_string();
+        let (fields, _) = RawFields::parse_as(
+            Some("application/merge-patch+json"),
+            body.as_bytes(),
+            &BodyRules::any_json(),
+        )?;
+        parse(FieldReader::new(fields))
     }
 
     #[test]
     fn a_known_status_is_taken_and_anything_else_is_named() {
         assert_eq!(
-            parse(body(json!({"status": "contacted"}))).unwrap(),
+            parse_json(json!({"status": "contacted"})).unwrap(),
             DemoStatus::Contacted
         );
-        let fields = |value| match parse(body(value)) {
-            Err(ApiError::Invalid(errors)) => {
-                errors.into_iter().map(|e| e.field).collect::<Vec<_>>()
-            }
+        let fields = |value| match parse_json(value) {
+            Err(ApiError::Invalid(errors)) => errors
+                .into_iter()
+                .map(|e| (e.field, e.code))
+                .collect::<Vec<_>>(),
             other => panic!("expected 422, got {other:?}"),
         };
-        assert_eq!(fields(json!({"status": "won"})), ["status"]);
-        assert_eq!(fields(json!({"status": 3})), ["status"]);
-        assert_eq!(fields(json!({})), ["status"]);
-        assert_eq!(fields(json!({"status": "done", "owner": "x"})), ["owner"]);
-        assert_eq!(status_name(DemoStatus::Cancelled), "cancelled");
+        let named = |field: &str, code| vec![(field.to_owned(), code)];
+        assert_eq!(
+            fields(json!({"status": "won"})),
+            named("status", "invalid_status")
+        );
+        assert_eq!(
+            fields(json!({"status": 3})),
+            named("status", "invalid_status")
+        );
+        assert_eq!(
+            fields(json!({"status": {}})),
+            named("status", "invalid_type")
+        );
+        assert_eq!(fields(json!({})), named("status", "required"));
+        assert_eq!(
+            fields(json!({"status": "done", "owner": "x"})),
+            named("owner", "unknown_field")
+        );
     }
 }

@@ -7,7 +7,7 @@ use crate::config::PrivacyConfig;
 use http::{Response, StatusCode};
 use http_body::Body;
 use serde::Serialize;
-use shared::capture::{Offer, Post};
+use shared::capture::{BodyRules, Offer, Post};
 use shared::domain::{
     EmailAddress, FormId, Invalid, PhoneNumber, RequestDetails, Right, Rights, parse_tick,
 };
@@ -70,7 +70,8 @@ where
     K: Backend,
 {
     let settings = &config.capture;
-    let mut post = Post::read_with_lists(request, settings, Offer::Controls, &["rights"]).await?;
+    let rules = BodyRules::form().lists(&["rights"]);
+    let mut post = Post::read_as(request, settings, Offer::Controls, &rules).await?;
     let fields = post.fields();
     let email = fields.required("email", EmailAddress::parse);
     let phone = fields.optional("phone", PhoneNumber::parse);

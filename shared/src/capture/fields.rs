@@ -2,7 +2,31 @@
 //! values, collecting every field error at once.
 
 use crate::domain::Invalid;
-use crate::http::{ApiError, FieldError};
+use crate::http::{ApiError, FieldError, read_body};
+use http::{HeaderMap, header};
+use http_body::Body;
+
+const NOT_A_LIST: &str = "must be an array of strings";
+const NOT_A_SCALAR: &str = "must be a string, number or boolean";
+
+/// A JSON scalar as a field value (`None` for `null`, which counts as left out); `Err` for an array or
+/// object.
+fn scalar(value: serde_json::Value) -> Result<Option<String>, ()> {
+    match value {
+        serde_json::Value::String(s) => Ok(Some(s)),
+        serde_json::Value::Bool(b) => Ok(Some(b.to_string())),
+        serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => Err(()),
+    }
+}
+
+fn duplicate(name: &str) -> ApiError {
+    ApiError::BadRequest {
+        code: "duplicate_field",
+        message: format!("The field {name:?} was sent more than once."),
+    }
+}
 
 /// How the body was sent; decides the shape of the answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,39 +37,131 @@ pub enum BodyFormat {
     UrlEncoded,
 }
 
+/// What a body may be: the content types an endpoint reads, and which of its fields are lists or maps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyRules<'a> {
+    accepts: Accepts,
+    lists: &'a [&'a str],
+    maps: &'a [&'a str],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accepts {
+    JsonOrForm,
+    Json,
+    AnyJson,
+}
+
+impl<'a> BodyRules<'a> {
+    /// JSON or a urlencoded form: what the website's posts send.
+    pub fn form() -> Self {
+        Self::accepting(Accepts::JsonOrForm)
+    }
+
+    /// `application/json` only.
+    pub fn json() -> Self {
+        Self::accepting(Accepts::Json)
+    }
+
+    /// `application/json` or any `application/*+json` (a PATCH's `merge-patch+json`).
+    pub fn any_json() -> Self {
+        Self::accepting(Accepts::AnyJson)
+    }
+
+    fn accepting(accepts: Accepts) -> Self {
+        Self {
+            accepts,
+            lists: &[],
+            maps: &[],
+        }
+    }
+
+    /// Fields that may hold several values: a JSON array of strings, or the field repeated in a form
+    /// body (`rights=access&rights=erasure`). Each value becomes one pair; [`FieldReader::list`] reads
+    /// them back.
+    pub fn lists(self, lists: &'a [&'a str]) -> Self {
+        Self { lists, ..self }
+    }
+
+    /// Fields that hold named values: a JSON object of scalars, flattened to one `{field}.{name}` pair
+    /// per entry, the names a form body would use (`decisions.analytics=true`); [`FieldReader::map`]
+    /// reads them back.
+    pub fn maps(self, maps: &'a [&'a str]) -> Self {
+        Self { maps, ..self }
+    }
+
+    /// The format of a body of `content_type`, or 415 naming what is accepted; decided before the body
+    /// is read, so a wrong-type upload is refused without buffering it.
+    pub fn format(&self, content_type: Option<&str>) -> Result<BodyFormat, ApiError> {
+        let accepted = match self.accepts {
+            Accepts::JsonOrForm => "application/json or application/x-www-form-urlencoded",
+            Accepts::Json | Accepts::AnyJson => "application/json",
+        };
+        let media = content_type
+            .and_then(|ct| ct.split(';').next())
+            .map(|m| m.trim().to_ascii_lowercase())
+            .ok_or(ApiError::UnsupportedMediaType { accepted })?;
+        match (self.accepts, media.as_str()) {
+            (_, "application/json") => Ok(BodyFormat::Json),
+            (Accepts::JsonOrForm, "application/x-www-form-urlencoded") => {
+                Ok(BodyFormat::UrlEncoded)
+            }
+            (Accepts::AnyJson, m) if m.starts_with("application/") && m.ends_with("+json") => {
+                Ok(BodyFormat::Json)
+            }
+            _ => Err(ApiError::UnsupportedMediaType { accepted }),
+        }
+    }
+}
+
 /// The fields of a post, names and values as sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawFields(Vec<(String, String)>);
 
 impl RawFields {
-    /// Parses a body by its content type: 415 for other types, 400 for a body that does not parse.
+    /// Parses a website post (JSON or urlencoded, no list or map fields): 415 for other types, 400 for a
+    /// body that does not parse.
     pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<(Self, BodyFormat), ApiError> {
-        Self::parse_with_lists(content_type, body, &[])
+        Self::parse_as(content_type, body, &BodyRules::form())
     }
 
-    /// As [`RawFields::parse`], but the fields named in `lists` may hold several values: a JSON array
-    /// of strings, or the field repeated in a form body (`rights=access&rights=erasure`). Each value
-    /// becomes one pair; [`FieldReader::list`] reads them back.
-    pub fn parse_with_lists(
+    /// Parses a body as `rules` say: 415 for a type they do not accept, 400 for a body that does not
+    /// parse (or names a field twice), 422 for a JSON value of the wrong shape (an object where a string
+    /// belongs, a list that is no array of strings).
+    pub fn parse_as(
         content_type: Option<&str>,
         body: &[u8],
-        lists: &[&str],
+        rules: &BodyRules<'_>,
     ) -> Result<(Self, BodyFormat), ApiError> {
-        let accepted = "application/json or application/x-www-form-urlencoded";
-        let media = content_type
-            .and_then(|ct| ct.split(';').next())
-            .map(|m| m.trim().to_ascii_lowercase())
-            .ok_or(ApiError::UnsupportedMediaType { accepted })?;
-        match media.as_str() {
-            "application/json" => Ok((Self::from_json(body, lists)?, BodyFormat::Json)),
-            "application/x-www-form-urlencoded" => {
-                Ok((Self::from_urlencoded(body, lists)?, BodyFormat::UrlEncoded))
-            }
-            _ => Err(ApiError::UnsupportedMediaType { accepted }),
-        }
+        let format = rules.format(content_type)?;
+        let fields = match format {
+            BodyFormat::Json => Self::from_json(body, rules)?,
+            BodyFormat::UrlEncoded => Self::from_urlencoded(body, rules.lists)?,
+        };
+        Ok((fields, format))
     }
 
-    fn from_json(body: &[u8], lists: &[&str]) -> Result<Self, ApiError> {
+    /// Reads and parses a request body as `rules` say: 415 before reading, 413 over `limit` bytes, then
+    /// as [`RawFields::parse_as`].
+    pub async fn read<B>(
+        headers: &HeaderMap,
+        body: B,
+        limit: usize,
+        rules: &BodyRules<'_>,
+    ) -> Result<(Self, BodyFormat), ApiError>
+    where
+        B: Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        rules.format(content_type)?;
+        let body = read_body(headers, body, limit).await?;
+        Self::parse_as(content_type, &body, rules)
+    }
+
+    fn from_json(body: &[u8], rules: &BodyRules<'_>) -> Result<Self, ApiError> {
         let bad = |message: String| ApiError::BadRequest {
             code: "malformed_json",
             message,
@@ -58,32 +174,63 @@ impl RawFields {
         let mut fields = Vec::with_capacity(map.len());
         let mut wrong_type = Vec::new();
         for (name, value) in map {
-            match value {
-                serde_json::Value::String(s) => fields.push((name, s)),
-                serde_json::Value::Bool(b) => fields.push((name, b.to_string())),
-                serde_json::Value::Number(n) => fields.push((name, n.to_string())),
-                serde_json::Value::Null => {}
-                serde_json::Value::Array(items) if lists.contains(&name.as_str()) => {
-                    for item in items {
-                        match item {
-                            serde_json::Value::String(s) => fields.push((name.clone(), s)),
-                            _ => wrong_type.push(FieldError::new(
-                                name.clone(),
-                                "invalid_type",
-                                "must be an array of strings",
-                            )),
+            if rules.lists.contains(&name.as_str()) {
+                let serde_json::Value::Array(items) = value else {
+                    if !value.is_null() {
+                        wrong_type.push(FieldError::new(name, "invalid_type", NOT_A_LIST));
+                    }
+                    continue;
+                };
+                for item in items {
+                    let serde_json::Value::String(s) = item else {
+                        // One error per list, however many of its items are wrong.
+                        wrong_type.push(FieldError::new(name.clone(), "invalid_type", NOT_A_LIST));
+                        break;
+                    };
+                    fields.push((name.clone(), s));
+                }
+            } else if rules.maps.contains(&name.as_str()) {
+                let serde_json::Value::Object(entries) = value else {
+                    if !value.is_null() {
+                        wrong_type.push(FieldError::new(
+                            name,
+                            "invalid_type",
+                            "must be an object of name: value",
+                        ));
+                    }
+                    continue;
+                };
+                for (key, value) in entries {
+                    let name = format!("{name}.{key}");
+                    match scalar(value) {
+                        Ok(Some(s)) => fields.push((name, s)),
+                        Ok(None) => {}
+                        Err(()) => {
+                            wrong_type.push(FieldError::new(name, "invalid_type", NOT_A_SCALAR))
                         }
                     }
                 }
-                _ => wrong_type.push(FieldError::new(
-                    name,
-                    "invalid_type",
-                    "must be a string, number or boolean",
-                )),
+            } else {
+                match scalar(value) {
+                    Ok(Some(s)) => fields.push((name, s)),
+                    Ok(None) => {}
+                    Err(()) => wrong_type.push(FieldError::new(name, "invalid_type", NOT_A_SCALAR)),
+                }
             }
         }
         if !wrong_type.is_empty() {
             return Err(ApiError::Invalid(wrong_type));
+        }
+        // A flattened map entry may meet a top-level field of the same name (`"decisions.x"`): a body
+        // names each field once, as in a form body.
+        let mut names: Vec<&str> = fields
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| !rules.lists.contains(n))
+            .collect();
+        names.sort_unstable();
+        if let Some(twice) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(duplicate(twice[0]));
         }
         Ok(Self(fields))
     }
@@ -98,10 +245,7 @@ impl RawFields {
         let mut fields: Vec<(String, String)> = Vec::new();
         for (name, value) in form_urlencoded::parse(body) {
             if !lists.contains(&name.as_ref()) && fields.iter().any(|(n, _)| *n == name) {
-                return Err(ApiError::BadRequest {
-                    code: "duplicate_field",
-                    message: format!("The field {name:?} was sent more than once."),
-                });
+                return Err(duplicate(&name));
             }
             fields.push((name.into_owned(), value.into_owned()));
         }
@@ -194,8 +338,8 @@ impl FieldReader {
         self.fields.0.iter().any(|(n, _)| n == name)
     }
 
-    /// Every value of a list field (see [`RawFields::parse_with_lists`]), each parsed; a bad value is
-    /// a field error naming the field.
+    /// Every value of a list field (see [`BodyRules::lists`]), each parsed; a bad value is a field
+    /// error naming the field.
     pub fn list<T>(&mut self, name: &str, parse: impl Fn(&str) -> Result<T, Invalid>) -> Vec<T> {
         let mut values = Vec::new();
         while let Some(raw) = self.fields.take(name) {
@@ -208,6 +352,42 @@ impl FieldReader {
             }
         }
         values
+    }
+
+    /// Every entry of a map field (see [`BodyRules::maps`]): `(name, value)` for each `{field}.{name}`
+    /// pair, each value parsed by `parse(name, raw)`; a refused one is a field error naming
+    /// `{field}.{name}`.
+    pub fn map<T>(
+        &mut self,
+        field: &str,
+        mut parse: impl FnMut(&str, &str) -> Result<T, Invalid>,
+    ) -> Vec<(String, T)> {
+        let prefix = format!("{field}.");
+        let mut values = Vec::new();
+        let taken: Vec<(String, String)> = self
+            .fields
+            .0
+            .extract_if(.., |(name, _)| name.starts_with(&prefix))
+            .collect();
+        for (name, raw) in taken {
+            let key = &name[prefix.len()..];
+            match parse(key, &raw) {
+                Ok(value) => values.push((key.to_owned(), value)),
+                Err(invalid) => {
+                    self.errors
+                        .push(FieldError::new(&name, invalid.code, invalid.message))
+                }
+            }
+        }
+        values
+    }
+
+    /// Whether any entry of map field `field` was sent.
+    pub fn present_under(&self, field: &str) -> bool {
+        self.fields.0.iter().any(|(name, _)| {
+            name.strip_prefix(field)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
     }
 
     /// The raw value of a control field (honeypot, token) without parsing.
@@ -223,12 +403,15 @@ impl FieldReader {
     /// Fails with every collected error, plus one `unknown_field` error per field nobody read: the
     /// service collects only what the form declares (no sensitive data slips in).
     pub fn finish(&mut self) -> Result<(), ApiError> {
+        self.finish_with("is not a field of this form")
+    }
+
+    /// As [`FieldReader::finish`], telling the sender of an unknown field `unknown` (what the body may
+    /// hold instead).
+    pub fn finish_with(&mut self, unknown: &str) -> Result<(), ApiError> {
         for (name, _) in std::mem::take(&mut self.fields.0) {
-            self.errors.push(FieldError::new(
-                name,
-                "unknown_field",
-                "is not a field of this form",
-            ));
+            self.errors
+                .push(FieldError::new(name, "unknown_field", unknown));
         }
         if self.errors.is_empty() {
             Ok(())
@@ -241,7 +424,7 @@ impl FieldReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::EmailAddress;
+    use crate::domain::{EmailAddress, parse_bool};
 
     #[test]
     fn json_and_urlencoded_bodies_give_the_same_fields() {
@@ -313,5 +496,158 @@ mod tests {
                 ("religion", "unknown_field")
             ]
         );
+    }
+
+    fn errors(result: Result<impl std::fmt::Debug, ApiError>) -> Vec<(String, &'static str)> {
+        match result {
+            Err(ApiError::Invalid(errors)) => {
+                errors.into_iter().map(|e| (e.field, e.code)).collect()
+            }
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    fn named(field: &str, code: &'static str) -> Vec<(String, &'static str)> {
+        vec![(field.to_owned(), code)]
+    }
+
+    #[test]
+    fn each_endpoint_reads_only_the_content_types_its_rules_accept() {
+        let form = Some("application/x-www-form-urlencoded");
+        let patch = Some("application/merge-patch+json; charset=utf-8");
+        let json = Some("application/json");
+        assert_eq!(
+            BodyRules::form().format(form).unwrap(),
+            BodyFormat::UrlEncoded
+        );
+        assert!(matches!(
+            BodyRules::json().format(form),
+            Err(ApiError::UnsupportedMediaType {
+                accepted: "application/json"
+            })
+        ));
+        assert!(BodyRules::json().format(patch).is_err());
+        assert!(BodyRules::form().format(patch).is_err());
+        assert_eq!(
+            BodyRules::any_json().format(patch).unwrap(),
+            BodyFormat::Json
+        );
+        assert!(
+            BodyRules::any_json()
+                .format(Some("text/plain+json"))
+                .is_err()
+        );
+        for rules in [BodyRules::form(), BodyRules::json(), BodyRules::any_json()] {
+            assert_eq!(rules.format(json).unwrap(), BodyFormat::Json);
+            assert!(rules.format(None).is_err());
+        }
+    }
+
+    #[test]
+    fn a_map_field_is_flattened_to_the_names_a_form_body_would_use() {
+        let rules = BodyRules::form().maps(&["decisions"]);
+        let (json, _) = RawFields::parse_as(
+            Some("application/json"),
+            br#"{"decisions":{"analytics":true,"ads":false,"gone":null},"method":"custom"}"#,
+            &rules,
+        )
+        .unwrap();
+        let (form, _) = RawFields::parse_as(
+            Some("application/x-www-form-urlencoded"),
+            b"decisions.ads=false&decisions.analytics=true&method=custom",
+            &rules,
+        )
+        .unwrap();
+        for fields in [json, form] {
+            let mut reader = FieldReader::new(fields);
+            assert!(reader.present_under("decisions"));
+            assert!(!reader.present_under("decision"));
+            let mut decisions = reader.map("decisions", |_, raw| parse_bool(raw));
+            decisions.sort();
+            assert_eq!(
+                decisions,
+                [("ads".to_owned(), false), ("analytics".to_owned(), true)]
+            );
+            assert!(!reader.present_under("decisions"));
+            assert_eq!(reader.raw("method").as_deref(), Some("custom"));
+            reader.finish().unwrap();
+        }
+    }
+
+    #[test]
+    fn a_map_entry_that_is_refused_is_named_by_its_full_name() {
+        let rules = BodyRules::json().maps(&["decisions"]);
+        let (fields, _) = RawFields::parse_as(
+            Some("application/json"),
+            br#"{"decisions":{"analytics":"yes","ads":true}}"#,
+            &rules,
+        )
+        .unwrap();
+        let mut reader = FieldReader::new(fields);
+        let taken = reader.map("decisions", |_, raw| parse_bool(raw));
+        assert_eq!(taken, [("ads".to_owned(), true)]);
+        assert_eq!(
+            errors(reader.finish()),
+            named("decisions.analytics", "invalid_type")
+        );
+    }
+
+    #[test]
+    fn a_map_or_list_of_the_wrong_shape_is_refused_naming_the_field() {
+        let rules = BodyRules::json().maps(&["decisions"]).lists(&["rights"]);
+        let parse =
+            |body: &str| RawFields::parse_as(Some("application/json"), body.as_bytes(), &rules);
+        assert_eq!(
+            errors(parse(r#"{"decisions":true}"#)),
+            named("decisions", "invalid_type")
+        );
+        assert_eq!(
+            errors(parse(r#"{"decisions":{"analytics":[true]}}"#)),
+            named("decisions.analytics", "invalid_type")
+        );
+        assert_eq!(
+            errors(parse(r#"{"rights":"access"}"#)),
+            named("rights", "invalid_type")
+        );
+        assert_eq!(
+            errors(parse(r#"{"rights":[1,2,3]}"#)),
+            named("rights", "invalid_type")
+        );
+        assert_eq!(
+            errors(parse(r#"{"other":{"a":1}}"#)),
+            named("other", "invalid_type")
+        );
+        // Null is a field left out, whatever its kind.
+        let (fields, _) = parse(r#"{"decisions":null,"rights":null,"other":null}"#).unwrap();
+        assert_eq!(fields, RawFields::default());
+    }
+
+    #[test]
+    fn a_map_entry_and_a_field_of_the_same_name_are_refused_as_sent_twice() {
+        let rules = BodyRules::json().maps(&["decisions"]);
+        let twice = RawFields::parse_as(
+            Some("application/json"),
+            br#"{"decisions":{"analytics":true},"decisions.analytics":false}"#,
+            &rules,
+        );
+        assert!(matches!(
+            twice,
+            Err(ApiError::BadRequest {
+                code: "duplicate_field",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_with_the_endpoints_own_words() {
+        let (fields, _) = RawFields::parse(Some("application/json"), br#"{"owner":"x"}"#).unwrap();
+        let mut reader = FieldReader::new(fields);
+        let Err(ApiError::Invalid(errors)) = reader.finish_with("Only status can be changed.")
+        else {
+            panic!("expected 422")
+        };
+        assert_eq!(errors[0].code, "unknown_field");
+        assert_eq!(errors[0].message, "Only status can be changed.");
     }
 }

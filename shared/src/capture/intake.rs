@@ -1,13 +1,13 @@
 //! One website post, read and checked: origin, content type, size, fields, client address, `Sec-GPC`.
 
-use super::fields::{BodyFormat, FieldReader, RawFields};
+use super::fields::{BodyFormat, BodyRules, FieldReader, RawFields};
 use super::settings::CaptureSettings;
 use super::spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD};
 use crate::domain::{
     ClientIp, ConsentChoices, ConsentId, IpHeaders, PolicyVersion, TextHash, UtmValue, WebUrl,
     parse_tick,
 };
-use crate::http::{ApiError, json_response, last_header, prefers_html, read_body, see_other};
+use crate::http::{ApiError, json_response, last_header, prefers_html, see_other};
 use crate::records::{ConsentSnapshot, VisitContext};
 use crate::time::Timestamp;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
@@ -36,8 +36,8 @@ pub struct Intake {
 }
 
 impl Intake {
-    /// Reads a post: 403 for a foreign `Origin`, 415, 413 and 400 as [`RawFields::parse`] and
-    /// [`read_body`] say. Nothing is stored here.
+    /// Reads a website post (JSON or urlencoded): 403 for a foreign `Origin`, 415, 413 and 400 as
+    /// [`RawFields::read`] says. Nothing is stored here.
     pub async fn read<B>(
         request: http::Request<B>,
         settings: &CaptureSettings,
@@ -46,14 +46,14 @@ impl Intake {
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        Self::read_with_lists(request, settings, &[]).await
+        Self::read_as(request, settings, &BodyRules::form()).await
     }
 
-    /// As [`Intake::read`], with the list fields `lists` (see [`RawFields::parse_with_lists`]).
-    pub async fn read_with_lists<B>(
+    /// As [`Intake::read`], for a body as `rules` say (content types, list and map fields).
+    pub async fn read_as<B>(
         request: http::Request<B>,
         settings: &CaptureSettings,
-        lists: &[&str],
+        rules: &BodyRules<'_>,
     ) -> Result<Self, ApiError>
     where
         B: Body,
@@ -62,26 +62,15 @@ impl Intake {
         let (parts, body) = request.into_parts();
         let headers = &parts.headers;
         check_origin(headers, settings)?;
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        // Check the type before reading, so a wrong-type upload is refused without buffering it.
-        RawFields::parse(content_type, b"")
-            .map(|_| ())
-            .or_else(|e| match e {
-                ApiError::UnsupportedMediaType { .. } => Err(e),
-                _ => Ok(()),
-            })?;
-        let body = read_body(headers, body, settings.max_body_bytes).await?;
-        let (fields, format) = RawFields::parse_with_lists(content_type, &body, lists)?;
-        let visitor = Visitor::of(headers, settings)?;
+        let (fields, format) =
+            RawFields::read(headers, body, settings.max_body_bytes, rules).await?;
         Ok(Self {
             format,
             html: format == BodyFormat::UrlEncoded && !wants_json(headers),
-            client: visitor.client,
-            gpc: visitor.gpc,
-            user_agent: visitor.user_agent,
-            received_at: visitor.received_at,
+            client: client_ip(headers, settings)?,
+            gpc: last_header(headers, "sec-gpc").is_some_and(|v| v.trim() == "1"),
+            user_agent: last_header(headers, "user-agent").map(str::to_owned),
+            received_at: Timestamp::now(),
             fields: FieldReader::new(fields),
         })
     }
@@ -94,44 +83,6 @@ impl Intake {
             json_response(StatusCode::CREATED, body)
         }
     }
-}
-
-/// Who sent a request and when: address, `Sec-GPC`, user agent, server time.
-pub struct Visitor {
-    pub client: ClientIp,
-    /// `Sec-GPC: 1` (Global Privacy Control) was sent.
-    pub gpc: bool,
-    pub user_agent: Option<String>,
-    pub received_at: Timestamp,
-}
-
-impl Visitor {
-    pub fn of(headers: &HeaderMap, settings: &CaptureSettings) -> Result<Self, ApiError> {
-        Ok(Self {
-            client: client_ip(headers, settings)?,
-            gpc: last_header(headers, "sec-gpc").is_some_and(|v| v.trim() == "1"),
-            user_agent: last_header(headers, "user-agent").map(str::to_owned),
-            received_at: Timestamp::now(),
-        })
-    }
-}
-
-/// Reads a JSON object body (for endpoints whose body is not flat fields): 403 for a foreign `Origin`,
-/// 415 for another type, 413 over the limit, 400 for malformed JSON or a non-object.
-pub async fn read_json_object<B>(
-    request: http::Request<B>,
-    settings: &CaptureSettings,
-) -> Result<(Visitor, serde_json::Map<String, serde_json::Value>), ApiError>
-where
-    B: Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let (parts, body) = request.into_parts();
-    let headers = &parts.headers;
-    check_origin(headers, settings)?;
-    let object =
-        crate::http::read_json_object(headers, body, settings.max_body_bytes, false).await?;
-    Ok((Visitor::of(headers, settings)?, object))
 }
 
 /// 403 for a request from a page on an origin that may not call capture endpoints.

@@ -9,11 +9,8 @@ mod settings;
 mod spam;
 
 pub use contact::{ContactField, ContactFields};
-pub use fields::{BodyFormat, FieldReader, RawFields};
-pub use intake::{
-    Intake, VisitFields, Visitor, client_ip, error_as_html, preflight, read_json_object, respond,
-    with_cors,
-};
+pub use fields::{BodyFormat, BodyRules, FieldReader, RawFields};
+pub use intake::{Intake, VisitFields, client_ip, error_as_html, preflight, respond, with_cors};
 pub use post::{Offer, Post, lead_capture};
 pub use settings::{CaptureSettings, RateLimit};
 pub use spam::{

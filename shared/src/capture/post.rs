@@ -3,6 +3,7 @@
 //! commit with the rate limit, and the answer. A handler keeps only what differs: its fields and its
 //! record.
 
+use super::fields::BodyRules;
 use super::intake::{Intake, VisitFields};
 use super::settings::CaptureSettings;
 use super::spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD, judge};
@@ -50,21 +51,22 @@ impl Post {
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        Self::read_with_lists(request, settings, offer, &[]).await
+        Self::read_as(request, settings, offer, &BodyRules::form()).await
     }
 
-    /// As [`Post::read`], with the list fields `lists` (repeated form fields, JSON arrays).
-    pub async fn read_with_lists<B>(
+    /// As [`Post::read`], for a body as `rules` say (e.g. with list fields: repeated form fields, JSON
+    /// arrays).
+    pub async fn read_as<B>(
         request: http::Request<B>,
         settings: &CaptureSettings,
         offer: Offer<'_>,
-        lists: &[&str],
+        rules: &BodyRules<'_>,
     ) -> Result<Self, ApiError>
     where
         B: Body,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let mut intake = Intake::read_with_lists(request, settings, lists).await?;
+        let mut intake = Intake::read_as(request, settings, rules).await?;
         let common = match offer {
             Offer::Visit { consents, required } => {
                 VisitFields::read(&mut intake, settings, consents, required)
@@ -136,27 +138,25 @@ impl Post {
     }
 
     /// Stores the post's `capture` together with the other posts in flight (group commit), counting it
-    /// against its client's rate limit: 429 with `Retry-After` when over (counted, nothing else
-    /// stored). Answers what the batch read for it once its writes are durable.
+    /// against its client's rate limit: 429 with `Retry-After` when over (nothing of the post stored).
+    /// Answers what the batch read for it once its writes are durable.
     pub async fn store<K: Backend>(
         &self,
         store: &Store<K>,
         settings: &CaptureSettings,
         mut capture: Capture,
     ) -> Result<Found, ApiError> {
-        let now_s = u64::try_from(self.at().unix_millis() / 1000).unwrap_or_default();
-        let window_seconds = settings.rate_limit.window_seconds;
-        let window = now_s / window_seconds;
-        capture.rate = Some(RateCheck {
+        let check = RateCheck {
             client: settings.rate_bucket(self.intake.client.ip()),
-            window,
+            at: u64::try_from(self.at().unix_millis() / 1000).unwrap_or_default(),
+            window_seconds: settings.rate_limit.window_seconds,
             max: settings.rate_limit.max,
-        });
+        };
+        let retry_after = check.until() - check.at;
+        capture.rate = Some(check);
         match store.capture(capture).await? {
             Captured::Stored(found) => Ok(found),
-            Captured::RateLimited => Err(ApiError::RateLimited {
-                retry_after: (window + 1) * window_seconds - now_s,
-            }),
+            Captured::RateLimited => Err(ApiError::RateLimited { retry_after }),
         }
     }
 

@@ -114,9 +114,28 @@ pub fn parse_tick(raw: &str) -> Result<bool, Invalid> {
     }
 }
 
+/// Reads a JSON boolean (or its spelling in a form body): exactly `true` or `false`. Unlike a checkbox,
+/// a value that must be a boolean has no "left out" spelling.
+pub fn parse_bool(raw: &str) -> Result<bool, Invalid> {
+    match raw {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Invalid::new("invalid_type", "must be true or false")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_boolean_is_true_or_false_and_nothing_else() {
+        assert_eq!(parse_bool("true"), Ok(true));
+        assert_eq!(parse_bool("false"), Ok(false));
+        for raw in ["yes", "on", "1", "", "True"] {
+            assert_eq!(parse_bool(raw).unwrap_err().code, "invalid_type", "{raw:?}");
+        }
+    }
 
     #[test]
     fn text_hashes_are_normalised_to_prefixed_lower_case_hex() {

@@ -14,7 +14,7 @@ mod text;
 mod url;
 
 pub use client_ip::{ClientIp, IpHeaders, IpSource, truncate};
-pub use consent::{ConsentChoices, ConsentId, PolicyVersion, TextHash, parse_tick};
+pub use consent::{ConsentChoices, ConsentId, PolicyVersion, TextHash, parse_bool, parse_tick};
 pub use country::CountryCode;
 pub use email::EmailAddress;
 pub use form::{FormId, FormKind};

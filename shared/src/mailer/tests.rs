@@ -1,69 +1,12 @@
 //! The outbox's logic natively: an in-memory store and a scripted fake provider.
 
 use super::*;
-use crate::store::{Backend, BackendError, Key, Log, Store};
+use crate::store::memory::{Memory, block_on};
+use crate::store::{Backend, Key, Log, Store};
 use crate::time::Timestamp;
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
-use std::future::Future;
+use std::collections::VecDeque;
 use std::rc::Rc;
-
-/// Runs a future whose every await is ready at once (the memory store and the fake are synchronous).
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
-
-#[derive(Clone, Default)]
-struct Memory(Rc<RefCell<HashMap<String, Vec<u8>>>>);
-
-impl Backend for Memory {
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
-        Ok(self.0.borrow().get(key).cloned())
-    }
-    async fn get_many(&self, keys: Vec<String>) -> Result<Vec<Option<Vec<u8>>>, BackendError> {
-        let map = self.0.borrow();
-        Ok(keys.iter().map(|k| map.get(k).cloned()).collect())
-    }
-    async fn set_many(&self, pairs: Vec<(String, Vec<u8>)>) -> Result<(), BackendError> {
-        self.0.borrow_mut().extend(pairs);
-        Ok(())
-    }
-    async fn delete_many(&self, keys: Vec<String>) -> Result<(), BackendError> {
-        let mut map = self.0.borrow_mut();
-        for k in keys {
-            map.remove(&k);
-        }
-        Ok(())
-    }
-    async fn increment(&self, key: &str, delta: i64) -> Result<i64, BackendError> {
-        let mut map = self.0.borrow_mut();
-        let current = map
-            .get(key)
-            .map(|v| i64::from_le_bytes(v.as_slice().try_into().expect("a counter")))
-            .unwrap_or(0);
-        map.insert(key.to_owned(), (current + delta).to_le_bytes().to_vec());
-        Ok(current + delta)
-    }
-    async fn compare_and_swap(
-        &self,
-        key: &str,
-        expected: &[u8],
-        new: Vec<u8>,
-    ) -> Result<bool, BackendError> {
-        let mut map = self.0.borrow_mut();
-        if map.get(key).map(Vec::as_slice) != Some(expected) {
-            return Ok(false);
-        }
-        map.insert(key.to_owned(), new);
-        Ok(true)
-    }
-}
 
 /// A provider that answers from a script (then 200s) and records what it was sent.
 #[derive(Clone, Default)]

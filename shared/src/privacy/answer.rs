@@ -3,8 +3,8 @@
 
 use super::settings::{ERASABLE, PrivacySettings};
 use super::{DataRequest, Outcome, Step, mail};
+use crate::capture::FieldReader;
 use crate::domain::{CompanyName, CountryCode, Invalid, JobTitle, PersonName, PhoneNumber, Right};
-use crate::http::FieldError;
 use crate::mailer::OutboxMessage;
 use crate::mailer::{enqueue, enqueue_then_erase};
 use crate::records::{
@@ -12,7 +12,7 @@ use crate::records::{
 };
 use crate::store::{Backend, Channel, Event, Log, PersonRef, RecordKind, Store, StoreError};
 use crate::time::Timestamp;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Log entries the person index reads before a lookup, at most (the rest is read as the tail).
@@ -336,47 +336,32 @@ pub struct Corrections {
 }
 
 impl Corrections {
-    /// Reads `{"name": ..., "company": ..., ...}`; every problem is named (422).
-    pub fn parse(changes: &Map<String, Value>) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
+    /// Reads the map field `changes` (`{"changes": {"name": ..., "company": ...}}`, or `changes.name`
+    /// in a form body); every refused entry is a field error in `fields`, and so is naming none.
+    pub fn read(fields: &mut FieldReader) -> Self {
         let mut out = Self::default();
-        if changes.is_empty() {
-            errors.push(FieldError::new(
-                "changes",
-                "required",
-                "name at least one field to correct",
-            ));
+        if !fields.present_under("changes") {
+            fields.reject("changes", "required", "name at least one field to correct");
         }
-        for (name, value) in changes {
-            let field = format!("changes.{name}");
-            let Some(raw) = value.as_str() else {
-                errors.push(FieldError::new(field, "invalid_type", "must be a string"));
-                continue;
-            };
-            let bad = |e: Invalid| FieldError::new(field.clone(), e.code, e.message);
-            let result = match name.as_str() {
-                "name" => PersonName::parse(raw).map(|v| out.name = Some(v)),
-                "company" => CompanyName::parse(raw).map(|v| out.company = Some(v)),
-                "title" => JobTitle::parse(raw).map(|v| out.title = Some(v)),
-                "phone" => PhoneNumber::parse(raw).map(|v| out.phone = Some(v)),
-                "country" => CountryCode::parse(raw).map(|v| out.country = Some(v)),
-                "email" => Err(Invalid::new(
-                    "not_rectifiable",
-                    "an address cannot be corrected: erase the old one and sign up with the new one",
-                )),
-                _ => Err(Invalid::new(
-                    "unknown_field",
-                    "is not a field that can be corrected (name, company, title, phone, country)",
-                )),
-            };
-            if let Err(e) = result {
-                errors.push(bad(e));
-            }
-        }
-        if errors.is_empty() {
-            Ok(out)
-        } else {
-            Err(errors)
+        fields.map("changes", |name, raw| out.set(name, raw));
+        out
+    }
+
+    fn set(&mut self, name: &str, raw: &str) -> Result<(), Invalid> {
+        match name {
+            "name" => PersonName::parse(raw).map(|v| self.name = Some(v)),
+            "company" => CompanyName::parse(raw).map(|v| self.company = Some(v)),
+            "title" => JobTitle::parse(raw).map(|v| self.title = Some(v)),
+            "phone" => PhoneNumber::parse(raw).map(|v| self.phone = Some(v)),
+            "country" => CountryCode::parse(raw).map(|v| self.country = Some(v)),
+            "email" => Err(Invalid::new(
+                "not_rectifiable",
+                "an address cannot be corrected: erase the old one and sign up with the new one",
+            )),
+            _ => Err(Invalid::new(
+                "unknown_field",
+                "is not a field that can be corrected (name, company, title, phone, country)",
+            )),
         }
     }
 
@@ -627,24 +612,54 @@ fn register_view(log: Log, entry: &LogEntry) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::capture::{BodyRules, RawFields};
+    use crate::http::ApiError;
+
+    /// What [`Corrections::read`] makes of `body`: the corrections, or every field error.
+    fn corrections(body: Value) -> Result<Corrections, Vec<(String, &'static str)>> {
+        let rules = BodyRules::json().maps(&["changes"]);
+        let (raw, _) = RawFields::parse_as(
+            Some("application/json"),
+            body.to_string().as_bytes(),
+            &rules,
+        )
+        .unwrap();
+        let mut fields = FieldReader::new(raw);
+        let read = Corrections::read(&mut fields);
+        match fields.finish() {
+            Ok(()) => Ok(read),
+            Err(ApiError::Invalid(errors)) => {
+                Err(errors.into_iter().map(|e| (e.field, e.code)).collect())
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn corrections_name_every_bad_field_and_refuse_the_address() {
-        let changes =
-            json!({"name": "Ada King", "email": "x@example.com", "shoe": "42", "phone": 5});
-        let errors = Corrections::parse(changes.as_object().unwrap()).unwrap_err();
-        let named: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        let errors = corrections(json!({"changes": {
+            "name": "Ada King", "email": "x@example.com", "shoe": "42", "phone": "call me"
+        }}))
+        .unwrap_err();
+        let named: Vec<(&str, &str)> = errors.iter().map(|(f, c)| (f.as_str(), *c)).collect();
         assert_eq!(
             named,
             [
                 ("changes.email", "not_rectifiable"),
-                ("changes.phone", "invalid_type"),
+                ("changes.phone", "invalid_phone"),
                 ("changes.shoe", "unknown_field"),
             ]
         );
-        let ok = Corrections::parse(json!({"name": "Ada King"}).as_object().unwrap()).unwrap();
+        let ok = corrections(json!({"changes": {"name": "Ada King"}})).unwrap();
         assert_eq!(ok.fields(), ["name"]);
-        assert!(Corrections::parse(&Map::new()).is_err());
+    }
+
+    #[test]
+    fn corrections_that_name_no_field_are_refused_as_required() {
+        for body in [json!({"changes": {}}), json!({})] {
+            let errors = corrections(body.clone()).unwrap_err();
+            assert_eq!(errors, [("changes".to_owned(), "required")], "{body}");
+        }
     }
 
     #[test]

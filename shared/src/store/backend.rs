@@ -161,15 +161,35 @@ mod spin {
             if let Some(reader) = self.reader.get() {
                 return Ok(reader);
             }
-            let opened = spin_sdk::key_value::Store::open(&self.label).await?;
+            let opened = within_deadline(spin_sdk::key_value::Store::open(&self.label)).await?;
             // Two reads racing to open both succeed; the second store handle is dropped.
             Ok(self.reader.get_or_init(|| opened))
         }
     }
 
+    /// How long a read may take before the store counts as out of reach. Spin's Redis client holds a
+    /// call while the server is down until it comes back, however long that is; a visitor gets a 503
+    /// instead. (Writes are `wasi:keyvalue` calls, which block the instance and cannot be timed out; a
+    /// request reads before it writes, so an outage is met at a read.)
+    const READ_DEADLINE_MILLIS: u64 = 5_000;
+
+    async fn within_deadline<T>(
+        call: impl std::future::Future<Output = Result<T, spin_sdk::key_value::Error>>,
+    ) -> Result<T, BackendError> {
+        use futures::future::{Either, select};
+        let call = std::pin::pin!(call);
+        let deadline = std::pin::pin!(crate::time::pause(READ_DEADLINE_MILLIS));
+        match select(call, deadline).await {
+            Either::Left((answer, _)) => Ok(answer?),
+            Either::Right(((), _)) => Err(BackendError(format!(
+                "the store did not answer a read within {READ_DEADLINE_MILLIS} ms (timed out)"
+            ))),
+        }
+    }
+
     impl Backend for SpinBackend {
         async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
-            Ok(self.reader().await?.get(key).await?)
+            within_deadline(self.reader().await?.get(key)).await
         }
 
         async fn get_many(&self, keys: Vec<String>) -> Result<Vec<Option<Vec<u8>>>, BackendError> {

@@ -1,19 +1,21 @@
 //! The store side of the capture hot path: the public posts in flight in one instance are read and
 //! written together (group commit, [`group`](super::group)).
 //!
-//! A batch costs one `get-many` for everything its posts must read (rate-limit states, do-not-contact
+//! A batch costs one `get-many` for everything its posts must read (rate-limit slots, do-not-contact
 //! entries, an existing record), one `increment` per log it writes to (taking exactly as many numbers as
-//! it needs), and one `set-many` with every record, log entry and rate-limit state. A post is parsed and
-//! judged before it joins, so one post's bad data never fails the others; a post over its rate limit is
-//! counted and refused, the others go on. A store failure fails every post of the batch: nothing of
+//! it needs), and one `set-many` with every record, log entry and rate-limit slot (each slot once, however
+//! many of the batch's posts share it, with the entries whose window is over dropped). A post is parsed
+//! and judged before it joins, so one post's bad data never fails the others; a post over its rate limit
+//! is refused, the others go on. A store failure fails every post of the batch: nothing of
 //! theirs is stored (numbers already taken become holes, which readers step over after a grace period).
 
 use super::group::{Abandoned, Group};
 use super::keys::{Channel, Key, Log, RecordKind};
+use super::rate::{RateSlot, rate_slot};
 use super::{Backend, BackendError, Event, Store, StoreError, decode};
-use crate::records::{ConsentDecision, LogEntry, OptOut, SCHEMA_VERSION};
+use crate::records::{ConsentDecision, LogEntry, OptOut};
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -69,9 +71,18 @@ impl Capture {
 pub struct RateCheck {
     /// The client's bucket (a keyed hash of its address).
     pub client: String,
-    /// The window's number (Unix seconds / window length).
-    pub window: u64,
+    /// When the post arrived (Unix seconds).
+    pub at: u64,
+    /// The window's length in seconds; windows start at multiples of it.
+    pub window_seconds: u64,
     pub max: u64,
+}
+
+impl RateCheck {
+    /// When the post's window ends (Unix seconds).
+    pub fn until(&self) -> u64 {
+        (self.at / self.window_seconds + 1) * self.window_seconds
+    }
 }
 
 /// What a batch read for one post.
@@ -150,17 +161,8 @@ impl Write {
 pub enum Captured {
     /// Its writes are durable; what the batch read for it.
     Stored(Found),
-    /// Over its client's rate limit: counted, nothing else written.
+    /// Over its client's rate limit: nothing written.
     RateLimited,
-}
-
-/// A rate-limit state: how many posts one client made in one window. An ordinary value, overwritten
-/// in place (no counter, no delete): one key per client, however many windows pass.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-struct RateState {
-    v: u32,
-    window: u64,
-    count: u64,
 }
 
 type Outcome = Result<Captured, StoreError>;
@@ -211,11 +213,11 @@ impl<B: Backend> Store<B> {
             .filter_map(|(k, v)| v.map(|v| (k, v)))
             .collect();
 
-        let mut rates: BTreeMap<String, RateState> = BTreeMap::new();
+        let mut slots: BTreeMap<u32, Slot> = BTreeMap::new();
         let mut planned: Vec<Plan> = Vec::new();
         for (post, wanted) in posts.into_iter().zip(read) {
             if let Some(check) = &post.rate
-                && !count_post(&mut rates, &values, check)?
+                && !count_post(&mut slots, &values, check)?
             {
                 planned.push(Ok(None));
                 continue;
@@ -257,9 +259,9 @@ impl<B: Backend> Store<B> {
             }
             outcomes.push(Ok(Captured::Stored(found)));
         }
-        for (client, state) in &rates {
-            let value = serde_json::to_vec(state).map_err(StoreError::Encode)?;
-            pairs.push((Key::RateState(client).to_string(), value));
+        for (n, slot) in slots.iter().filter(|(_, slot)| slot.changed) {
+            let value = serde_json::to_vec(&slot.state).map_err(StoreError::Encode)?;
+            pairs.push((Key::RateSlot(*n).to_string(), value));
         }
         if !pairs.is_empty() {
             self.backend.set_many(pairs).await?;
@@ -281,7 +283,7 @@ fn reads(posts: &[Capture]) -> (Vec<String>, Vec<Wanted>) {
         .iter()
         .map(|post| {
             if let Some(check) = &post.rate {
-                add(Key::RateState(&check.client).to_string());
+                add(Key::RateSlot(rate_slot(&check.client)).to_string());
             }
             Wanted {
                 opt_outs: post
@@ -307,40 +309,41 @@ struct Wanted {
     existing: Option<String>,
 }
 
-/// Counts one post against its client's state (as changed by the batch's earlier posts); answers
-/// whether it is within the limit.
+/// A rate-limit slot as the batch's posts change it.
+struct Slot {
+    state: RateSlot,
+    /// Whether the batch must write it back.
+    changed: bool,
+}
+
+/// Counts one post in its client's slot (as read, then changed by the batch's earlier posts, with the
+/// entries whose window is over dropped); answers whether it is within the limit.
 fn count_post(
-    rates: &mut BTreeMap<String, RateState>,
+    slots: &mut BTreeMap<u32, Slot>,
     stored: &HashMap<&str, Vec<u8>>,
     check: &RateCheck,
 ) -> Result<bool, StoreError> {
-    let state = match rates.get(&check.client) {
-        Some(state) => *state,
-        None => {
-            let key = Key::RateState(&check.client).to_string();
-            match stored.get(key.as_str()) {
+    let n = rate_slot(&check.client);
+    let slot = match slots.entry(n) {
+        std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
+        std::collections::btree_map::Entry::Vacant(vacant) => {
+            let key = Key::RateSlot(n).to_string();
+            let state = match stored.get(key.as_str()) {
                 Some(bytes) => decode(&key, bytes)?,
-                None => RateState {
-                    v: SCHEMA_VERSION,
-                    window: check.window,
-                    count: 0,
-                },
-            }
+                None => RateSlot::default(),
+            };
+            vacant.insert(Slot {
+                state,
+                changed: false,
+            })
         }
     };
-    let count = if state.window == check.window {
-        state.count + 1
-    } else {
-        1
-    };
-    rates.insert(
-        check.client.clone(),
-        RateState {
-            v: SCHEMA_VERSION,
-            window: check.window,
-            count,
-        },
-    );
+    // Expired by the post's own clock, so an entry of the window it counts in is never dropped.
+    slot.changed |= slot.state.expire(check.at) > 0;
+    let count = slot.state.count(&check.client, check.until());
+    // Past the first refusal the count only says "over" again: leaving the slot unwritten spares a
+    // flood of refused posts the write (and the other clients of the slot a stale overwrite).
+    slot.changed |= count <= check.max.saturating_add(1);
     Ok(count <= check.max)
 }
 
@@ -387,4 +390,94 @@ fn entry_pairs(
         Target::Nothing => {}
     }
     Ok(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::{Memory, block_on};
+
+    /// Two client buckets that hash to the same slot.
+    fn neighbours() -> (String, String) {
+        let mut seen: BTreeMap<u32, String> = BTreeMap::new();
+        for n in 0.. {
+            let client = format!("client-{n}");
+            if let Some(other) = seen.insert(rate_slot(&client), client.clone()) {
+                return (other, client);
+            }
+        }
+        unreachable!()
+    }
+
+    fn post(client: &str, at: u64) -> Capture {
+        Capture {
+            rate: Some(RateCheck {
+                client: client.to_owned(),
+                at,
+                window_seconds: 600,
+                max: 1,
+            }),
+            ..Capture::counting_only()
+        }
+    }
+
+    fn outcomes(store: &Store<Memory>, posts: Vec<Capture>) -> Vec<bool> {
+        block_on(store.commit_posts(posts))
+            .into_iter()
+            .map(|outcome| match outcome {
+                Ok(Captured::Stored(_)) => true,
+                Ok(Captured::RateLimited) => false,
+                Err(e) => panic!("{e}"),
+            })
+            .collect()
+    }
+
+    fn stored_slot(kv: &Memory, client: &str) -> Option<Vec<u8>> {
+        kv.0.borrow()
+            .get(&Key::RateSlot(rate_slot(client)).to_string())
+            .cloned()
+    }
+
+    #[test]
+    fn posts_sharing_a_slot_are_merged_into_one_write_of_it() {
+        let (a, b) = neighbours();
+        let kv = Memory::default();
+        let store = Store::new(kv.clone());
+        assert_eq!(
+            outcomes(&store, vec![post(&a, 10), post(&b, 10), post(&a, 11)]),
+            [true, true, false]
+        );
+        assert_eq!(kv.0.borrow().len(), 1, "one slot written");
+        let slot: RateSlot = serde_json::from_slice(&stored_slot(&kv, &a).unwrap()).unwrap();
+        let counts: Vec<(&str, u64)> = slot.clients().map(|(c, e)| (c, e.count)).collect();
+        let mut expected = vec![(a.as_str(), 2), (b.as_str(), 1)];
+        expected.sort();
+        assert_eq!(counts, expected);
+    }
+
+    #[test]
+    fn refusals_after_the_first_leave_the_slot_as_it_was() {
+        let kv = Memory::default();
+        let store = Store::new(kv.clone());
+        assert_eq!(
+            outcomes(&store, vec![post("a", 10), post("a", 11)]),
+            [true, false]
+        );
+        let after_first_refusal = stored_slot(&kv, "a");
+        assert_eq!(outcomes(&store, vec![post("a", 12)]), [false]);
+        assert_eq!(stored_slot(&kv, "a"), after_first_refusal);
+    }
+
+    #[test]
+    fn a_batch_drops_the_finished_windows_of_the_slots_it_writes() {
+        let (a, b) = neighbours();
+        let kv = Memory::default();
+        let store = Store::new(kv.clone());
+        assert_eq!(outcomes(&store, vec![post(&a, 10)]), [true]);
+        // The next window: a's entry is over when b's post rewrites the slot.
+        assert_eq!(outcomes(&store, vec![post(&b, 610)]), [true]);
+        let slot: RateSlot = serde_json::from_slice(&stored_slot(&kv, &a).unwrap()).unwrap();
+        let clients: Vec<&str> = slot.clients().map(|(c, _)| c).collect();
+        assert_eq!(clients, [b.as_str()]);
+    }
 }

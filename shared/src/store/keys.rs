@@ -13,7 +13,7 @@
 //! | `log:{log}:{seq}` | [`LogEntry`](crate::records::LogEntry): change-feed entry and processing-register entry in one | the same `set-many` as the record |
 //! | `hist:consent:{id}:{n}` | decision `n` (from 1) of one cookie-consent id; the `consents` log entry names it | consent |
 //! | `hist:consent:{id}:head` | counter: how many decisions came after the first (absent = 0; the first needs no counter) | consent |
-//! | `rate:ip:{client}` | how many posts one client (keyed hash of the IP) made in the current window: a plain value overwritten in place by each batch of posts | capture |
+//! | `rate:slot:{n}` | one of the rate limit's [`RATE_SLOTS`](super::RATE_SLOTS) slots (`n` zero-padded): for each client (keyed hash of the IP) that hashes to it, how many posts it made in its current window and when that ends; rewritten whole by each batch of posts, expired entries swept by the retention job | capture, retention job |
 //! | `rec:opt-out:{channel}:{pseudonym}` | do-not-contact entry (`email` or `phone`) keyed by a keyed hash of the normalised address or E.164 number; survives erasure | opt-out |
 //! | `rec:subscriber:{pseudonym}` | a newsletter subscriber: one per mailbox, so its id is the email's pseudonym | signups |
 //! | `claim:{what}:{id}` | counter used as a create-if-absent claim: `increment` returns 1 to exactly one caller | tokens, uniqueness |
@@ -231,8 +231,8 @@ pub enum Key<'a> {
     LogEntry(Log, u64),
     ConsentHistoryHead(&'a str),
     ConsentHistoryEntry(&'a str, u64),
-    /// The rate-limit state of one client (a keyed hash of its address).
-    RateState(&'a str),
+    /// Slot `n` of the rate limit's fixed table (the clients whose bucket hashes to it).
+    RateSlot(u32),
     Claim(&'a str, &'a str),
     /// Counter: every outbox entry at or below it is finished.
     OutboxLowWater,
@@ -307,7 +307,7 @@ impl fmt::Display for Key<'_> {
             Self::LogEntry(log, seq) => write!(f, "log:{}:{seq:020}", log.as_str()),
             Self::ConsentHistoryHead(id) => write!(f, "hist:consent:{id}:head"),
             Self::ConsentHistoryEntry(id, n) => write!(f, "hist:consent:{id}:{n:020}"),
-            Self::RateState(client) => write!(f, "rate:ip:{client}"),
+            Self::RateSlot(n) => write!(f, "rate:slot:{n:05}"),
             Self::Claim(what, id) => write!(f, "claim:{what}:{id}"),
             Self::OutboxLowWater => write!(f, "log:{}:low", Log::Outbox.as_str()),
             Self::OutboxSendClaim {
@@ -377,6 +377,15 @@ mod tests {
         assert_eq!(
             Key::OutboxPassClaim(3).to_string(),
             "claim:outbox-pass:00000000000000000003"
+        );
+    }
+
+    #[test]
+    fn rate_slot_keys_are_fixed_width_numbers() {
+        assert_eq!(Key::RateSlot(7).to_string(), "rate:slot:00007");
+        assert_eq!(
+            Key::RateSlot(crate::store::RATE_SLOTS - 1).to_string(),
+            "rate:slot:16383"
         );
     }
 

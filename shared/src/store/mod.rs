@@ -9,8 +9,11 @@ mod feed;
 pub mod group;
 mod jobs;
 pub mod keys;
+#[cfg(test)]
+pub(crate) mod memory;
 pub mod people;
 mod portable;
+mod rate;
 mod register;
 mod requests;
 mod retention;
@@ -23,6 +26,7 @@ pub use feed::{Conditional, etag};
 pub use jobs::{LEASE_SECONDS, Lease};
 pub use keys::{Channel, Key, Log, RecordKind};
 pub use people::{IndexRun, PersonRef};
+pub use rate::{RATE_LIMIT_RULE, RATE_SLOTS, RateEntry, RateSlot, rate_slot};
 pub use register::SealRun;
 pub use retention::{RetentionReport, RuleReport};
 

@@ -2,8 +2,10 @@
 //! the rule's mark, only through entries older than the rule's cutoff, so a run costs O(what expired),
 //! never a scan of the store. Every record an entry names is judged by its current state (a signup that
 //! was confirmed in the meantime is no longer "unconfirmed"); later events of a record have later entries,
-//! so a record the walk passed too early is met again when its deciding event is old enough.
+//! so a record the walk passed too early is met again when its deciding event is old enough. The run ends
+//! with the rate limit's sweep ([`Store::sweep_rate_limits`]): no client's bucket outlives its window.
 
+use super::rate::RATE_LIMIT_RULE;
 use super::{Backend, Event, Key, Log, RecordKind, Store, StoreError, decode};
 use crate::mailer::{OutboxMessage, OutboxStatus};
 use crate::privacy::{DataRequest, RequestStatus, Step};
@@ -23,9 +25,10 @@ pub struct RuleReport {
     pub rule: String,
     /// Records older than this (by the rule's event) were due.
     pub cutoff: Timestamp,
-    /// Log entries walked.
+    /// Log entries walked (for the rate-limit sweep: client entries read).
     pub examined: u64,
-    /// Records deleted (or, for `full-ip-*`, minimised).
+    /// Records deleted (or, for `full-ip-*`, minimised; for the rate-limit sweep, client entries
+    /// cleared).
     pub changed: u64,
     /// Records due but kept under a legal hold.
     pub held: u64,
@@ -144,9 +147,10 @@ impl<B: Backend> Store<B> {
             .await?)
     }
 
-    /// One retention run: each deletion rule, then the minimisation of full IPs; records of a kind in
-    /// `held` are counted, not deleted. Deletions are tombstones in the feeds. The report of a run that
-    /// changed or held anything is registered (an `access` entry by the system).
+    /// One retention run: each deletion rule, then the minimisation of full IPs, then the rate limit's
+    /// sweep; records of a kind in `held` are counted, not deleted. Deletions are tombstones in the
+    /// feeds. The report of a run that changed or held any record is registered (an `access` entry by
+    /// the system).
     pub async fn apply_retention(
         &self,
         policy: &Retention,
@@ -219,13 +223,16 @@ impl<B: Backend> Store<B> {
                 );
             }
         }
+        rules.push(self.sweep_rate_limits(now, dry_run).await?);
         let register_size = self.register_size().await?;
-        // A run that found nothing to do leaves no entry: the scheduler calls every minute.
-        let acted = rules.iter().any(|r| r.changed + r.held > 0);
+        // A run that found nothing to do leaves no entry: the scheduler calls every minute. Nor does the
+        // sweep alone: with any traffic it clears some window every minute, and it holds no record.
+        let of_records = |r: &&RuleReport| r.rule != RATE_LIMIT_RULE && r.changed + r.held > 0;
+        let acted = rules.iter().any(|r| of_records(&r));
         if !dry_run && acted {
             let summary: Vec<String> = rules
                 .iter()
-                .filter(|r| r.changed + r.held > 0)
+                .filter(of_records)
                 .map(|r| format!("{}:{}/{}held", r.rule, r.changed, r.held))
                 .collect();
             let event = Event {

@@ -1,12 +1,12 @@
 //! The register's auditor: fetches the signed checkpoint, checks its signature and that it is consistent
 //! with the last checkpoint it trusted (a state file), recomputes the whole tree from the entry bundles
 //! and checks every served hash tile against it; given a record id, shows that record's entries with
-//! their inclusion proofs; with read access to the store (the SQLite file), checks every stored log entry
+//! their inclusion proofs; with read access to the store (the SQLite file or Redis), checks every stored log entry
 //! against its leaf and names each one changed, removed or never sealed, by leaf index.
 //!
 //! ```sh
 //! cargo run --profile host -p audit -- --url https://capture.example.com --key 'capture.example.com/register+1a2b3c4d+AX...' \
-//!     [--token mck_...] [--state audit-state.json] [--record ID] [--store .spin/sqlite_key_value.db]
+//!     [--token mck_...] [--state audit-state.json] [--record ID] [--store .spin/sqlite_key_value.db | redis://host:port]
 //! ```
 //! Exits 0 when everything checks, 1 when something does not (each finding on its own line).
 
@@ -33,7 +33,7 @@ pub struct Args {
     pub state: Option<PathBuf>,
     /// A record whose entries to show with inclusion proofs.
     pub record: Option<String>,
-    /// Spin's SQLite store file, to check each stored log entry against its leaf.
+    /// Spin's SQLite store file or a Redis URL, to check each stored log entry against its leaf.
     pub store: Option<PathBuf>,
 }
 
@@ -52,7 +52,7 @@ pub fn args() -> Result<Args> {
             "--store" => out.store = Some(PathBuf::from(value()?)),
             "-h" | "--help" => {
                 println!(
-                    "usage: audit --url URL --key VERIFIER_KEY [--token API_KEY] [--state FILE] [--record ID] [--store SQLITE_FILE]"
+                    "usage: audit --url URL --key VERIFIER_KEY [--token API_KEY] [--state FILE] [--record ID] [--store SQLITE_FILE|REDIS_URL]"
                 );
                 std::process::exit(0);
             }
@@ -230,21 +230,51 @@ async fn fetch_tile(args: &Args, tile: &Tile) -> Result<Option<Vec<u8>>> {
     fetch(args, &tile.path()).await
 }
 
+/// Read access to the app's store: Spin's SQLite file, or a Redis server (`redis://...`).
+enum StoreReader {
+    Sqlite(rusqlite::Connection),
+    Redis(redis::Connection),
+}
+
+impl StoreReader {
+    fn open(store: &std::path::Path) -> Result<Self> {
+        let name = store.to_string_lossy();
+        if name.starts_with("redis://") || name.starts_with("rediss://") {
+            let client = redis::Client::open(name.as_ref()).context("the Redis URL")?;
+            return Ok(Self::Redis(
+                client.get_connection().context("connecting to Redis")?,
+            ));
+        }
+        let db = rusqlite::Connection::open_with_flags(
+            store,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .with_context(|| format!("opening {}", store.display()))?;
+        Ok(Self::Sqlite(db))
+    }
+
+    fn read(&mut self, key: &str) -> Result<Option<Vec<u8>>> {
+        match self {
+            Self::Sqlite(db) => {
+                let mut statement = db.prepare_cached(
+                    "SELECT value FROM spin_key_value WHERE store='default' AND key=?1",
+                )?;
+                let mut rows = statement.query([key])?;
+                Ok(match rows.next()? {
+                    Some(row) => Some(row.get(0)?),
+                    None => None,
+                })
+            }
+            Self::Redis(conn) => Ok(redis::Commands::get(conn, key)?),
+        }
+    }
+}
+
 /// Compares the store's log entries with the leaves: a changed entry, a removed one, and one that sits
 /// among sealed ones but was never sealed (inserted), each named by leaf index or position.
-fn check_store(path: &std::path::Path, leaves: &[Vec<u8>]) -> Result<Vec<String>> {
-    let db =
-        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .with_context(|| format!("opening {}", path.display()))?;
-    let read = |key: &str| -> Result<Option<Vec<u8>>> {
-        let mut statement =
-            db.prepare_cached("SELECT value FROM spin_key_value WHERE store='default' AND key=?1")?;
-        let mut rows = statement.query([key])?;
-        Ok(match rows.next()? {
-            Some(row) => Some(row.get(0)?),
-            None => None,
-        })
-    };
+fn check_store(store: &std::path::Path, leaves: &[Vec<u8>]) -> Result<Vec<String>> {
+    let mut reader = StoreReader::open(store)?;
+    let mut read = |key: &str| reader.read(key);
     let mut findings = Vec::new();
     let mut sealed: BTreeMap<Log, BTreeSet<u64>> = BTreeMap::new();
     for (index, leaf) in leaves.iter().enumerate() {
