@@ -2,6 +2,7 @@
 
 mod consent;
 mod contract;
+mod deploy;
 mod forms;
 mod harness;
 mod host;

@@ -1,5 +1,5 @@
-//! Several instances, one store: two apps (as two Spin processes) on one Redis server, and a store that
-//! goes away.
+//! Several instances, one store: two apps (as two Spin processes) on one Redis server, a store that goes
+//! away, and a store moved from SQLite to Redis.
 
 use crate::forms::contact;
 use crate::harness::{TestApp, project_manifest, redis_server};
@@ -9,9 +9,11 @@ use crate::marketing_api::{
     ADMIN_KEY, create_key, get_with, ids, pull_ok, request_demo, set_status,
 };
 use crate::signups::signup;
+use ::host::kv::copy::sqlite_to_redis;
 use ::host::kv::{Location, RedisServer};
 use futures::future::join_all;
 use serde_json::{Value, json};
+use shared::store::{Log, RecordKind};
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -157,4 +159,61 @@ async fn a_store_out_of_reach_is_a_503_with_retry_after() {
     assert_eq!(response.headers()["retry-after"], "5");
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "store_unavailable");
+}
+
+#[tokio::test]
+async fn a_sqlite_store_copied_to_redis_goes_on_where_it_stopped() {
+    let Some(server) = redis_server() else { return };
+    let dir = std::env::temp_dir().join(format!("copy-store-{}", std::process::id()));
+    let file = dir.join("sqlite_key_value.db");
+    let _ = std::fs::remove_file(&file);
+    let before = instance(Location::File(file.clone()), None).await;
+    for _ in 0..3 {
+        let response = before.post_json("/api/forms/contact", &contact()).await;
+        assert_eq!(response.status(), 201);
+    }
+    let store = before.store();
+    assert!(
+        store
+            .claim_new(RecordKind::Subscriber, "someone")
+            .await
+            .unwrap()
+    );
+    drop(before);
+
+    let copied = sqlite_to_redis(&file, "default", &server.url())
+        .await
+        .unwrap();
+    assert!(copied.counters >= 3, "log heads and claims: {copied:?}");
+    assert!(copied.values >= 6, "records and log entries: {copied:?}");
+
+    let after = instance(Location::Redis(server.url()), None).await;
+    let response = after.post_json("/api/forms/contact", &contact()).await;
+    assert_eq!(response.status(), 201);
+    let store = after.store();
+    assert_eq!(
+        store.log_head(Log::Submissions).await.unwrap(),
+        4,
+        "numbers go on"
+    );
+    let entries = store.log_entries(Log::Submissions, 0, 4).await.unwrap();
+    let records: HashSet<String> = entries
+        .into_iter()
+        .map(|(_, entry)| entry.expect("no hole").record.expect("a record"))
+        .collect();
+    assert_eq!(records.len(), 4);
+    assert!(
+        !store
+            .claim_new(RecordKind::Subscriber, "someone")
+            .await
+            .unwrap(),
+        "a claim taken before the copy stays taken"
+    );
+    assert!(
+        sqlite_to_redis(&file, "default", &server.url())
+            .await
+            .is_err(),
+        "a copy into a store in use is refused"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -6,9 +6,10 @@
 //! limit raised. Also geo lookups/s natively and inside wasm.
 //!
 //! `cargo bench -p host --bench capture` (`BENCH_REQUESTS`, default 2000 a measurement;
-//! `BENCH_CONCURRENCY`, default 8).
+//! `BENCH_CONCURRENCY`, default 8; `BENCH_KV`: `sqlite` (default), `redis`, or `both` in one run).
 
 use anyhow::{Context, Result};
+use host::kv::{Location, RedisServer};
 use host::{App, workspace_root};
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -47,64 +48,120 @@ fn variables() -> Vec<(&'static str, String)> {
     .to_vec()
 }
 
+/// The store a row of measurements runs on (`BENCH_KV`: `sqlite`, the default; `redis`; or `both`).
+#[derive(Clone, Copy, PartialEq)]
+enum Kv {
+    Sqlite,
+    Redis,
+}
+
+fn backends() -> Vec<Kv> {
+    match std::env::var("BENCH_KV").as_deref() {
+        Ok("redis") => vec![Kv::Redis],
+        Ok("both") => vec![Kv::Sqlite, Kv::Redis],
+        _ => vec![Kv::Sqlite],
+    }
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     geo_native();
     let dir = scratch_dir()?;
+    let spin = spin_binary();
+    if spin.is_none() {
+        println!("\nno spin binary ($SPIN, PATH, ../shared/bin/spin): real Spin skipped");
+    }
+    for kv in backends() {
+        on_test_host(kv, &dir).await?;
+        if let Some(spin) = &spin {
+            on_spin(kv, spin, &dir).await?;
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
 
+/// Where an app of the test host keeps its store: a SQLite file, or a Redis server of its own.
+fn test_host_store(kv: Kv, file: PathBuf) -> Location {
+    match kv {
+        Kv::Sqlite => Location::File(file),
+        Kv::Redis => Location::FreshRedis,
+    }
+}
+
+async fn on_test_host(kv: Kv, dir: &Path) -> Result<()> {
     let mut app = App::builder(workspace_root().join("spin.toml")).env_variables(false);
     for (name, value) in variables() {
         app = app.variable(name, value);
     }
-    let app = app.file_store(dir.join("app.db")).build()?;
+    let app = app
+        .store_at(test_host_store(kv, dir.join("app.db")))
+        .build()?;
     let probe = App::builder(workspace_root().join("tests/fixtures/spin.toml"))
         .env_variables(false)
         .variable("secret_thing", "bench")
-        .file_store(dir.join("probe.db"))
+        .store_at(test_host_store(kv, dir.join("probe.db")))
         .build()?;
     let app_addr = app.serve(loopback()).await?;
     let probe_addr = probe.serve(loopback()).await?;
-    geo_wasm(probe_addr).await?;
+    if kv == Kv::Sqlite {
+        geo_wasm(probe_addr).await?;
+    }
+    let on = format!("the test host ({})", app.database().summary());
     let counters = Counters {
         app: Box::new(move || app.database().commits()),
         probe: Box::new(move || probe.database().commits()),
     };
-    run(
-        "the test host (SQLite file store)",
-        app_addr,
-        probe_addr,
-        Some(&counters),
-    )
-    .await?;
+    run(&on, app_addr, probe_addr, Some(&counters)).await
+}
 
-    match spin_binary() {
-        Some(spin) => {
-            let app = Spin::start(
-                &spin,
-                &workspace_root().join("spin.toml"),
-                &dir,
-                &variables(),
+async fn on_spin(kv: Kv, spin: &Path, dir: &Path) -> Result<()> {
+    // One Redis server for both apps, as Spin's Redis store ignores labels and the keys do not meet.
+    let redis = match kv {
+        Kv::Sqlite => None,
+        Kv::Redis => Some(RedisServer::start()?),
+    };
+    let config = match &redis {
+        None => None,
+        Some(server) => {
+            let path = dir.join("runtime-config.toml");
+            std::fs::write(
+                &path,
+                format!(
+                    "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+                    server.url()
+                ),
             )?;
-            let probe = Spin::start(
-                &spin,
-                &workspace_root().join("tests/fixtures/spin.toml"),
-                &dir,
-                &[("secret_thing", "bench".to_owned())],
-            )?;
-            app.ready("/api/consent/config").await?;
-            probe.ready("/instance").await?;
-            run(
-                &format!("real Spin ({})", spin.display()),
-                app.addr,
-                probe.addr,
-                None,
-            )
-            .await?;
+            Some(path)
         }
-        None => println!("\nno spin binary ($SPIN, PATH, ../shared/bin/spin): real Spin skipped"),
-    }
-    std::fs::remove_dir_all(&dir).ok();
-    Ok(())
+    };
+    let app = Spin::start(
+        spin,
+        &workspace_root().join("spin.toml"),
+        dir,
+        &variables(),
+        config.as_deref(),
+    )?;
+    let probe = Spin::start(
+        spin,
+        &workspace_root().join("tests/fixtures/spin.toml"),
+        dir,
+        &[("secret_thing", "bench".to_owned())],
+        config.as_deref(),
+    )?;
+    app.ready("/api/consent/config").await?;
+    probe.ready("/instance").await?;
+    let store = match kv {
+        Kv::Sqlite => "SQLite",
+        Kv::Redis => "Redis",
+    };
+    run(
+        &format!("real Spin ({}, {store})", spin.display()),
+        app.addr,
+        probe.addr,
+        None,
+    )
+    .await
 }
 
 /// The test host's count of commits (write calls) of each app so far.
@@ -416,6 +473,7 @@ impl Spin {
         manifest: &Path,
         scratch: &Path,
         variables: &[(&str, String)],
+        runtime_config: Option<&Path>,
     ) -> Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -430,6 +488,9 @@ impl Spin {
             .arg(scratch.join(format!("spin-{port}")))
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        if let Some(config) = runtime_config {
+            command.arg("--runtime-config-file").arg(config);
+        }
         for (name, value) in variables {
             command.env(
                 format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()),

@@ -3,6 +3,7 @@
 //! rebuilt ([`redis`]: the same commands, defects included), plus the direct handle tests and benchmarks
 //! use through `shared::store::Backend`.
 
+pub mod copy;
 pub mod redis;
 pub mod redis_server;
 
@@ -245,6 +246,34 @@ impl KvStore {
                 rows.collect::<Result<_, _>>().map_err(other)
             }
             Side::Redis(r) => r.dump().await,
+        }
+    }
+
+    /// Up to `limit` keys and values of this store label after key `after`, in key order (SQLite only:
+    /// the copy tool's source).
+    pub fn page_after(&self, after: &str, limit: usize) -> Result<Vec<(String, Vec<u8>)>, KvError> {
+        let Side::Sqlite(conn) = self.side() else {
+            return Err(KvError::Other("paging is for SQLite stores".into()));
+        };
+        let conn = lock(conn);
+        let mut statement = conn
+            .prepare_cached(
+                "SELECT key, value FROM spin_key_value WHERE store=$1 AND key>$2 ORDER BY key LIMIT $3",
+            )
+            .map_err(other)?;
+        let rows = statement
+            .query_map(rusqlite::params![&self.label, after, limit as i64], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .map_err(other)?;
+        rows.collect::<Result<_, _>>().map_err(other)
+    }
+
+    /// Whether the store holds no key at all (on Redis: the whole keyspace, as every label shares it).
+    pub async fn is_empty(&self) -> Result<bool, KvError> {
+        match self.side() {
+            Side::Sqlite(_) => Ok(self.page_after("", 1)?.is_empty()),
+            Side::Redis(r) => r.is_empty().await,
         }
     }
 

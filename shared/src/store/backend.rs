@@ -109,9 +109,11 @@ pub trait Backend {
 #[cfg(target_arch = "wasm32")]
 pub struct SpinBackend {
     label: String,
-    bucket: spin_sdk::experimental::wasi::keyvalue::store::Bucket,
-    /// Opened at the first read (opening is async; `Store::open` is not).
-    reader: std::cell::OnceCell<spin_sdk::key_value::Store>,
+    /// Opened at the first read (opening is async; `Store::open` is not); shared with reads that run
+    /// as tasks of their own.
+    reader: std::cell::OnceCell<std::rc::Rc<spin_sdk::key_value::Store>>,
+    /// Opened at the first write or counter ([`SpinBackend::bucket`]).
+    bucket: std::cell::OnceCell<spin_sdk::experimental::wasi::keyvalue::store::Bucket>,
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -149,38 +151,69 @@ mod spin {
     }
 
     impl SpinBackend {
+        /// Opens nothing yet: the first call does (see [`SpinBackend::bucket`]).
         pub fn open(label: &str) -> Result<Self, BackendError> {
             Ok(Self {
                 label: label.to_owned(),
-                bucket: store::open(label)?,
                 reader: std::cell::OnceCell::new(),
+                bucket: std::cell::OnceCell::new(),
             })
         }
 
-        async fn reader(&self) -> Result<&spin_sdk::key_value::Store, BackendError> {
-            if let Some(reader) = self.reader.get() {
-                return Ok(reader);
+        /// The `wasi:keyvalue` bucket for writes, counters and batch reads. Its calls (opening it too)
+        /// block the instance and cannot be timed out, and Spin's Redis client waits out a server outage
+        /// for as long as it lasts; so off SQLite the bucket is opened only once a read within the
+        /// deadline has shown that the store answers.
+        async fn bucket(&self) -> Result<&store::Bucket, BackendError> {
+            if let Some(bucket) = self.bucket.get() {
+                return Ok(bucket);
             }
-            let opened = within_deadline(spin_sdk::key_value::Store::open(&self.label)).await?;
+            let known = FLAVOURS.with_borrow(|f| f.get(&self.label).copied());
+            if known != Some(Flavour::Sqlite) {
+                let (reader, probe) = (self.reader().await?, super::super::Key::BackendProbe);
+                let probe = probe.to_string();
+                within_deadline(async move { reader.exists(probe).await }).await?;
+            }
+            let opened = store::open(&self.label)?;
+            Ok(self.bucket.get_or_init(|| opened))
+        }
+
+        async fn reader(&self) -> Result<std::rc::Rc<spin_sdk::key_value::Store>, BackendError> {
+            if let Some(reader) = self.reader.get() {
+                return Ok(reader.clone());
+            }
+            let label = self.label.clone();
+            let opened =
+                within_deadline(async move { spin_sdk::key_value::Store::open(label).await })
+                    .await?;
             // Two reads racing to open both succeed; the second store handle is dropped.
-            Ok(self.reader.get_or_init(|| opened))
+            Ok(self.reader.get_or_init(|| std::rc::Rc::new(opened)).clone())
         }
     }
 
     /// How long a read may take before the store counts as out of reach. Spin's Redis client holds a
     /// call while the server is down until it comes back, however long that is; a visitor gets a 503
-    /// instead. (Writes are `wasi:keyvalue` calls, which block the instance and cannot be timed out; a
-    /// request reads before it writes, so an outage is met at a read.)
+    /// instead. (Writes are `wasi:keyvalue` calls, which block the instance and cannot be timed out:
+    /// [`SpinBackend::bucket`] makes sure a read went through first.)
     const READ_DEADLINE_MILLIS: u64 = 5_000;
 
-    async fn within_deadline<T>(
-        call: impl std::future::Future<Output = Result<T, spin_sdk::key_value::Error>>,
+    /// Runs a read as a task of its own and waits for its answer up to the deadline. A read that misses
+    /// it is left to finish in the background, never dropped: on Spin 4.1 dropping a pending key-value
+    /// call panics the host's worker, and that instance's later reads never answer (seen in a Redis
+    /// outage).
+    async fn within_deadline<T: 'static>(
+        call: impl std::future::Future<Output = Result<T, spin_sdk::key_value::Error>> + 'static,
     ) -> Result<T, BackendError> {
         use futures::future::{Either, select};
-        let call = std::pin::pin!(call);
+        let (answer, answered) = futures::channel::oneshot::channel();
+        wit_bindgen::spawn(async move {
+            // The waiter may be gone (deadline passed): the answer is then of no use to anyone.
+            let _ = answer.send(call.await);
+        });
         let deadline = std::pin::pin!(crate::time::pause(READ_DEADLINE_MILLIS));
-        match select(call, deadline).await {
-            Either::Left((answer, _)) => Ok(answer?),
+        match select(answered, deadline).await {
+            Either::Left((Ok(answer), _)) => Ok(answer?),
+            Either::Left((Err(_), _)) => Err(BackendError("the read's task was dropped".into())),
             Either::Right(((), _)) => Err(BackendError(format!(
                 "the store did not answer a read within {READ_DEADLINE_MILLIS} ms (timed out)"
             ))),
@@ -189,7 +222,8 @@ mod spin {
 
     impl Backend for SpinBackend {
         async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
-            within_deadline(self.reader().await?.get(key)).await
+            let (reader, key) = (self.reader().await?, key.to_owned());
+            within_deadline(async move { reader.get(key).await }).await
         }
 
         async fn get_many(&self, keys: Vec<String>) -> Result<Vec<Option<Vec<u8>>>, BackendError> {
@@ -198,7 +232,9 @@ mod spin {
             }
             // Backends may leave absent keys out of the answer, so match values to keys by name.
             let found: HashMap<String, Option<Vec<u8>>> =
-                batch::get_many(&self.bucket, &keys)?.into_iter().collect();
+                batch::get_many(self.bucket().await?, &keys)?
+                    .into_iter()
+                    .collect();
             Ok(keys
                 .iter()
                 .map(|k| found.get(k).cloned().flatten())
@@ -206,15 +242,15 @@ mod spin {
         }
 
         async fn set_many(&self, pairs: Vec<(String, Vec<u8>)>) -> Result<(), BackendError> {
-            Ok(batch::set_many(&self.bucket, &pairs)?)
+            Ok(batch::set_many(self.bucket().await?, &pairs)?)
         }
 
         async fn delete_many(&self, keys: Vec<String>) -> Result<(), BackendError> {
-            Ok(batch::delete_many(&self.bucket, &keys)?)
+            Ok(batch::delete_many(self.bucket().await?, &keys)?)
         }
 
         async fn increment(&self, key: &str, delta: i64) -> Result<i64, BackendError> {
-            Ok(atomics::increment(&self.bucket, key, delta)?)
+            Ok(atomics::increment(self.bucket().await?, key, delta)?)
         }
 
         async fn compare_and_swap(
@@ -223,7 +259,7 @@ mod spin {
             expected: &[u8],
             new: Vec<u8>,
         ) -> Result<bool, BackendError> {
-            let cas = atomics::Cas::new(&self.bucket, key)?;
+            let cas = atomics::Cas::new(self.bucket().await?, key)?;
             if cas.current()?.as_deref() != Some(expected) {
                 return Ok(false);
             }

@@ -341,9 +341,82 @@ impl fmt::Display for Key<'_> {
     }
 }
 
+/// Whether the value at stored key `key` is a `wasi:keyvalue` counter, whose bytes differ per backend
+/// (8 little-endian bytes on SQLite, a decimal string on Redis): for a tool that copies a store from
+/// one backend to another.
+pub fn is_counter(key: &str) -> bool {
+    ["claim:", "swap:", "rate:dsr:", "meta:backend-probe"]
+        .iter()
+        .any(|family| key.starts_with(family))
+        || key == "log:outbox:low"
+        || (["log:", "hist:", "idx:"]
+            .iter()
+            .any(|family| key.starts_with(family))
+            && key.ends_with(":head"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counters_are_told_from_values_by_their_key() {
+        let counters = [
+            Key::LogHead(Log::Consents),
+            Key::ConsentHistoryHead("id"),
+            Key::Claim("subscriber", "id"),
+            Key::OutboxLowWater,
+            Key::OutboxSendClaim {
+                id: "id",
+                attempt: 1,
+                window: 2,
+            },
+            Key::OutboxPassClaim(3),
+            Key::ApiKeyListHead,
+            Key::PersonIndexHead("p"),
+            Key::RequestListHead,
+            Key::RequestAsks {
+                day: 1,
+                pseudonym: "p",
+            },
+            Key::JobLease {
+                job: "outbox",
+                window: 1,
+            },
+            Key::BackendProbe,
+            Key::SwapClaim {
+                key: "rec:dsr:id",
+                state: "ab",
+                epoch: 1,
+            },
+        ];
+        let values = [
+            Key::Record(RecordKind::Subscriber, "head"),
+            Key::LogEntry(Log::Outbox, 1),
+            Key::ConsentHistoryEntry("id", 1),
+            Key::RateSlot(1),
+            Key::ApiKeyListEntry(1),
+            Key::ApiKeyLastUsed("id"),
+            Key::PersonIndexEntry("p", 1),
+            Key::PeopleMark(Log::Submissions),
+            Key::RequestListEntry(1),
+            Key::RequestMailbox("p"),
+            Key::RetentionMark("spam"),
+            Key::RegisterState,
+            Key::RegisterTile(0, 1),
+            Key::RegisterPartialTile(0),
+            Key::RegisterBundle(1),
+            Key::RegisterPartialBundle,
+            Key::RegisterCheckpoint,
+            Key::RegisterVerifier,
+        ];
+        for key in counters {
+            assert!(is_counter(&key.to_string()), "{key}");
+        }
+        for key in values {
+            assert!(!is_counter(&key.to_string()), "{key}");
+        }
+    }
 
     #[test]
     fn log_entry_keys_sort_in_sequence_order() {

@@ -120,6 +120,15 @@ impl Redis {
         })
     }
 
+    /// Whether the server holds no key (`DBSIZE`).
+    pub async fn is_empty(&self) -> Result<bool, KvError> {
+        let size: u64 = redis::cmd("DBSIZE")
+            .query_async(&mut self.connection().await?)
+            .await
+            .map_err(spin_error)?;
+        Ok(size == 0)
+    }
+
     /// Every key and value (tests only): `KEYS *`, then each value.
     pub async fn dump(&self) -> Result<Vec<(String, Vec<u8>)>, KvError> {
         let mut connection = self.connection().await?;
