@@ -23,6 +23,21 @@ fn backends() -> Vec<(&'static str, Database)> {
     ]
 }
 
+/// A store on `db` holding one demo request, `one`, as `record`.
+async fn store_with_one(db: &Database, record: Value) -> Store<::host::KvStore> {
+    let store = Store::new(db.store("default"));
+    store
+        .append(
+            RecordKind::DemoRequest,
+            "one",
+            &record,
+            event("test: create"),
+        )
+        .await
+        .unwrap();
+    store
+}
+
 fn event(detail: &str) -> Event {
     Event {
         log: Log::DemoRequests,
@@ -135,16 +150,7 @@ async fn on_every_backend_concurrent_appends_get_dense_numbers_and_a_feed_walk_r
 #[tokio::test]
 async fn on_every_backend_concurrent_changes_of_one_record_all_land() {
     for (name, db) in backends() {
-        let store = Store::new(db.store("default"));
-        store
-            .append(
-                RecordKind::DemoRequest,
-                "one",
-                &json!({"v": 1, "seen": []}),
-                event("test: create"),
-            )
-            .await
-            .unwrap();
+        let store = store_with_one(&db, json!({"v": 1, "seen": []})).await;
         let changes = (0..20).map(|i| {
             store.update(
                 RecordKind::DemoRequest,
@@ -187,16 +193,7 @@ async fn on_every_backend_concurrent_changes_of_one_record_all_land() {
 #[tokio::test]
 async fn on_every_backend_one_of_many_changes_made_with_the_same_etag_wins() {
     for (name, db) in backends() {
-        let store = Store::new(db.store("default"));
-        store
-            .append(
-                RecordKind::DemoRequest,
-                "one",
-                &json!({"v": 1, "status": "new"}),
-                event("test: create"),
-            )
-            .await
-            .unwrap();
+        let store = store_with_one(&db, json!({"v": 1, "status": "new"})).await;
         let (_, tag): (Value, String) = store
             .get_tagged(RecordKind::DemoRequest, "one")
             .await

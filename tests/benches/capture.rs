@@ -3,7 +3,7 @@
 //! `get` + `set` of an existing key), printed as ratios, on the test host and, when a `spin` binary is
 //! found (`$SPIN`, `spin` on PATH, `../shared/bin/spin`), on real Spin. `Connection: close` throughout;
 //! every post has its own email and its own forwarded address through a trusted proxy, with the rate
-//! limit raised. Also geo lookups/s natively and inside wasm.
+//! limit raised; and a page of the submissions feed. Also geo lookups/s natively and inside wasm.
 //!
 //! `cargo bench -p host --bench capture` (`BENCH_REQUESTS`, default 2000 a measurement;
 //! `BENCH_CONCURRENCY`, default 8; `BENCH_KV`: `sqlite` (default), `redis`, or `both` in one run).
@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const SIGNING_KEY: &str = "bench-signing-key-0123456789abcdef0123456789";
+const ADMIN_KEY: &str = "bench-admin-key-0123456789abcdef0123456789";
 
 /// The forms: `contact` needs a render token at least a second old; `quick` takes none (check off).
 fn bench_forms() -> String {
@@ -43,6 +44,7 @@ fn variables() -> Vec<(&'static str, String)> {
         ("trusted_proxies", "127.0.0.1/32"),
         ("forms", &bench_forms()),
         ("signup_min_seconds", "0"),
+        ("admin_api_key", ADMIN_KEY),
     ]
     .map(|(name, value)| (name, value.to_owned()))
     .to_vec()
@@ -282,6 +284,19 @@ async fn run(
         .0,
     ));
 
+    let key = api_key(app).await?;
+    rows.push((
+        "feed page (100 submissions, JSON)",
+        measure(
+            app,
+            Load::get("/api/v1/submissions?limit=100").with_key(&key),
+            requests,
+            c,
+        )
+        .await?
+        .0,
+    ));
+
     println!(
         "  {:<40} {:>9} {:>9} {:>11} {:>11} {:>13}",
         "handler", "req/s", "p99 ms", "÷ new key", "÷ get+set", "commits/req"
@@ -310,6 +325,23 @@ async fn run(
         single.p99.as_secs_f64() * 1000.0
     );
     Ok(())
+}
+
+/// A marketing API key that may read the feeds, made with the admin key.
+async fn api_key(app: SocketAddr) -> Result<String> {
+    let created: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{app}/api/v1/keys"))
+        .bearer_auth(ADMIN_KEY)
+        .json(&serde_json::json!({"name": "bench", "scopes": ["leads:read"]}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    created["key"]
+        .as_str()
+        .map(str::to_owned)
+        .context("no key in the answer")
 }
 
 /// The banner the app serves: what a decision must name.
@@ -361,6 +393,8 @@ async fn render_token(app: SocketAddr) -> Result<String> {
 struct Load {
     path: String,
     body: Option<Arc<dyn Fn(u64) -> String + Send + Sync>>,
+    /// `Authorization: Bearer` (the marketing API).
+    key: Option<String>,
 }
 
 impl Load {
@@ -368,6 +402,7 @@ impl Load {
         Self {
             path: path.to_owned(),
             body: None,
+            key: None,
         }
     }
 
@@ -375,6 +410,14 @@ impl Load {
         Self {
             path: path.to_owned(),
             body: Some(Arc::new(body)),
+            key: None,
+        }
+    }
+
+    fn with_key(self, key: &str) -> Self {
+        Self {
+            key: Some(key.to_owned()),
+            ..self
         }
     }
 }
@@ -421,6 +464,10 @@ async fn measure_collecting(
                 }
                 .header("connection", "close")
                 .header("x-forwarded-for", forwarded);
+                let request = match &load.key {
+                    Some(key) => request.bearer_auth(key),
+                    None => request,
+                };
                 let sent = Instant::now();
                 let response = request.send().await?;
                 let status = response.status();
