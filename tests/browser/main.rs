@@ -1,7 +1,9 @@
 //! The browser test: headless Chromium, driven through WebDriver (`chromedriver` + `fantoccini`), clicks
-//! through the demo page served by the test host, and checks what the consent API stored.
+//! through the demo page served by the test host, checks what the consent API stored, and holds every
+//! page a visitor reaches to axe-core (no serious or critical violation).
 //!
-//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them the test passes
+//! Needs Debian's `chromium` and `chromium-driver`, and axe-core from npm (`npm ci --prefix tests/browser`;
+//! `.ci/run` installs all three). Without them the test passes
 //! with a note, except under CI (`CI` set), where it fails: CI must run it.
 //! `CHROMEDRIVER` and `CHROMIUM` override where the two binaries are looked for.
 
@@ -13,6 +15,7 @@ mod harness;
 
 use anyhow::{Context, Result, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator, key::Key};
+use futures::future::LocalBoxFuture;
 use harness::{TestApp, project_manifest};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
@@ -23,6 +26,25 @@ use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_visitor_refuses_then_grants_analytics_and_the_server_keeps_both_decisions() {
+    in_browser(|app, c| Box::pin(scenario(app, c))).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_asks_for_their_data_on_the_privacy_page_and_confirms_by_the_mailed_link() {
+    in_browser(|app, c| Box::pin(privacy_scenario(app, c))).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_thank_you_confirmation_and_unsubscribe_pages_have_no_serious_accessibility_violations()
+{
+    in_browser(|app, c| Box::pin(mailed_pages(app, c))).await;
+}
+
+/// Runs `run` in a fresh Chromium session against a fresh app. Without Chromium and chromedriver it
+/// passes with a note, except under CI, which must run it.
+async fn in_browser(
+    run: impl for<'a> FnOnce(&'a TestApp, &'a Client) -> LocalBoxFuture<'a, Result<()>>,
+) {
     let Some(tools) = Tools::find() else {
         if std::env::var_os("CI").is_some() {
             panic!(
@@ -35,28 +57,50 @@ async fn a_visitor_refuses_then_grants_analytics_and_the_server_keeps_both_decis
     let app = spawn_app().await;
     let driver = Driver::start(&tools).expect("starting chromedriver");
     let browser = driver.session(&tools).await.expect("a Chromium session");
-    let result = scenario(&app, &browser).await;
+    let result = run(&app, &browser).await;
     let _ = browser.close().await;
     drop(driver);
     result.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_person_asks_for_their_data_on_the_privacy_page_and_confirms_by_the_mailed_link() {
-    let Some(tools) = Tools::find() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("browser test: chromedriver or chromium not found");
-        }
-        println!("browser test skipped: install chromium chromium-driver");
-        return;
-    };
-    let app = spawn_app().await;
-    let driver = Driver::start(&tools).expect("starting chromedriver");
-    let browser = driver.session(&tools).await.expect("a Chromium session");
-    let result = privacy_scenario(&app, &browser).await;
-    let _ = browser.close().await;
-    drop(driver);
-    result.unwrap();
+/// The pages a visitor reaches after a post or from a mail: the thank-you page, the newsletter's
+/// confirmation page (before and after the button) and the unsubscribe page.
+async fn mailed_pages(app: &TestApp, c: &Client) -> Result<()> {
+    c.goto(&app.url("/thanks.html")).await?;
+    accessible(c, "the thank-you page").await?;
+    // The check bites: an image without a text alternative is a critical violation.
+    c.execute(
+        "document.body.appendChild(Object.assign(document.createElement('img'), {src: '/x.png'}));",
+        vec![],
+    )
+    .await?;
+    ensure!(
+        axe_script()?.is_none() || accessible(c, "a page with a bare image").await.is_err(),
+        "axe-core did not report an image without alt text"
+    );
+    let signup = json!({
+        "email": "reader@example.com",
+        "consent_policy_version": "2026-01",
+        "consent_newsletter": true,
+    });
+    let response = app.post_json("/api/newsletter", &signup).await;
+    ensure!(response.status() == 201, "signed up: {}", response.status());
+    let confirm = mailed_link(app, "/api/newsletter/confirm/").await?;
+    let unsubscribe = mailed_link(app, "/u/").await?;
+    c.goto(&app.url(&confirm)).await?;
+    accessible(c, "the confirmation page").await?;
+    c.find(Locator::Css("form[method=post] button"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("h1"))
+        .await?;
+    accessible(c, "the confirmed subscription").await?;
+    c.goto(&app.url(&unsubscribe)).await?;
+    accessible(c, "the unsubscribe page").await?;
+    Ok(())
 }
 
 async fn privacy_scenario(app: &TestApp, c: &Client) -> Result<()> {
@@ -86,6 +130,7 @@ async fn privacy_scenario(app: &TestApp, c: &Client) -> Result<()> {
         .for_element(Locator::Css("form[action='/api/privacy/requests']"))
         .await
         .context("the privacy centre's form")?;
+    accessible(c, "the privacy centre").await?;
     c.find(Locator::Css("input[name=email]"))
         .await?
         .send_keys("grace@example.com")
@@ -109,6 +154,7 @@ async fn privacy_scenario(app: &TestApp, c: &Client) -> Result<()> {
         .for_element(Locator::Css("p.status[role=status]"))
         .await
         .context("back on the privacy page, told to check the mailbox")?;
+    accessible(c, "the privacy centre after a request").await?;
     let shot = c.screenshot().await?;
     let png = ::host::workspace_root().join("target/privacy-centre.png");
     std::fs::write(&png, shot).with_context(|| format!("writing {}", png.display()))?;
@@ -123,22 +169,9 @@ async fn privacy_scenario(app: &TestApp, c: &Client) -> Result<()> {
         request.consent_id
     );
     // The mail's link: its page shows a button, which confirms.
-    let head = store.log_head(shared::store::Log::Outbox).await?;
-    let entries = store
-        .log_entries(shared::store::Log::Outbox, 0, head)
-        .await?;
-    let id = entries
-        .iter()
-        .rev()
-        .find_map(|(_, e)| e.as_ref()?.record.clone())
-        .context("a mail in the outbox")?;
-    let mail = store.outbox_message(&id).await?.context("the mail")?;
-    let text = &mail.message.text_body;
-    let at = text
-        .find("/privacy/verify/")
-        .context("a verification link")?;
-    let path = text[at..].split_whitespace().next().unwrap_or_default();
-    c.goto(&app.url(path)).await?;
+    let path = mailed_link(app, "/privacy/verify/").await?;
+    c.goto(&app.url(&path)).await?;
+    accessible(c, "the verification page").await?;
     c.find(Locator::Css("form[method=post] button"))
         .await?
         .click()
@@ -148,6 +181,7 @@ async fn privacy_scenario(app: &TestApp, c: &Client) -> Result<()> {
         .for_element(Locator::XPath("//h1[text()='Request confirmed']"))
         .await
         .context("the request is confirmed")?;
+    accessible(c, "the confirmed request").await?;
     let stored = store.requests().await?;
     ensure!(
         stored[0].status == shared::privacy::RequestStatus::Open && stored[0].due_at.is_some(),
@@ -165,6 +199,7 @@ async fn scenario(app: &TestApp, c: &Client) -> Result<()> {
         .for_element(Locator::Css(".mc-banner"))
         .await
         .context("the banner appears on a first visit")?;
+    accessible(c, "the demo site with the banner").await?;
     let looks = c
         .execute(
             r#"const look = s => { const b = document.querySelector(s), r = b.getBoundingClientRect(),
@@ -255,6 +290,7 @@ async fn scenario(app: &TestApp, c: &Client) -> Result<()> {
         .for_element(Locator::Css("[role=dialog]"))
         .await
         .context("the settings link opens the dialog")?;
+    accessible(c, "the banner's preferences dialog").await?;
     ensure!(dialog.attr("aria-modal").await?.as_deref() == Some("true"));
     let labelled = c
         .execute(
@@ -406,7 +442,8 @@ async fn spawn_app() -> TestApp {
     TestApp::try_spawn(
         &project_manifest(),
         |vars| {
-            vars.set("allowed_origins", origin);
+            vars.set("allowed_origins", origin)
+                .set("signup_min_seconds", "0");
         },
         format!("127.0.0.1:{port}").parse().unwrap(),
     )
@@ -580,4 +617,64 @@ async fn wait_for_status(url: &str) -> Result<()> {
 
 fn path_str(path: &Path) -> Result<&str> {
     path.to_str().context("a UTF-8 path")
+}
+
+/// The path of the first link starting `/{prefix}...` in the text of the latest mail in the outbox.
+async fn mailed_link(app: &TestApp, prefix: &str) -> Result<String> {
+    let store = app.store();
+    let head = store.log_head(shared::store::Log::Outbox).await?;
+    let entries = store
+        .log_entries(shared::store::Log::Outbox, 0, head)
+        .await?;
+    let id = entries
+        .iter()
+        .rev()
+        .find_map(|(_, e)| e.as_ref()?.record.clone())
+        .context("a mail in the outbox")?;
+    let mail = store.outbox_message(&id).await?.context("the mail")?;
+    let text = &mail.message.text_body;
+    let at = text
+        .find(prefix)
+        .with_context(|| format!("a {prefix} link"))?;
+    Ok(text[at..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// axe-core, as `npm ci --prefix tests/browser` installs it (pinned there); `None` where it is not
+/// installed, except under CI, which must check.
+fn axe_script() -> Result<Option<String>> {
+    let path = ::host::workspace_root().join("tests/browser/node_modules/axe-core/axe.min.js");
+    match std::fs::read_to_string(&path) {
+        Ok(script) => Ok(Some(script)),
+        Err(_) if std::env::var_os("CI").is_none() => {
+            println!("accessibility checks skipped: run npm ci --prefix tests/browser");
+            Ok(None)
+        }
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
+/// Runs axe-core on the page as it is now and fails on any serious or critical violation, naming each
+/// rule and the elements it found.
+async fn accessible(c: &Client, page: &str) -> Result<()> {
+    let Some(axe) = axe_script()? else {
+        return Ok(());
+    };
+    c.execute(&axe, vec![]).await?;
+    let found = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+               axe.run(document, { resultTypes: ['violations'] })
+                 .then(r => done(r.violations
+                   .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                   .map(v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)))
+                 .catch(e => done([`axe failed: ${e}`]));"#,
+            vec![],
+        )
+        .await?;
+    ensure!(found == json!([]), "{page}: {found}");
+    Ok(())
 }

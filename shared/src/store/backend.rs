@@ -109,11 +109,12 @@ pub trait Backend {
 #[cfg(target_arch = "wasm32")]
 pub struct SpinBackend {
     label: String,
-    /// Opened at the first read (opening is async; `Store::open` is not); shared with reads that run
-    /// as tasks of their own.
-    reader: std::cell::OnceCell<std::rc::Rc<spin_sdk::key_value::Store>>,
+    /// Opened at the first read (opening is async; `Store::open` is not).
+    reader: std::cell::OnceCell<spin_sdk::key_value::Store>,
     /// Opened at the first write or counter ([`SpinBackend::bucket`]).
     bucket: std::cell::OnceCell<spin_sdk::experimental::wasi::keyvalue::store::Bucket>,
+    /// Set once a read within the deadline showed that the store answers ([`SpinBackend::reachable`]).
+    reachable: std::cell::OnceCell<()>,
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -157,63 +158,61 @@ mod spin {
                 label: label.to_owned(),
                 reader: std::cell::OnceCell::new(),
                 bucket: std::cell::OnceCell::new(),
+                reachable: std::cell::OnceCell::new(),
             })
         }
 
-        /// The `wasi:keyvalue` bucket for writes, counters and batch reads. Its calls (opening it too)
-        /// block the instance and cannot be timed out, and Spin's Redis client waits out a server outage
-        /// for as long as it lasts; so off SQLite the bucket is opened only once a read within the
-        /// deadline has shown that the store answers.
+        /// Spin's Redis client waits out a server outage for as long as it lasts, and `wasi:keyvalue`
+        /// calls block the instance and cannot be timed out. So off SQLite, before its first call a
+        /// request reads one key within the deadline; if the store does not answer, the request fails
+        /// (503) having written nothing. Once per request: a deadline on every read would cost a timer
+        /// each, and a page of the feed makes hundreds of reads.
+        async fn reachable(&self) -> Result<(), BackendError> {
+            if self.reachable.get().is_some() {
+                return Ok(());
+            }
+            let known = FLAVOURS.with_borrow(|f| f.get(&self.label).copied());
+            if known != Some(Flavour::Sqlite) {
+                let probe = super::super::Key::BackendProbe.to_string();
+                within_deadline(self.reader().await?.exists(&probe)).await?;
+            }
+            let _ = self.reachable.set(());
+            Ok(())
+        }
+
+        /// The `wasi:keyvalue` bucket for writes, counters and batch reads, opened once the store
+        /// answered ([`SpinBackend::reachable`]).
         async fn bucket(&self) -> Result<&store::Bucket, BackendError> {
             if let Some(bucket) = self.bucket.get() {
                 return Ok(bucket);
             }
-            let known = FLAVOURS.with_borrow(|f| f.get(&self.label).copied());
-            if known != Some(Flavour::Sqlite) {
-                let (reader, probe) = (self.reader().await?, super::super::Key::BackendProbe);
-                let probe = probe.to_string();
-                within_deadline(async move { reader.exists(probe).await }).await?;
-            }
+            self.reachable().await?;
             let opened = store::open(&self.label)?;
             Ok(self.bucket.get_or_init(|| opened))
         }
 
-        async fn reader(&self) -> Result<std::rc::Rc<spin_sdk::key_value::Store>, BackendError> {
+        async fn reader(&self) -> Result<&spin_sdk::key_value::Store, BackendError> {
             if let Some(reader) = self.reader.get() {
-                return Ok(reader.clone());
+                return Ok(reader);
             }
-            let label = self.label.clone();
-            let opened =
-                within_deadline(async move { spin_sdk::key_value::Store::open(label).await })
-                    .await?;
+            let opened = within_deadline(spin_sdk::key_value::Store::open(&self.label)).await?;
             // Two reads racing to open both succeed; the second store handle is dropped.
-            Ok(self.reader.get_or_init(|| std::rc::Rc::new(opened)).clone())
+            Ok(self.reader.get_or_init(|| opened))
         }
     }
 
-    /// How long a read may take before the store counts as out of reach. Spin's Redis client holds a
-    /// call while the server is down until it comes back, however long that is; a visitor gets a 503
-    /// instead. (Writes are `wasi:keyvalue` calls, which block the instance and cannot be timed out:
-    /// [`SpinBackend::bucket`] makes sure a read went through first.)
+    /// How long the first read of a request may take before the store counts as out of reach.
     const READ_DEADLINE_MILLIS: u64 = 5_000;
 
-    /// Runs a read as a task of its own and waits for its answer up to the deadline. A read that misses
-    /// it is left to finish in the background, never dropped: on Spin 4.1 dropping a pending key-value
-    /// call panics the host's worker, and that instance's later reads never answer (seen in a Redis
-    /// outage).
-    async fn within_deadline<T: 'static>(
-        call: impl std::future::Future<Output = Result<T, spin_sdk::key_value::Error>> + 'static,
+    /// Waits for a read up to the deadline; a read that misses it is dropped (the host's call with it).
+    async fn within_deadline<T>(
+        call: impl std::future::Future<Output = Result<T, spin_sdk::key_value::Error>>,
     ) -> Result<T, BackendError> {
         use futures::future::{Either, select};
-        let (answer, answered) = futures::channel::oneshot::channel();
-        wit_bindgen::spawn(async move {
-            // The waiter may be gone (deadline passed): the answer is then of no use to anyone.
-            let _ = answer.send(call.await);
-        });
+        let call = std::pin::pin!(call);
         let deadline = std::pin::pin!(crate::time::pause(READ_DEADLINE_MILLIS));
-        match select(answered, deadline).await {
-            Either::Left((Ok(answer), _)) => Ok(answer?),
-            Either::Left((Err(_), _)) => Err(BackendError("the read's task was dropped".into())),
+        match select(call, deadline).await {
+            Either::Left((answer, _)) => Ok(answer?),
             Either::Right(((), _)) => Err(BackendError(format!(
                 "the store did not answer a read within {READ_DEADLINE_MILLIS} ms (timed out)"
             ))),
@@ -222,8 +221,8 @@ mod spin {
 
     impl Backend for SpinBackend {
         async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
-            let (reader, key) = (self.reader().await?, key.to_owned());
-            within_deadline(async move { reader.get(key).await }).await
+            self.reachable().await?;
+            Ok(self.reader().await?.get(key).await?)
         }
 
         async fn get_many(&self, keys: Vec<String>) -> Result<Vec<Option<Vec<u8>>>, BackendError> {
