@@ -544,6 +544,8 @@ impl Spin {
                 value,
             );
         }
+        // Its own process group: `spin up` starts `spin trigger` children, which must go with it.
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command.spawn().context("starting spin")?;
         Ok(Self { child, addr })
     }
@@ -564,7 +566,11 @@ impl Spin {
 
 impl Drop for Spin {
     fn drop(&mut self) {
-        self.child.kill().ok();
+        let group = format!("-{}", self.child.id());
+        Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .status()
+            .ok();
         self.child.wait().ok();
     }
 }
