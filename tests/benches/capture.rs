@@ -6,7 +6,8 @@
 //! limit raised; and a page of the submissions feed. Also geo lookups/s natively and inside wasm.
 //!
 //! `cargo bench -p host --bench capture` (`BENCH_REQUESTS`, default 2000 a measurement;
-//! `BENCH_CONCURRENCY`, default 8; `BENCH_KV`: `sqlite` (default), `redis`, or `both` in one run).
+//! `BENCH_CONCURRENCY`, default 8; `BENCH_KV`: `sqlite` (default), `redis`, or `both` in one run; `BENCH_ON`: `host` or `spin` for one
+//! of the two only).
 
 use anyhow::{Context, Result};
 use host::kv::{Location, RedisServer};
@@ -73,9 +74,13 @@ async fn main() -> Result<()> {
     if spin.is_none() {
         println!("\nno spin binary ($SPIN, PATH, ../shared/bin/spin): real Spin skipped");
     }
+    // `BENCH_ON=spin` skips the test host (and `host` skips Spin).
+    let on = std::env::var("BENCH_ON").unwrap_or_default();
     for kv in backends() {
-        on_test_host(kv, &dir).await?;
-        if let Some(spin) = &spin {
+        if on != "spin" {
+            on_test_host(kv, &dir).await?;
+        }
+        if let Some(spin) = spin.as_ref().filter(|_| on != "host") {
             on_spin(kv, spin, &dir).await?;
         }
     }

@@ -87,16 +87,14 @@ async fn mailed_pages(app: &TestApp, c: &Client) -> Result<()> {
     ensure!(response.status() == 201, "signed up: {}", response.status());
     let confirm = mailed_link(app, "/api/newsletter/confirm/").await?;
     let unsubscribe = mailed_link(app, "/u/").await?;
-    c.goto(&app.url(&confirm)).await?;
-    accessible(c, "the confirmation page").await?;
-    c.find(Locator::Css("form[method=post] button"))
-        .await?
-        .click()
-        .await?;
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("h1"))
-        .await?;
+    press_mailed_button(
+        app,
+        c,
+        &confirm,
+        "the confirmation page",
+        Locator::Css("h1"),
+    )
+    .await?;
     accessible(c, "the confirmed subscription").await?;
     c.goto(&app.url(&unsubscribe)).await?;
     accessible(c, "the unsubscribe page").await?;
@@ -170,15 +168,8 @@ async fn privacy_scenario(app: &TestApp, c: &Client) -> Result<()> {
     );
     // The mail's link: its page shows a button, which confirms.
     let path = mailed_link(app, "/privacy/verify/").await?;
-    c.goto(&app.url(&path)).await?;
-    accessible(c, "the verification page").await?;
-    c.find(Locator::Css("form[method=post] button"))
-        .await?
-        .click()
-        .await?;
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::XPath("//h1[text()='Request confirmed']"))
+    let confirmed = Locator::XPath("//h1[text()='Request confirmed']");
+    press_mailed_button(app, c, &path, "the verification page", confirmed)
         .await
         .context("the request is confirmed")?;
     accessible(c, "the confirmed request").await?;
@@ -641,6 +632,28 @@ async fn mailed_link(app: &TestApp, prefix: &str) -> Result<String> {
         .next()
         .unwrap_or_default()
         .to_owned())
+}
+
+/// Opens a mailed link's page, checks it with axe-core, presses its button (a GET never acts: the
+/// button posts) and waits for `done`.
+async fn press_mailed_button(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    page: &str,
+    done: Locator<'_>,
+) -> Result<()> {
+    c.goto(&app.url(path)).await?;
+    accessible(c, page).await?;
+    c.find(Locator::Css("form[method=post] button"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(done)
+        .await?;
+    Ok(())
 }
 
 /// axe-core, as `npm ci --prefix tests/browser` installs it (pinned there); `None` where it is not
