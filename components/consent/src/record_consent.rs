@@ -6,7 +6,7 @@ use http::{Response, StatusCode};
 use http_body::Body;
 use serde::Serialize;
 use shared::capture::{BodyRules, FieldReader, Intake};
-use shared::domain::{Invalid, PolicyVersion, TextHash, WebUrl, parse_bool};
+use shared::domain::{Invalid, PolicyVersion, TextHash, WebUrl};
 use shared::http::{ApiError, FieldError, json_response};
 use shared::ids::{is_id, new_id};
 use shared::records::{Action, Actor, ConsentDecision, ConsentMethod, SCHEMA_VERSION};
@@ -194,14 +194,14 @@ fn parse(
     let method = fields.required("method", ConsentMethod::parse);
     // No entry for a category is no choice of it: refused unless the method grants every category.
     let chosen: BTreeMap<String, bool> = fields
-        .map("decisions", |id, raw| {
+        .flag_map("decisions", |id, granted| {
             let category = banner.category(id).ok_or_else(|| {
                 Invalid::new(
                     "unknown_category",
                     "is not a cookie category of this banner",
                 )
             })?;
-            match parse_bool(raw)? {
+            match granted {
                 false if category.required => Err(Invalid::new(
                     "required_category",
                     "is strictly necessary and cannot be refused",

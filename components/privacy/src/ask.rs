@@ -8,9 +8,7 @@ use http::{Response, StatusCode};
 use http_body::Body;
 use serde::Serialize;
 use shared::capture::{BodyRules, Offer, Post};
-use shared::domain::{
-    EmailAddress, FormId, Invalid, PhoneNumber, RequestDetails, Right, Rights, parse_tick,
-};
+use shared::domain::{EmailAddress, FormId, Invalid, PhoneNumber, RequestDetails, Right, Rights};
 use shared::http::{ApiError, json_response, see_other};
 use shared::ids::{is_id, new_id};
 use shared::mailer::enqueue;
@@ -78,9 +76,7 @@ where
     let sent_rights = fields.present("rights");
     let rights = fields.list("rights", Right::parse);
     let details = fields.optional("details", RequestDetails::parse);
-    let california_resident = fields
-        .optional("california_resident", parse_tick)
-        .unwrap_or(false);
+    let california_resident = fields.tick("california_resident").unwrap_or(false);
     let consent = fields.optional("consent_id", consent_id);
     let lang = fields.optional("lang", lang);
     let rights = match Rights::new(rights) {

@@ -7,7 +7,7 @@ use http::Response;
 use http_body::Body;
 use serde::Serialize;
 use shared::capture::{ContactField, ContactFields, Offer, Post};
-use shared::domain::{ConsentId, FormId, parse_tick};
+use shared::domain::{ConsentId, FormId};
 use shared::http::ApiError;
 use shared::mailer::enqueue_write;
 use shared::records::{Action, Proof, SCHEMA_VERSION, Subscriber, SubscriberStatus};
@@ -49,11 +49,7 @@ where
     let mut lists: Vec<String> = config
         .lists
         .iter()
-        .filter(|list| {
-            post.fields()
-                .optional(&format!("list_{}", list.as_str()), parse_tick)
-                == Some(true)
-        })
+        .filter(|list| post.fields().tick(&format!("list_{}", list.as_str())) == Some(true))
         .map(|list| list.as_str().to_owned())
         .collect();
     post.finish()?;

@@ -1,23 +1,34 @@
 //! Request bodies as named string fields (the raw DTO), and a reader that turns them into domain
 //! values, collecting every field error at once.
 
-use crate::domain::Invalid;
+use crate::domain::{Invalid, parse_tick};
 use crate::http::{ApiError, FieldError, read_body};
 use http::{HeaderMap, header};
 use http_body::Body;
 
 const NOT_A_LIST: &str = "must be an array of strings";
-const NOT_A_SCALAR: &str = "must be a string, number or boolean";
+const NOT_A_SCALAR: &str = "must be a string (a checkbox: true or false)";
+const NOT_A_STRING: &str = "must be a string";
+const NOT_A_FLAG: &str = "must be true or false";
 
-/// A JSON scalar as a field value (`None` for `null`, which counts as left out); `Err` for an array or
-/// object.
-fn scalar(value: serde_json::Value) -> Result<Option<String>, ()> {
+/// A JSON field's value: a string, or a boolean (which only checkboxes and flags take). Numbers,
+/// arrays and objects are refused, so that a JSON body has exactly the types the OpenAPI document
+/// gives it.
+enum Scalar {
+    Text(String),
+    Flag(bool),
+}
+
+/// A JSON scalar as a field value (`None` for `null`, which counts as left out); `Err` for a number,
+/// an array or an object.
+fn scalar(value: serde_json::Value) -> Result<Option<Scalar>, ()> {
     match value {
-        serde_json::Value::String(s) => Ok(Some(s)),
-        serde_json::Value::Bool(b) => Ok(Some(b.to_string())),
-        serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+        serde_json::Value::String(s) => Ok(Some(Scalar::Text(s))),
+        serde_json::Value::Bool(b) => Ok(Some(Scalar::Flag(b))),
         serde_json::Value::Null => Ok(None),
-        serde_json::Value::Array(_) | serde_json::Value::Object(_) => Err(()),
+        serde_json::Value::Number(_)
+        | serde_json::Value::Array(_)
+        | serde_json::Value::Object(_) => Err(()),
     }
 }
 
@@ -116,7 +127,11 @@ impl<'a> BodyRules<'a> {
 
 /// The fields of a post, names and values as sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawFields(Vec<(String, String)>);
+pub struct RawFields(Vec<(String, String)>, Flags);
+
+/// The names of the fields sent as JSON booleans (their value is kept as `true`/`false`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Flags(Vec<String>);
 
 impl RawFields {
     /// Parses a website post (JSON or urlencoded, no list or map fields): 415 for other types, 400 for a
@@ -172,7 +187,16 @@ impl RawFields {
             return Err(bad("The body must be a JSON object of fields.".into()));
         };
         let mut fields = Vec::with_capacity(map.len());
+        let mut flags = Flags::default();
         let mut wrong_type = Vec::new();
+        let mut keep = |name: String, value: Scalar, fields: &mut Vec<(String, String)>| match value
+        {
+            Scalar::Text(s) => fields.push((name, s)),
+            Scalar::Flag(b) => {
+                flags.0.push(name.clone());
+                fields.push((name, b.to_string()));
+            }
+        };
         for (name, value) in map {
             if rules.lists.contains(&name.as_str()) {
                 let serde_json::Value::Array(items) = value else {
@@ -203,7 +227,7 @@ impl RawFields {
                 for (key, value) in entries {
                     let name = format!("{name}.{key}");
                     match scalar(value) {
-                        Ok(Some(s)) => fields.push((name, s)),
+                        Ok(Some(value)) => keep(name, value, &mut fields),
                         Ok(None) => {}
                         Err(()) => {
                             wrong_type.push(FieldError::new(name, "invalid_type", NOT_A_SCALAR))
@@ -212,7 +236,7 @@ impl RawFields {
                 }
             } else {
                 match scalar(value) {
-                    Ok(Some(s)) => fields.push((name, s)),
+                    Ok(Some(value)) => keep(name, value, &mut fields),
                     Ok(None) => {}
                     Err(()) => wrong_type.push(FieldError::new(name, "invalid_type", NOT_A_SCALAR)),
                 }
@@ -232,7 +256,7 @@ impl RawFields {
         if let Some(twice) = names.windows(2).find(|w| w[0] == w[1]) {
             return Err(duplicate(twice[0]));
         }
-        Ok(Self(fields))
+        Ok(Self(fields, flags))
     }
 
     fn from_urlencoded(body: &[u8], lists: &[&str]) -> Result<Self, ApiError> {
@@ -249,13 +273,19 @@ impl RawFields {
             }
             fields.push((name.into_owned(), value.into_owned()));
         }
-        Ok(Self(fields))
+        Ok(Self(fields, Flags::default()))
     }
 
     /// Removes and returns the field `name`.
     pub fn take(&mut self, name: &str) -> Option<String> {
         let at = self.0.iter().position(|(n, _)| n == name)?;
+        self.1.0.retain(|n| n != name);
         Some(self.0.remove(at).1)
+    }
+
+    /// Whether `name` was sent as a JSON boolean rather than a string.
+    fn is_flag(&self, name: &str) -> bool {
+        self.1.0.iter().any(|n| n == name)
     }
 }
 
@@ -279,7 +309,7 @@ impl FieldReader {
         name: &str,
         parse: impl FnOnce(&str) -> Result<T, Invalid>,
     ) -> Option<T> {
-        let raw = self.fields.take(name)?;
+        let raw = self.text(name)?;
         if raw.trim().is_empty() {
             return None;
         }
@@ -362,6 +392,29 @@ impl FieldReader {
         field: &str,
         mut parse: impl FnMut(&str, &str) -> Result<T, Invalid>,
     ) -> Vec<(String, T)> {
+        self.entries(field, |key, raw, flag| match flag {
+            true => Err(Invalid::new("invalid_type", NOT_A_STRING)),
+            false => parse(key, raw),
+        })
+    }
+
+    /// As [`FieldReader::map`], for a map of JSON booleans (`{"analytics": true}`).
+    pub fn flag_map<T>(
+        &mut self,
+        field: &str,
+        mut check: impl FnMut(&str, bool) -> Result<T, Invalid>,
+    ) -> Vec<(String, T)> {
+        self.entries(field, |key, raw, flag| match flag {
+            true => check(key, raw == "true"),
+            false => Err(Invalid::new("invalid_type", NOT_A_FLAG)),
+        })
+    }
+
+    fn entries<T>(
+        &mut self,
+        field: &str,
+        mut parse: impl FnMut(&str, &str, bool) -> Result<T, Invalid>,
+    ) -> Vec<(String, T)> {
         let prefix = format!("{field}.");
         let mut values = Vec::new();
         let taken: Vec<(String, String)> = self
@@ -371,7 +424,7 @@ impl FieldReader {
             .collect();
         for (name, raw) in taken {
             let key = &name[prefix.len()..];
-            match parse(key, &raw) {
+            match parse(key, &raw, self.fields.is_flag(&name)) {
                 Ok(value) => values.push((key.to_owned(), value)),
                 Err(invalid) => {
                     self.errors
@@ -379,6 +432,7 @@ impl FieldReader {
                 }
             }
         }
+        self.fields.1.0.retain(|name| !name.starts_with(&prefix));
         values
     }
 
@@ -392,6 +446,26 @@ impl FieldReader {
 
     /// The raw value of a control field (honeypot, token) without parsing.
     pub fn raw(&mut self, name: &str) -> Option<String> {
+        self.text(name)
+    }
+
+    /// A checkbox: `true`/`false` in JSON, or a form's checkbox value ([`parse_tick`]: `on`, `true`,
+    /// `off`, ...); `None` when absent or empty.
+    pub fn tick(&mut self, name: &str) -> Option<bool> {
+        if self.fields.is_flag(name) {
+            return self.fields.take(name).map(|raw| raw == "true");
+        }
+        self.optional(name, parse_tick)
+    }
+
+    /// Removes the string field `name`; a JSON boolean there is a field error.
+    fn text(&mut self, name: &str) -> Option<String> {
+        if self.fields.is_flag(name) {
+            self.fields.take(name);
+            self.errors
+                .push(FieldError::new(name, "invalid_type", NOT_A_STRING));
+            return None;
+        }
         self.fields.take(name)
     }
 
@@ -548,7 +622,7 @@ mod tests {
         let rules = BodyRules::form().maps(&["decisions"]);
         let (json, _) = RawFields::parse_as(
             Some("application/json"),
-            br#"{"decisions":{"analytics":true,"ads":false,"gone":null},"method":"custom"}"#,
+            br#"{"decisions":{"analytics":"true","ads":"false","gone":null},"method":"custom"}"#,
             &rules,
         )
         .unwrap();
@@ -575,6 +649,30 @@ mod tests {
     }
 
     #[test]
+    fn json_takes_strings_where_a_string_belongs_and_booleans_only_for_checkboxes() {
+        let (fields, _) = RawFields::parse(
+            Some("application/json"),
+            br#"{"name":true,"consent_a":true,"consent_b":"on","consent_c":false}"#,
+        )
+        .unwrap();
+        let mut reader = FieldReader::new(fields);
+        assert_eq!(reader.optional("name", |raw| Ok(raw.to_owned())), None);
+        assert_eq!(reader.tick("consent_a"), Some(true));
+        assert_eq!(reader.tick("consent_b"), Some(true));
+        assert_eq!(reader.tick("consent_c"), Some(false));
+        assert_eq!(errors(reader.finish()), named("name", "invalid_type"));
+        for (body, field) in [
+            (r#"{"name":5}"#, "name"),
+            (r#"{"consent_a":1}"#, "consent_a"),
+        ] {
+            assert_eq!(
+                errors(RawFields::parse(Some("application/json"), body.as_bytes())),
+                named(field, "invalid_type")
+            );
+        }
+    }
+
+    #[test]
     fn a_map_entry_that_is_refused_is_named_by_its_full_name() {
         let rules = BodyRules::json().maps(&["decisions"]);
         let (fields, _) = RawFields::parse_as(
@@ -584,7 +682,7 @@ mod tests {
         )
         .unwrap();
         let mut reader = FieldReader::new(fields);
-        let taken = reader.map("decisions", |_, raw| parse_bool(raw));
+        let taken = reader.flag_map("decisions", |_, granted| Ok(granted));
         assert_eq!(taken, [("ads".to_owned(), true)]);
         assert_eq!(
             errors(reader.finish()),

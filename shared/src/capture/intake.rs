@@ -5,7 +5,6 @@ use super::settings::CaptureSettings;
 use super::spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD};
 use crate::domain::{
     ClientIp, ConsentChoices, ConsentId, IpHeaders, PolicyVersion, TextHash, UtmValue, WebUrl,
-    parse_tick,
 };
 use crate::http::{ApiError, json_response, last_header, prefers_html, see_other};
 use crate::records::{ConsentSnapshot, VisitContext};
@@ -217,7 +216,7 @@ impl VisitFields {
         let mut ticked = Vec::new();
         for id in offered {
             let name = format!("consent_{}", id.as_str());
-            if fields.optional(&name, parse_tick) == Some(true) {
+            if fields.tick(&name) == Some(true) {
                 ticked.push(id.clone());
             }
         }

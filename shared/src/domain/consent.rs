@@ -1,6 +1,7 @@
 //! What a visitor was shown and what they chose: policy version, text hash, one choice per checkbox.
 
 use super::Invalid;
+use super::shape::{Shape, any_case, literal};
 use std::collections::BTreeMap;
 
 /// The version label of the privacy policy or banner shown, e.g. `2024-05` or `v3.1`.
@@ -27,6 +28,16 @@ impl PolicyVersion {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What [`Self::parse`] accepts.
+    pub fn shape() -> Shape {
+        Shape::trimmed("[A-Za-z0-9._-]{1,64}", None)
+    }
+
+    /// The shape of exactly this version, as sent (trimmed).
+    pub fn shape_of(&self) -> Shape {
+        Shape::trimmed(&literal(&self.0), None)
+    }
 }
 
 /// The SHA-256 of the consent text shown, as `sha256:` and 64 lower-case hex digits.
@@ -49,6 +60,17 @@ impl TextHash {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// What [`Self::parse`] accepts.
+    pub fn shape() -> Shape {
+        Shape::trimmed("(?:sha256:)?[0-9A-Fa-f]{64}", None)
+    }
+
+    /// The shape of exactly this hash, in any of the ways [`Self::parse`] reads it.
+    pub fn shape_of(&self) -> Shape {
+        let hex = self.0.trim_start_matches("sha256:");
+        Shape::trimmed(&format!("(?:sha256:)?{}", any_case(hex)), None)
     }
 }
 
@@ -103,6 +125,18 @@ impl ConsentChoices {
 
 /// Reads an HTML checkbox or JSON boolean value: `on`, `true`, `1`, `yes` tick it; `false`, `0`, `no`,
 /// `off` and the empty string leave it unticked; anything else is refused.
+/// What [`parse_tick`] accepts; with `ticked`, only the values that mean a ticked box.
+pub fn tick_shape(ticked: bool) -> Shape {
+    let on = ["on", "true", "1", "yes"];
+    let off = ["off", "false", "0", "no"];
+    let words: Vec<String> = on
+        .iter()
+        .chain(if ticked { &[][..] } else { &off[..] })
+        .map(|w| any_case(w))
+        .collect();
+    Shape::trimmed(&words.join("|"), None)
+}
+
 pub fn parse_tick(raw: &str) -> Result<bool, Invalid> {
     match raw.trim().to_ascii_lowercase().as_str() {
         "on" | "true" | "1" | "yes" => Ok(true),
@@ -127,6 +161,32 @@ pub fn parse_bool(raw: &str) -> Result<bool, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::shape::testing::parser_fits_shape;
+
+    parser_fits_shape!(
+        a_version_fits_its_shape,
+        PolicyVersion::shape(),
+        PolicyVersion::parse
+    );
+    parser_fits_shape!(a_hash_fits_its_shape, TextHash::shape(), TextHash::parse);
+    parser_fits_shape!(a_tick_fits_its_shape, tick_shape(false), |raw: &str| {
+        // A blank box is the field left out, which the field reader handles before this parser.
+        if raw.trim().is_empty() {
+            Err(Invalid::new("blank", ""))
+        } else {
+            parse_tick(raw)
+        }
+    });
+    parser_fits_shape!(
+        a_ticked_box_fits_its_shape,
+        tick_shape(true),
+        |raw: &str| {
+            match parse_tick(raw) {
+                Ok(true) => Ok(()),
+                _ => Err(Invalid::new("unticked", "")),
+            }
+        }
+    );
 
     #[test]
     fn a_boolean_is_true_or_false_and_nothing_else() {

@@ -1,6 +1,7 @@
 //! An ISO 3166-1 alpha-2 country code, and whether the country is an EU member state.
 
 use super::Invalid;
+use super::shape::Shape;
 
 /// Every officially assigned ISO 3166-1 alpha-2 code, concatenated.
 const ASSIGNED: &str = "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBNBOBQBRBSBTBVBWBYBZCACCCDCFCGCHCICKCLCMCNCOCRCUCVCWCXCYCZDEDJDKDMDODZECEEEGEHERESETFIFJFKFMFOFRGAGBGDGEGFGGGHGIGLGMGNGPGQGRGSGTGUGWGYHKHMHNHRHTHUIDIEILIMINIOIQIRISITJEJMJOJPKEKGKHKIKMKNKPKRKWKYKZLALBLCLILKLRLSLTLULVLYMAMCMDMEMFMGMHMKMLMMMNMOMPMQMRMSMTMUMVMWMXMYMZNANCNENFNGNINLNONPNRNUNZOMPAPEPFPGPHPKPLPMPNPRPSPTPWPYQARERORSRURWSASBSCSDSESGSHSISJSKSLSMSNSOSRSSSTSVSXSYSZTCTDTFTGTHTJTKTLTMTNTOTRTTTVTWTZUAUGUMUSUYUZVAVCVEVGVIVNVUWFWSYEYTZAZMZW";
@@ -37,6 +38,32 @@ impl CountryCode {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
 
+    /// What [`Self::parse`] accepts: an assigned code in either case, grouped by its first letter
+    /// (`[Aa][DdEe...]|...`).
+    pub fn shape() -> Shape {
+        let mut groups: Vec<(u8, String)> = Vec::new();
+        for code in ASSIGNED.as_bytes().chunks_exact(2) {
+            let second = format!(
+                "{}{}",
+                code[1] as char,
+                code[1].to_ascii_lowercase() as char
+            );
+            match groups.last_mut() {
+                Some((first, seconds)) if *first == code[0] => seconds.push_str(&second),
+                _ => groups.push((code[0], second)),
+            }
+        }
+        let body = groups
+            .iter()
+            .map(|(first, seconds)| {
+                let first = *first as char;
+                format!("[{first}{}][{seconds}]", first.to_ascii_lowercase())
+            })
+            .collect::<Vec<_>>()
+            .join("|");
+        Shape::trimmed(&body, None)
+    }
+
     pub fn is_eu_member(&self) -> bool {
         listed(EU, &self.0)
     }
@@ -45,6 +72,13 @@ impl CountryCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::shape::testing::parser_fits_shape;
+
+    parser_fits_shape!(
+        the_parser_accepts_exactly_the_documented_shape,
+        CountryCode::shape(),
+        CountryCode::parse
+    );
 
     #[test]
     fn codes_are_upper_cased_and_checked_against_the_iso_list() {

@@ -1,6 +1,46 @@
 //! A business email address, checked for shape and normalised (domain lower-cased).
 
 use super::Invalid;
+use super::shape::Shape;
+
+/// The longest address, as sent (RFC 5321's path limit).
+const MAX_CHARS: usize = 254;
+
+/// Characters beyond ASCII taken as letters in addresses (RFC 6532): the Basic Multilingual Plane
+/// from U+00A0 on, without spaces (which trimming would treat differently) and surrogates.
+const WIDE: &str = r"\u00a1-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\ud7ff\ue000-\ufffd";
+
+fn wide(c: char) -> bool {
+    (('\u{a0}'..='\u{d7ff}').contains(&c) || ('\u{e000}'..='\u{fffd}').contains(&c))
+        && !c.is_whitespace()
+}
+
+/// A character of a dot-atom's atom (RFC 5322 `atext`, RFC 6532 `UTF8-non-ascii`).
+fn atext(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c) || wide(c)
+}
+
+/// A domain label: letters and digits, inner hyphens, at most 63 characters.
+fn label(label: &str) -> bool {
+    let letter_digit = |c: char| c.is_ascii_alphanumeric() || wide(c);
+    let n = label.chars().count();
+    (1..=63).contains(&n)
+        && label.chars().all(|c| letter_digit(c) || c == '-')
+        && label.chars().next().is_some_and(letter_digit)
+        && label.chars().last().is_some_and(letter_digit)
+}
+
+/// A top-level domain: letters only, or an internationalised one in its `xn--` form.
+fn top_level(tld: &str) -> bool {
+    let n = tld.chars().count();
+    let letters = (2..=63).contains(&n) && tld.chars().all(|c| c.is_ascii_alphabetic() || wide(c));
+    let punycode = tld.is_ascii()
+        && tld.len() >= 5
+        && tld[..4].eq_ignore_ascii_case("xn--")
+        && label(&tld[4..])
+        && tld.len() <= 63;
+    letters || punycode
+}
 
 /// An email address of the shape `local@domain.tld`; the domain is lower-cased.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,34 +58,36 @@ impl EmailAddress {
         if value.is_empty() {
             return Err(Invalid::new("empty", "must not be empty"));
         }
-        if value.len() > 254 {
+        if raw.chars().count() > MAX_CHARS {
             return Err(Invalid::new("too_long", "must be at most 254 characters"));
         }
         let (local, domain) = value.rsplit_once('@').ok_or_else(bad)?;
-        let local_ok = !local.is_empty()
-            && local.len() <= 64
-            && !local.starts_with('.')
-            && !local.ends_with('.')
-            && !local.contains("..")
-            && local
-                .chars()
-                .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        let local_ok = local
+            .split('.')
+            .all(|atom| !atom.is_empty() && atom.chars().all(atext));
         let labels: Vec<&str> = domain.split('.').collect();
-        let domain_ok = labels.len() >= 2
-            && labels.iter().all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-            })
-            && labels
-                .last()
-                .is_some_and(|tld| tld.len() >= 2 && !tld.chars().all(|c| c.is_ascii_digit()));
+        let (tld, labels) = labels.split_last().ok_or_else(bad)?;
+        let domain_ok = !labels.is_empty() && labels.iter().all(|l| label(l)) && top_level(tld);
         if !local_ok || !domain_ok {
             return Err(bad());
         }
         Ok(Self(format!("{local}@{}", domain.to_lowercase())))
+    }
+
+    /// What [`Self::parse`] accepts: a dot-atom local part (RFC 5322, with non-ASCII letters as RFC
+    /// 6532 allows), domain labels of letters, digits and inner hyphens, and a top-level domain of
+    /// letters or an `xn--` label.
+    pub fn shape() -> Shape {
+        let atext = format!("[A-Za-z0-9!#$%&'*+/=?^_\\x60{{|}}~{WIDE}-]");
+        let letter_digit = format!("[A-Za-z0-9{WIDE}]");
+        let label = format!("{letter_digit}(?:[A-Za-z0-9{WIDE}-]{{0,61}}{letter_digit})?");
+        let tld = format!(
+            "[A-Za-z{WIDE}]{{2,63}}|[Xx][Nn]--[A-Za-z0-9](?:[A-Za-z0-9-]{{0,57}}[A-Za-z0-9])?"
+        );
+        Shape::trimmed(
+            &format!("{atext}+(?:\\.{atext}+)*@(?:{label}\\.)+(?:{tld})"),
+            Some(MAX_CHARS),
+        )
     }
 
     pub fn as_str(&self) -> &str {
@@ -72,6 +114,13 @@ impl AsRef<str> for EmailAddress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::shape::testing::parser_fits_shape;
+
+    parser_fits_shape!(
+        the_parser_accepts_exactly_the_documented_shape,
+        EmailAddress::shape(),
+        EmailAddress::parse
+    );
 
     #[test]
     fn a_valid_address_keeps_its_local_part_and_lowercases_its_domain() {

@@ -10,16 +10,20 @@ mod email;
 mod form;
 mod phone;
 mod rights;
+pub mod shape;
 mod text;
 mod url;
 
 pub use client_ip::{ClientIp, IpHeaders, IpSource, truncate};
-pub use consent::{ConsentChoices, ConsentId, PolicyVersion, TextHash, parse_bool, parse_tick};
+pub use consent::{
+    ConsentChoices, ConsentId, PolicyVersion, TextHash, parse_bool, parse_tick, tick_shape,
+};
 pub use country::CountryCode;
 pub use email::EmailAddress;
 pub use form::{FormId, FormKind};
 pub use phone::PhoneNumber;
 pub use rights::{Right, Rights};
+pub use shape::Shape;
 pub use text::{
     CompanyName, JobTitle, Message, OfficerText, PersonName, PreferredTime, RequestDetails,
     UtmValue,

@@ -1,6 +1,24 @@
 //! A phone number normalised to E.164 (`+` and 8 to 15 digits).
 
 use super::Invalid;
+use super::shape::Shape;
+
+/// The longest number accepted, as sent.
+const MAX_CHARS: usize = 40;
+
+/// What may stand between digits.
+const SEPARATORS: &str = " .-/()";
+
+/// `rest` (after `+`) split at a trunk `(0)` that follows the country code: `31 (0)20 1234` gives
+/// `("31", "20 1234")`.
+fn trunk(rest: &str) -> Option<(&str, &str)> {
+    let code_len = rest.find(|c: char| !c.is_ascii_digit())?;
+    let (code, after) = rest.split_at(code_len);
+    let tail = after
+        .trim_start_matches([' ', '.', '-', '/'])
+        .strip_prefix("(0)")?;
+    ((1..=3).contains(&code.len())).then_some((code, tail))
+}
 
 /// A phone number in E.164 form, e.g. `+31201234567`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,6 +27,7 @@ pub struct PhoneNumber(String);
 impl PhoneNumber {
     /// Accepts international numbers written with `+` or `00` and the usual separators
     /// (spaces, dots, dashes, slashes, parentheses), e.g. `+31 (0)20 123 4567` or `0049 30 1234567`.
+    /// A `(0)` right after a country code of one to three digits is the trunk prefix and is dropped.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let bad = || {
             Invalid::new(
@@ -20,30 +39,44 @@ impl PhoneNumber {
         if value.is_empty() {
             return Err(Invalid::new("empty", "must not be empty"));
         }
-        if value.len() > 40 {
+        if raw.chars().count() > MAX_CHARS {
             return Err(bad());
         }
-        let rest = if let Some(rest) = value.strip_prefix('+') {
-            rest
-        } else if let Some(rest) = value.strip_prefix("00") {
-            rest
-        } else {
-            return Err(bad());
-        };
-        // "+31 (0)20 ..." is a common way to show the trunk prefix that is dropped when dialling from abroad.
-        let rest = rest.replacen("(0)", "", 1);
-        let mut digits = String::with_capacity(15);
-        for c in rest.chars() {
-            match c {
-                '0'..='9' => digits.push(c),
-                ' ' | '.' | '-' | '/' | '(' | ')' => {}
-                _ => return Err(bad()),
-            }
-        }
-        if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
+        let rest = value
+            .strip_prefix('+')
+            .or_else(|| value.strip_prefix("00"))
+            .ok_or_else(bad)?;
+        if !rest.starts_with(|c: char| matches!(c, '1'..='9'))
+            || !rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || SEPARATORS.contains(c))
+        {
             return Err(bad());
         }
-        Ok(Self(format!("+{digits}")))
+        let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        let fits = |d: &String| (8..=15).contains(&d.len());
+        let with_trunk = trunk(rest).map(|(code, tail)| code.to_owned() + &digits(tail));
+        match with_trunk.filter(fits) {
+            Some(number) => Ok(Self(format!("+{number}"))),
+            None if fits(&digits(rest)) => Ok(Self(format!("+{}", digits(rest)))),
+            None => Err(bad()),
+        }
+    }
+
+    /// What [`Self::parse`] accepts: the number with all its digits, or with the trunk `(0)` after
+    /// a country code of one, two or three digits.
+    pub fn shape() -> Shape {
+        let sep = r"[ .\-/()]";
+        let gap = r"[ .\-/]*\(0\)";
+        Shape::trimmed(
+            &format!(
+                "(?:\\+|00)(?:[1-9](?:{sep}*[0-9]){{7,14}}\
+                 |[1-9]{gap}(?:{sep}*[0-9]){{7,14}}\
+                 |[1-9][0-9]{gap}(?:{sep}*[0-9]){{6,13}}\
+                 |[1-9][0-9]{{2}}{gap}(?:{sep}*[0-9]){{5,12}}){sep}*"
+            ),
+            Some(MAX_CHARS),
+        )
     }
 
     pub fn as_str(&self) -> &str {
@@ -54,6 +87,13 @@ impl PhoneNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::shape::testing::parser_fits_shape;
+
+    parser_fits_shape!(
+        the_parser_accepts_exactly_the_documented_shape,
+        PhoneNumber::shape(),
+        PhoneNumber::parse
+    );
 
     #[test]
     fn international_numbers_are_normalised_to_e164() {

@@ -1,6 +1,31 @@
 //! Bounded single-line and multi-line text values: names, company, job title, message, UTM values.
 
 use super::Invalid;
+use super::shape::{CONTROL, SPACE, Shape};
+
+/// Free text: after trimming not empty, no control characters (but line breaks and tabs in
+/// `multiline` text), none of `forbidden`; at most `max` characters as sent.
+fn text_shape(max: usize, multiline: bool, forbidden: &[char]) -> Shape {
+    let forbidden: String = forbidden
+        .iter()
+        .map(|c| match c {
+            '\\' | ']' | '[' | '^' | '-' => format!("\\{c}"),
+            c => c.to_string(),
+        })
+        .collect();
+    // Controls allowed inside multiline text: \t (09), \n (0a), \r (0d).
+    let control = if multiline {
+        r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+    } else {
+        CONTROL
+    };
+    let inner = format!("[^{control}{forbidden}]");
+    let visible = format!("[^{CONTROL}{SPACE}{forbidden}]");
+    Shape::new(
+        format!("[{SPACE}]*{visible}(?:{inner}*{visible})?[{SPACE}]*"),
+        Some(max),
+    )
+}
 
 /// Trims `raw` and checks it is non-empty, at most `max` characters and free of control characters
 /// (line breaks allowed only when `multiline`).
@@ -9,7 +34,8 @@ fn clean(raw: &str, max: usize, multiline: bool) -> Result<String, Invalid> {
     if value.is_empty() {
         return Err(Invalid::new("empty", "must not be empty"));
     }
-    if value.chars().count() > max {
+    // The limit counts what was sent, spaces included, as the OpenAPI document's maxLength does.
+    if raw.chars().count() > max {
         return Err(Invalid::new(
             "too_long",
             format!("must be at most {max} characters"),
@@ -48,6 +74,11 @@ macro_rules! text_type {
 
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+
+            /// What [`Self::parse`] accepts: see [`text_shape`].
+            pub fn shape() -> Shape {
+                text_shape($max, $multi, $forbidden)
             }
         }
 
@@ -95,6 +126,24 @@ text_type!(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::shape::testing::parser_fits_shape;
+
+    parser_fits_shape!(
+        a_name_fits_its_shape,
+        PersonName::shape(),
+        PersonName::parse
+    );
+    parser_fits_shape!(
+        a_company_fits_its_shape,
+        CompanyName::shape(),
+        CompanyName::parse
+    );
+    parser_fits_shape!(a_message_fits_its_shape, Message::shape(), Message::parse);
+    parser_fits_shape!(
+        a_utm_value_fits_its_shape,
+        UtmValue::shape(),
+        UtmValue::parse
+    );
 
     #[test]
     fn a_name_is_trimmed_and_kept_as_typed() {

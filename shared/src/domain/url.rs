@@ -1,6 +1,15 @@
 //! An absolute http(s) URL as sent by a browser (page URL, referrer, thank-you URL).
 
 use super::Invalid;
+use super::shape::{CONTROL, SPACE, Shape, literal};
+
+/// The longest URL accepted, as sent.
+const MAX_CHARS: usize = 2048;
+
+/// A character of a URL after its host: no space, no control character.
+fn rest() -> String {
+    format!("[^{SPACE}{CONTROL}]")
+}
 
 /// An absolute `http://` or `https://` URL without whitespace or control characters, at most 2048 bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,7 +21,7 @@ impl WebUrl {
         if value.is_empty() {
             return Err(Invalid::new("empty", "must not be empty"));
         }
-        if value.len() > 2048 {
+        if raw.chars().count() > MAX_CHARS {
             return Err(Invalid::new("too_long", "must be at most 2048 characters"));
         }
         let rest = value
@@ -36,6 +45,33 @@ impl WebUrl {
         &self.0
     }
 
+    /// What [`Self::parse`] accepts: `http://` or `https://`, a host without `@`, then anything
+    /// without spaces or control characters.
+    pub fn shape() -> Shape {
+        let (host, rest) = (format!("[^/?#@{SPACE}{CONTROL}]"), rest());
+        Shape::trimmed(
+            &format!("https?://{host}+(?:[/?#]{rest}*)?"),
+            Some(MAX_CHARS),
+        )
+    }
+
+    /// The shape of a URL under one of `prefixes` (as [`WebUrl::is_under`] says).
+    pub fn shape_under(prefixes: &[String]) -> Shape {
+        let under = prefixes
+            .iter()
+            .map(|prefix| {
+                let tail = if prefix.ends_with('/') {
+                    format!("{}*", rest())
+                } else {
+                    format!("(?:[/?#]{}*)?", rest())
+                };
+                format!("{}{tail}", literal(prefix))
+            })
+            .collect::<Vec<_>>()
+            .join("|");
+        Shape::trimmed(&under, Some(MAX_CHARS))
+    }
+
     /// True when this URL is `prefix` or lies below it; a prefix naming only an origin
     /// (`https://example.com`) covers every path of that origin and no other host.
     pub fn is_under(&self, prefix: &str) -> bool {
@@ -50,6 +86,13 @@ impl WebUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::shape::testing::parser_fits_shape;
+
+    parser_fits_shape!(
+        the_parser_accepts_exactly_the_documented_shape,
+        WebUrl::shape(),
+        WebUrl::parse
+    );
 
     #[test]
     fn absolute_http_urls_are_accepted_and_others_refused() {
