@@ -49,9 +49,19 @@ pub async fn serve<C: 'static, B: From<String>>(
         headers: headers.clone(),
         request,
     };
+    let (method, path) = (incoming.method.clone(), incoming.path.clone());
     let result = match Store::open() {
         Ok(store) => route(incoming, config, store).await,
         Err(error) => Err(error.into()),
+    };
+    // A method the path does not take is 405 with the path's methods, whichever router said 404.
+    let result = match (result, crate::routes::allowed(&path)) {
+        (Err(ApiError::NotFound), Some(allow))
+            if !allow.split(", ").any(|m| m == method.as_str()) =>
+        {
+            Err(ApiError::MethodNotAllowed { allow })
+        }
+        (result, _) => result,
     };
     match cors(config) {
         Some(settings) => respond(&headers, settings, result),

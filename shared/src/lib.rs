@@ -28,12 +28,14 @@ pub mod http;
 pub mod ids;
 pub mod links;
 pub mod mailer;
+pub mod openapi;
 pub mod privacy;
 #[cfg(test)]
 mod proptests;
 pub mod records;
 pub mod register;
 pub mod retention;
+pub mod routes;
 pub mod store;
 pub mod time;
 pub mod tokens;

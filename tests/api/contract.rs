@@ -3,23 +3,33 @@
 //! JSON body, and each NDJSON line, must validate against the documented schema).
 
 use serde_json::{Value, json};
+use sha2::Digest;
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-/// The document, exactly as the marketing API serves it.
-pub const OPENAPI: &str = include_str!("../../components/marketing-api/src/openapi.json");
+/// An app's OpenAPI document, as its marketing API serves it (it reflects the app's configuration).
+pub struct Document {
+    value: Value,
+    /// Tells documents apart in the validator cache (their components differ with configuration).
+    id: String,
+}
 
-/// The parsed document.
-pub fn document() -> &'static Value {
-    static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| serde_json::from_str(OPENAPI).expect("openapi.json is JSON"))
+impl Document {
+    pub fn new(value: Value) -> Self {
+        let id = format!("{:x}", sha2::Sha256::digest(value.to_string().as_bytes()));
+        Self { value, id }
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
 }
 
 /// The documented path template that `path` (no query) falls under; literal segments win over
 /// parameters, as in the app's routers.
-pub fn template(path: &str) -> Option<&'static str> {
+pub fn template<'d>(doc: &'d Document, path: &str) -> Option<&'d str> {
     let segments: Vec<&str> = path.split('/').collect();
-    document()["paths"]
+    doc.value["paths"]
         .as_object()?
         .keys()
         .filter_map(|template| {
@@ -48,6 +58,7 @@ pub fn template(path: &str) -> Option<&'static str> {
 /// Holds one response to the document. `path` without its query; `headers` the names of the response's
 /// headers; `content_type` as sent.
 pub fn check(
+    doc: &Document,
     method: &str,
     path: &str,
     status: u16,
@@ -55,11 +66,11 @@ pub fn check(
     content_type: Option<&str>,
     body: &[u8],
 ) {
-    let Some(template) = template(path) else {
+    let Some(template) = template(doc, path) else {
         return;
     };
     let method = method.to_ascii_lowercase();
-    let Some(operation) = document()["paths"][template].get(&method) else {
+    let Some(operation) = doc.value["paths"][template].get(&method) else {
         assert!(
             matches!(status, 404 | 405),
             "{method} {path} answered {status} but {template} documents no {method}"
@@ -68,7 +79,6 @@ pub fn check(
     };
     let response = operation["responses"]
         .get(status.to_string())
-        .or_else(|| operation["responses"].get("default"))
         .unwrap_or_else(|| {
             panic!("{method} {template} answered {status}, which is not documented")
         });
@@ -101,14 +111,14 @@ pub fn check(
         "application/json" => {
             let value: Value = serde_json::from_slice(body)
                 .unwrap_or_else(|e| panic!("{context}: the body is not JSON: {e}"));
-            validate(&context, json_schema, &value);
+            validate(doc, &context, json_schema, &value);
         }
         "application/x-ndjson" => {
-            let item = item_schema(json_schema);
+            let item = item_schema(doc, json_schema);
             for line in String::from_utf8_lossy(body).lines() {
                 let value: Value = serde_json::from_str(line)
                     .unwrap_or_else(|e| panic!("{context}: an NDJSON line is not JSON: {e}"));
-                validate(&format!("{context} (NDJSON line)"), &item, &value);
+                validate(doc, &format!("{context} (NDJSON line)"), &item, &value);
             }
         }
         _ => {}
@@ -116,9 +126,10 @@ pub fn check(
 }
 
 /// The schema of one item of a JSON page (`{"items": [...]}`), for NDJSON lines.
-fn item_schema(page: &Value) -> Value {
+fn item_schema(doc: &Document, page: &Value) -> Value {
     let page = match page["$ref"].as_str() {
-        Some(reference) => document()
+        Some(reference) => doc
+            .value
             .pointer(reference.trim_start_matches('#'))
             .unwrap_or_else(|| panic!("unresolved {reference}")),
         None => page,
@@ -127,10 +138,10 @@ fn item_schema(page: &Value) -> Value {
 }
 
 /// Validates `value` against `schema`, whose `#/components/...` references resolve in the document.
-pub fn validate(context: &str, schema: &Value, value: &Value) {
+pub fn validate(doc: &Document, context: &str, schema: &Value, value: &Value) {
     static VALIDATORS: OnceLock<Mutex<HashMap<String, std::sync::Arc<jsonschema::Validator>>>> =
         OnceLock::new();
-    let key = schema.to_string();
+    let key = format!("{} {schema}", doc.id);
     let validator = {
         let mut cache = VALIDATORS.get_or_init(Default::default).lock().unwrap();
         cache
@@ -138,7 +149,7 @@ pub fn validate(context: &str, schema: &Value, value: &Value) {
             .or_insert_with(|| {
                 let wrapped = json!({
                     "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "components": document()["components"],
+                    "components": doc.value["components"],
                     "allOf": [schema],
                 });
                 std::sync::Arc::new(

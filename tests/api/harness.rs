@@ -63,6 +63,8 @@ pub struct TestApp {
     pub app: App,
     /// Whether responses are held to the OpenAPI document (the project app, not fixtures).
     contract: bool,
+    /// The app's OpenAPI document, fetched on first use.
+    document: std::sync::OnceLock<crate::contract::Document>,
 }
 
 /// The project's spin.toml.
@@ -123,6 +125,7 @@ impl TestApp {
             client: client(),
             app,
             contract: manifest == project_manifest(),
+            document: Default::default(),
         })
     }
 
@@ -134,6 +137,7 @@ impl TestApp {
             client: client(),
             app,
             contract: true,
+            document: Default::default(),
         }
     }
 
@@ -224,6 +228,23 @@ impl TestApp {
         self.send(with_headers(request, headers)).await
     }
 
+    /// The OpenAPI document this app serves (it reflects the app's variables).
+    pub async fn document(&self) -> &crate::contract::Document {
+        if let Some(document) = self.document.get() {
+            return document;
+        }
+        let response = self
+            .client
+            .get(self.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .expect("the OpenAPI document");
+        assert_eq!(response.status(), 200, "GET /api/v1/openapi.json");
+        let value: serde_json::Value = response.json().await.expect("the document is JSON");
+        self.document
+            .get_or_init(|| crate::contract::Document::new(value))
+    }
+
     /// Sends `request` and, for the project app, holds the response to the OpenAPI document
     /// ([`crate::contract::check`]) before handing it back (its body read and put back).
     pub async fn send(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
@@ -246,7 +267,16 @@ impl TestApp {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok());
         let names: Vec<&str> = headers.keys().map(|name| name.as_str()).collect();
-        crate::contract::check(&method, &path, status.as_u16(), &names, content_type, &body);
+        let document = self.document().await;
+        crate::contract::check(
+            document,
+            &method,
+            &path,
+            status.as_u16(),
+            &names,
+            content_type,
+            &body,
+        );
         let mut rebuilt = http::Response::new(body.to_vec());
         *rebuilt.status_mut() = status;
         *rebuilt.version_mut() = version;

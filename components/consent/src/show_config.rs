@@ -1,8 +1,9 @@
 //! `GET /api/consent/config`: what the banner renders, with the hash of exactly those texts.
 
-use crate::config::{Category, ConsentConfig};
+use crate::config::ConsentConfig;
 use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
+use shared::capture::Category;
 use shared::http::json_response;
 use std::collections::BTreeMap;
 

@@ -58,6 +58,11 @@ impl ApiConfig {
         })
     }
 
+    /// Whether key management is open (a usable `admin_api_key`).
+    pub fn key_management(&self) -> bool {
+        self.admin_key.is_some()
+    }
+
     /// Lets the request through only with `Authorization: Bearer {admin_api_key}` (compared in constant
     /// time): 503 while no usable admin key is configured, 401 for any other token.
     pub fn check_admin(&self, headers: &HeaderMap) -> Result<(), ApiError> {

@@ -82,9 +82,9 @@ mod entry {
         let what = format!("{} {}", incoming.method, incoming.path());
         let segments = incoming.segments();
         match (&incoming.method, &segments[..]) {
-            (&Method::GET, ["api", "v1", "openapi.json"]) => {
-                Ok(whole(describe_api::describe_api()))
-            }
+            (&Method::GET, ["api", "v1", "openapi.json"]) => Ok(whole(describe_api::describe_api(
+                describe_api::load().await?,
+            ))),
             (&Method::POST, ["api", "v1", "keys"]) => {
                 let body = read_body(headers, incoming.request.into_body(), MAX_BODY).await?;
                 create_key::create_key(headers, &body, config, &store, now)

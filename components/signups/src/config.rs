@@ -59,18 +59,7 @@ impl SignupsConfig {
                 .map_err(|e| anyhow::anyhow!("variable {name}: {}", e.message))
         };
         let number = |name: &str| positive_number(name, &var(name));
-        let lists = var("newsletter_lists")
-            .split(',')
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(|l| {
-                ConsentId::parse(l)
-                    .map_err(|e| anyhow::anyhow!("variable newsletter_lists: {l:?} {}", e.message))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        if lists.is_empty() {
-            bail!("variable newsletter_lists must name at least one list");
-        }
+        let lists = shared::capture::newsletter_lists(&var("newsletter_lists"))?;
         let public_base_url = public_base_url(&var("public_base_url"))?;
         Ok(Self {
             lists,

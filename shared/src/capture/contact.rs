@@ -20,6 +20,21 @@ pub enum ContactField {
     Message,
 }
 
+impl ContactField {
+    /// The field's name in a post and in configuration.
+    pub fn name(self) -> &'static str {
+        match self {
+            ContactField::Name => "name",
+            ContactField::Email => "email",
+            ContactField::Company => "company",
+            ContactField::Title => "title",
+            ContactField::Phone => "phone",
+            ContactField::Country => "country",
+            ContactField::Message => "message",
+        }
+    }
+}
+
 /// Which contact fields a form takes and which of those it requires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactFields {
@@ -37,6 +52,14 @@ impl ContactFields {
             return Err(*stray);
         }
         Ok(Self { offered, required })
+    }
+
+    pub fn offered(&self) -> &[ContactField] {
+        &self.offered
+    }
+
+    pub fn requires(&self, field: ContactField) -> bool {
+        self.required.contains(&field)
     }
 
     /// Reads the offered fields; fields not offered are left for [`FieldReader::finish`] to refuse.

@@ -1,15 +1,19 @@
 //! The intake every website post goes through: settings, body and field parsing, client address, the
 //! capture pipeline ([`Post`]: spam verdict, group commit with the rate limit) and the answer.
 
+mod banner;
 mod contact;
 mod fields;
+mod forms;
 mod intake;
 mod post;
 mod settings;
 mod spam;
 
+pub use banner::{Banner, Category, Shown};
 pub use contact::{ContactField, ContactFields};
 pub use fields::{BodyFormat, BodyRules, FieldReader, RawFields};
+pub use forms::{FormSpec, Forms, newsletter_lists};
 pub use intake::{Intake, VisitFields, client_ip, error_as_html, preflight, respond, with_cors};
 pub use post::{Offer, Post, lead_capture};
 pub use settings::{CaptureSettings, RateLimit};

@@ -153,6 +153,11 @@ impl CaptureSettings {
             .any(|prefix| url.is_under(prefix))
     }
 
+    /// The prefixes of `redirect_allow_list`.
+    pub fn redirect_prefixes(&self) -> Vec<String> {
+        self.redirect_allow_list.clone()
+    }
+
     /// Whether the request carries an `Origin` that may call capture endpoints (CORS preflight).
     pub fn origin_allowed_in(&self, headers: &http::HeaderMap) -> bool {
         headers

@@ -47,18 +47,20 @@ impl Shape {
         self.max_chars
     }
 
-    /// The JSON Schema of a string of this shape; `blank_allowed` for an optional field.
+    /// The JSON Schema of a string of this shape; `blank_allowed` for an optional field, whose
+    /// blank value (any length of spaces) counts as left out.
     pub fn schema(&self, blank_allowed: bool) -> serde_json::Value {
-        let pattern = if blank_allowed {
-            self.pattern_or_blank()
-        } else {
-            self.pattern()
-        };
-        let mut schema = serde_json::json!({"type": "string", "pattern": pattern});
+        let mut given = serde_json::json!({"pattern": self.pattern()});
         if let Some(max) = self.max_chars {
-            schema["maxLength"] = max.into();
+            given["maxLength"] = max.into();
         }
-        schema
+        if blank_allowed {
+            let blank = serde_json::json!({"pattern": format!("^[{SPACE}]*$")});
+            serde_json::json!({"type": "string", "anyOf": [blank, given]})
+        } else {
+            given["type"] = "string".into();
+            given
+        }
     }
 }
 
