@@ -7,7 +7,7 @@ use http_body::Body;
 use serde::Serialize;
 use shared::capture::{BodyRules, FieldReader, Intake};
 use shared::domain::{Invalid, PolicyVersion, TextHash, WebUrl};
-use shared::http::{ApiError, FieldError, json_response};
+use shared::http::{ApiError, json_response};
 use shared::ids::{is_id, new_id};
 use shared::records::{Action, Actor, ConsentDecision, ConsentMethod, SCHEMA_VERSION};
 use shared::store::{Backend, Event, Log, Store};
@@ -52,13 +52,8 @@ where
     let first = input.consent_id.is_none();
     let consent_id = match input.consent_id {
         Some(id) if store.consent_exists(&id).await? => id,
-        Some(_) => {
-            return Err(ApiError::Invalid(vec![FieldError::new(
-                "consent_id",
-                "unknown_id",
-                "was never issued here",
-            )]));
-        }
+        // A well-formed id this store never issued (or has forgotten): no such consent record.
+        Some(_) => return Err(ApiError::NotFound),
         None => new_id(),
     };
 

@@ -145,17 +145,29 @@ pub async fn read_tagged<B: Backend, R: serde::de::DeserializeOwned>(
     Ok(tagged)
 }
 
-/// The `If-Match` a conditional change must carry (428 without), after its scope (403).
+/// The `If-Match` of a conditional change, after its scope (403). Without one, the change is tried
+/// with [`NO_ETAG`], which no record has: 404 for a record that does not exist, and
+/// [`stale`] makes the answer for one that does 428.
 pub fn if_match<'h>(
     key: &ApiKey,
     scope: &'static str,
     headers: &'h HeaderMap,
-) -> Result<&'h str, ApiError> {
+) -> Result<Option<&'h str>, ApiError> {
     require(key, scope)?;
-    headers
+    Ok(headers
         .get(http::header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .ok_or(ApiError::PreconditionRequired)
+        .and_then(|v| v.to_str().ok()))
+}
+
+/// Matches no record's ETag.
+pub const NO_ETAG: &str = "";
+
+/// The answer to a change whose `If-Match` did not match: 412, or 428 when there was none.
+pub fn stale(if_match: Option<&str>) -> ApiError {
+    match if_match {
+        Some(_) => ApiError::PreconditionFailed,
+        None => ApiError::PreconditionRequired,
+    }
 }
 
 /// 403 unless `key` carries `scope`.

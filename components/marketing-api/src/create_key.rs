@@ -73,7 +73,8 @@ pub async fn create_key<B: Backend>(
 fn validate(request: NewKey, now: Timestamp) -> Result<ApiKey, ApiError> {
     let mut errors = Vec::new();
     let name = request.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    // The limit counts the name as sent, as the OpenAPI document's maxLength does.
+    if name.is_empty() || request.name.chars().count() > 100 || name.chars().any(char::is_control) {
         errors.push(FieldError::new(
             "name",
             "invalid_name",

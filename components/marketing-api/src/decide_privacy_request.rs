@@ -7,7 +7,7 @@
 //! nothing, so an approval racing a denial has exactly one winner; a transition the request's state does
 //! not allow is 409 naming that state. Every step is an entry in the `requests` log.
 
-use crate::auth::{PRIVACY_WRITE, actor, if_match};
+use crate::auth::{NO_ETAG, PRIVACY_WRITE, actor, if_match, stale};
 use crate::show_privacy_request::view;
 use http::{HeaderMap, Response};
 use shared::capture::{BodyRules, FieldReader, RawFields};
@@ -23,8 +23,9 @@ use shared::records::{Action, ApiKey};
 use shared::store::{Backend, Conditional, Event, Log, RecordKind, Store};
 use shared::time::Timestamp;
 
-/// The largest body read.
-const MAX_BODY: usize = 8 * 1024;
+/// The largest body read: any decision the OpenAPI document allows (2 000 characters of text, each
+/// possibly a 12-byte JSON escape).
+const MAX_BODY: usize = 32 * 1024;
 
 /// One staff action, parsed.
 #[derive(Debug)]
@@ -84,7 +85,7 @@ where
         .update_if(
             RecordKind::DataRequest,
             id,
-            if_match,
+            if_match.unwrap_or(NO_ETAG),
             event,
             |r: &mut DataRequest| {
                 let status = r.status_at(now);
@@ -100,7 +101,7 @@ where
         .await?;
     let request = match outcome {
         Conditional::Missing => return Err(ApiError::NotFound),
-        Conditional::Stale => return Err(ApiError::PreconditionFailed),
+        Conditional::Stale => return Err(stale(if_match)),
         Conditional::Unchanged(r, _) => match refused {
             Some((status, why)) => {
                 return Err(ApiError::Conflict {

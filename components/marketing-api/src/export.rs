@@ -1,5 +1,6 @@
-//! `limit=all`: a collection's whole feed after a cursor, streamed as NDJSON or CSV while the client
-//! reads it, so memory stays flat however long the export is.
+//! `limit=all`: a collection's whole feed after a cursor, streamed as NDJSON, CSV or one JSON page
+//! (`{"items": [...], "next_cursor"}`) while the client reads it, so memory stays flat however long
+//! the export is.
 //!
 //! The export ends at the newest written entry when it began ([`feed::newest_written`]), which is the `Next-Cursor`
 //! sent in the headers before the first item. It reads [`BATCH`] entries at a time with one `get-many`,
@@ -58,6 +59,9 @@ struct Run<B> {
     batches: u64,
     key_checked: Timestamp,
     header_sent: bool,
+    /// A JSON page: an item was sent (the next needs a comma); the page was closed.
+    items_sent: bool,
+    closed: bool,
     finished: bool,
 }
 
@@ -79,6 +83,8 @@ impl Export {
             batches: 0,
             key_checked: started,
             header_sent: false,
+            items_sent: false,
+            closed: false,
             finished: false,
         };
         let chunks = futures::stream::unfold(run, async |mut run| {
@@ -119,8 +125,12 @@ impl<B: Backend> Run<B> {
     /// The next chunk: the CSV header, then a batch's items; the end of the export registered at last.
     async fn chunk(&mut self) -> anyhow::Result<Option<Bytes>> {
         let mut out = String::new();
-        if self.export.format == Format::Csv && !self.header_sent {
-            crate::csv::header(&mut out, self.export.collection.columns);
+        if !self.header_sent {
+            match self.export.format {
+                Format::Csv => crate::csv::header(&mut out, self.export.collection.columns),
+                Format::Json => out.push_str("{\"items\":["),
+                Format::Ndjson => {}
+            }
             self.header_sent = true;
         }
         while out.is_empty() && self.next < self.export.end {
@@ -135,8 +145,21 @@ impl<B: Backend> Run<B> {
             self.count += items.len() as u64;
             match self.export.format {
                 Format::Csv => crate::csv::rows(&mut out, self.export.collection.columns, &items),
-                _ => out.push_str(&ndjson(&items)),
+                Format::Ndjson => out.push_str(&ndjson(&items)),
+                Format::Json => {
+                    for item in &items {
+                        if std::mem::replace(&mut self.items_sent, true) {
+                            out.push(',');
+                        }
+                        out.push_str(&item.to_string());
+                    }
+                }
             }
+        }
+        if self.export.format == Format::Json && self.next >= self.export.end && !self.closed {
+            self.closed = true;
+            let cursor = self.export.collection.cursor(self.export.end);
+            out.push_str(&format!("],\"next_cursor\":\"{cursor}\"}}"));
         }
         if self.next >= self.export.end && !self.finished && out.is_empty() {
             self.finished = true;

@@ -6,7 +6,7 @@
 //! registered in the `access` log: the key, the collection, the entries read and the number of records.
 
 use crate::auth::{IP_READ, actor, has, require};
-use crate::feed::{self, Collection, Limit, bad_cursor, params};
+use crate::feed::{self, Collection, Limit, params};
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 use serde_json::Value;
@@ -55,18 +55,12 @@ pub async fn pull<B: Backend + 'static>(
     let (after, limit) = params(collection, query)?;
     let head = store.log_head(collection.log).await?;
     if after > head {
-        return Err(bad_cursor());
+        // A cursor ahead of the feed names an entry that does not exist (yet).
+        return Err(ApiError::NotFound);
     }
     let full_ips = has(key, IP_READ);
     let limit = match limit {
         Limit::Page(limit) => limit,
-        Limit::All if format == Format::Json => {
-            return Err(ApiError::BadRequest {
-                code: "invalid_limit",
-                message: "limit=all streams NDJSON or CSV; a JSON page holds at most 1000 items"
-                    .into(),
-            });
-        }
         Limit::All => {
             // Holes above the newest written entry are left to the next pull.
             let end = feed::newest_written(&store, collection.log, after, head).await?;
@@ -124,7 +118,11 @@ pub fn ndjson(items: &[Value]) -> String {
 
 /// An NDJSON or CSV answer whose next cursor travels in [`NEXT_CURSOR`].
 fn headed(body: Reply, format: Format, next_cursor: &str) -> Response<Reply> {
-    let content_type = if format == Format::Csv { CSV } else { NDJSON };
+    let content_type = match format {
+        Format::Csv => CSV,
+        Format::Ndjson => NDJSON,
+        Format::Json => "application/json",
+    };
     let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -3,7 +3,7 @@
 //! so two marketers never overwrite each other; no `If-Match` gets `428`. The change is an entry of the
 //! `demo-requests` log (so it reaches every sync) naming the key (so it is in the register).
 
-use crate::auth::{DEMO_REQUESTS_WRITE, IP_READ, actor, has, if_match};
+use crate::auth::{DEMO_REQUESTS_WRITE, IP_READ, NO_ETAG, actor, has, if_match, stale};
 use crate::view::tagged;
 use http::{HeaderMap, Response};
 use shared::capture::{BodyRules, FieldReader, RawFields};
@@ -43,7 +43,7 @@ where
         .update_if(
             RecordKind::DemoRequest,
             id,
-            if_match,
+            if_match.unwrap_or(NO_ETAG),
             event,
             |r: &mut DemoRequest| {
                 let changed = r.status != status;
@@ -54,7 +54,7 @@ where
         .await?;
     match outcome {
         Conditional::Missing => Err(ApiError::NotFound),
-        Conditional::Stale => Err(ApiError::PreconditionFailed),
+        Conditional::Stale => Err(stale(if_match)),
         Conditional::Unchanged(record, etag) => {
             // Nothing changed, but the key read the record: registered as a read.
             let event = Event {

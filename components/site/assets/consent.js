@@ -73,7 +73,7 @@
         if (r.status == 201) return j;
         // An id the server does not know (or a stale cookie): start a new one, once.
         var bad = j && j.error && (j.error.fields || []).some(function (f) { return f.field == "consent_id"; });
-        if (bad && !retry && body.consent_id) return send(dec, method, true);
+        if ((bad || r.status == 404) && !retry && body.consent_id) return send(dec, method, true);
         throw new Error("consent: " + r.status);
       });
     });

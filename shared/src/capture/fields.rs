@@ -237,7 +237,9 @@ impl RawFields {
             } else {
                 match scalar(value) {
                     Ok(Some(value)) => keep(name, value, &mut fields),
-                    Ok(None) => {}
+                    // `null` counts as left out, like a blank value; a field the endpoint does not
+                    // take is still refused as unknown.
+                    Ok(None) => fields.push((name, String::new())),
                     Err(()) => wrong_type.push(FieldError::new(name, "invalid_type", NOT_A_SCALAR)),
                 }
             }

@@ -6,14 +6,14 @@ use super::shape::Shape;
 /// The longest address, as sent (RFC 5321's path limit).
 const MAX_CHARS: usize = 254;
 
-/// Characters beyond ASCII taken as letters in addresses (RFC 6532): the Basic Multilingual Plane
-/// from U+00A0 on, without spaces (which trimming would treat differently) and surrogates.
-const WIDE: &str = r"\u00a1-\u167f\u1681-\u1fff\u200b-\u2027\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\ud7ff\ue000-\ufffd";
-
+/// Characters beyond ASCII taken as letters in addresses (RFC 6532 `UTF8-non-ascii`), without
+/// spaces and control characters.
 fn wide(c: char) -> bool {
-    (('\u{a0}'..='\u{d7ff}').contains(&c) || ('\u{e000}'..='\u{fffd}').contains(&c))
-        && !c.is_whitespace()
+    !c.is_ascii() && !c.is_whitespace() && !c.is_control()
 }
+
+/// The spaces beyond U+00A0 (which [`wide`] leaves out), for the negated classes of [`EmailAddress::shape`].
+const WIDE_SPACES: &str = r"\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
 
 /// A character of a dot-atom's atom (RFC 5322 `atext`, RFC 6532 `UTF8-non-ascii`).
 fn atext(c: char) -> bool {
@@ -78,12 +78,18 @@ impl EmailAddress {
     /// 6532 allows), domain labels of letters, digits and inner hyphens, and a top-level domain of
     /// letters or an `xn--` label.
     pub fn shape() -> Shape {
-        let atext = format!("[A-Za-z0-9!#$%&'*+/=?^_\\x60{{|}}~{WIDE}-]");
-        let letter_digit = format!("[A-Za-z0-9{WIDE}]");
-        let label = format!("{letter_digit}(?:[A-Za-z0-9{WIDE}-]{{0,61}}{letter_digit})?");
-        let tld = format!(
-            "[A-Za-z{WIDE}]{{2,63}}|[Xx][Nn]--[A-Za-z0-9](?:[A-Za-z0-9-]{{0,57}}[A-Za-z0-9])?"
+        // Negated classes: "not ASCII other than these, not a control or space character".
+        let w = WIDE_SPACES;
+        let atext = format!("[^\\u0000-\\u0020\\u007f-\\u00a0\"(),.:;<>@\\[\\\\\\]{w}]");
+        let letter_digit =
+            format!("[^\\u0000-\\u002f\\u003a-\\u0040\\u005b-\\u0060\\u007b-\\u00a0{w}]");
+        let inner = format!(
+            "[^\\u0000-\\u002c\\u002e\\u002f\\u003a-\\u0040\\u005b-\\u0060\\u007b-\\u00a0{w}]"
         );
+        let letter = format!("[^\\u0000-\\u0040\\u005b-\\u0060\\u007b-\\u00a0{w}]");
+        let label = format!("{letter_digit}(?:{inner}{{0,61}}{letter_digit})?");
+        let tld =
+            format!("{letter}{{2,63}}|[Xx][Nn]--[A-Za-z0-9](?:[A-Za-z0-9-]{{0,57}}[A-Za-z0-9])?");
         Shape::trimmed(
             &format!("{atext}+(?:\\.{atext}+)*@(?:{label}\\.)+(?:{tld})"),
             Some(MAX_CHARS),

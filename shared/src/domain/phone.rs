@@ -14,10 +14,20 @@ const SEPARATORS: &str = " .-/()";
 fn trunk(rest: &str) -> Option<(&str, &str)> {
     let code_len = rest.find(|c: char| !c.is_ascii_digit())?;
     let (code, after) = rest.split_at(code_len);
-    let tail = after
-        .trim_start_matches([' ', '.', '-', '/'])
-        .strip_prefix("(0)")?;
-    ((1..=3).contains(&code.len())).then_some((code, tail))
+    let gap = after.trim_start_matches([' ', '.', '-', '/']);
+    let tail = gap.strip_prefix("(0)")?;
+    ((1..=3).contains(&code.len()) && after.len() - gap.len() <= 2).then_some((code, tail))
+}
+
+/// At most two separators in a row.
+fn spaced(s: &str) -> bool {
+    s.chars()
+        .try_fold(0, |run, c| match SEPARATORS.contains(c) {
+            true if run == 2 => None,
+            true => Some(run + 1),
+            false => Some(0),
+        })
+        .is_some()
 }
 
 /// A phone number in E.164 form, e.g. `+31201234567`.
@@ -26,7 +36,7 @@ pub struct PhoneNumber(String);
 
 impl PhoneNumber {
     /// Accepts international numbers written with `+` or `00` and the usual separators
-    /// (spaces, dots, dashes, slashes, parentheses), e.g. `+31 (0)20 123 4567` or `0049 30 1234567`.
+    /// (spaces, dots, dashes, slashes, parentheses; at most two in a row), e.g. `+31 (0)20 123 4567` or `0049 30 1234567`.
     /// A `(0)` right after a country code of one to three digits is the trunk prefix and is dropped.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let bad = || {
@@ -55,10 +65,13 @@ impl PhoneNumber {
         }
         let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
         let fits = |d: &String| (8..=15).contains(&d.len());
-        let with_trunk = trunk(rest).map(|(code, tail)| code.to_owned() + &digits(tail));
-        match with_trunk.filter(fits) {
+        let with_trunk = trunk(rest)
+            .filter(|(_, tail)| spaced(tail))
+            .map(|(code, tail)| code.to_owned() + &digits(tail))
+            .filter(fits);
+        let plain = Some(digits(rest)).filter(|d| fits(d) && spaced(rest));
+        match with_trunk.or(plain) {
             Some(number) => Ok(Self(format!("+{number}"))),
-            None if fits(&digits(rest)) => Ok(Self(format!("+{}", digits(rest)))),
             None => Err(bad()),
         }
     }
@@ -66,14 +79,14 @@ impl PhoneNumber {
     /// What [`Self::parse`] accepts: the number with all its digits, or with the trunk `(0)` after
     /// a country code of one, two or three digits.
     pub fn shape() -> Shape {
-        let sep = r"[ .\-/()]";
-        let gap = r"[ .\-/]*\(0\)";
+        let sep = r"[ .\-/()]{0,2}";
+        let gap = r"[ .\-/]{0,2}\(0\)";
         Shape::trimmed(
             &format!(
-                "(?:\\+|00)(?:[1-9](?:{sep}*[0-9]){{7,14}}\
-                 |[1-9]{gap}(?:{sep}*[0-9]){{7,14}}\
-                 |[1-9][0-9]{gap}(?:{sep}*[0-9]){{6,13}}\
-                 |[1-9][0-9]{{2}}{gap}(?:{sep}*[0-9]){{5,12}}){sep}*"
+                "(?:\\+|00)(?:[1-9](?:{sep}[0-9]){{7,14}}\
+                 |[1-9]{gap}(?:{sep}[0-9]){{7,14}}\
+                 |[1-9][0-9]{gap}(?:{sep}[0-9]){{6,13}}\
+                 |[1-9][0-9]{{2}}{gap}(?:{sep}[0-9]){{5,12}}){sep}"
             ),
             Some(MAX_CHARS),
         )

@@ -9,8 +9,9 @@
 use crate::capture::{Banner, CaptureSettings, FormSpec, Forms};
 use crate::domain::shape::literal;
 use crate::domain::{
-    CompanyName, ConsentId, CountryCode, EmailAddress, JobTitle, Message, PersonName, PhoneNumber,
-    PolicyVersion, PreferredTime, RequestDetails, Shape, TextHash, UtmValue, WebUrl, tick_shape,
+    CompanyName, ConsentId, CountryCode, EmailAddress, JobTitle, Message, OfficerText, PersonName,
+    PhoneNumber, PolicyVersion, PreferredTime, RequestDetails, Shape, TextHash, UtmValue, WebUrl,
+    tick_shape,
 };
 use crate::time::Timestamp;
 use serde_json::{Map, Value, json};
@@ -54,6 +55,15 @@ pub fn document(deployment: &Deployment, now: Timestamp) -> Value {
         deployment.banner,
         now,
     );
+    decision(
+        &mut doc["components"]["schemas"]["PrivacyDecision"],
+        &fields,
+    );
+    doc["components"]["schemas"]["NewApiKeyRequest"]["properties"]["expires_at"] = json!({
+        "anyOf": [{"type": "null"}, {"type": "string", "pattern": future_time(now)}],
+        "description": "RFC 3339 UTC (`2030-01-31T00:00:00Z`, a fraction allowed), in the future; this document names the years after the one it was made in.",
+    });
+    links(&mut doc);
     form_bodies(&mut doc);
     let paths = doc["paths"].as_object_mut().expect("paths");
     if !deployment.register {
@@ -63,6 +73,187 @@ pub fn document(deployment: &Deployment, now: Timestamp) -> Value {
         paths.retain(|path, _| !path.starts_with("/api/v1/keys"));
     }
     doc
+}
+
+/// A staff decision's fields as the server reads them: a denial's reason code and text, an
+/// extension's reason, and the fields a rectification may change (never blank; `null` leaves a field
+/// as it is).
+fn decision(decision: &mut Value, fields: &Fields) {
+    for alternative in decision["oneOf"].as_array_mut().into_iter().flatten() {
+        let properties = &mut alternative["properties"];
+        if let Some(reason) = properties.get_mut("reason") {
+            let shape = match reason["enum"].as_array() {
+                Some(codes) => {
+                    let codes: Vec<String> = codes
+                        .iter()
+                        .filter_map(|c| c.as_str().map(literal))
+                        .collect();
+                    Shape::trimmed(&codes.join("|"), None)
+                }
+                None => OfficerText::shape(),
+            };
+            *reason = text(&shape, true);
+        }
+        if let Some(words) = properties.get_mut("text") {
+            *words = text(&OfficerText::shape(), false);
+        }
+        let Some(changes) = properties.get_mut("changes") else {
+            continue;
+        };
+        let names: Vec<String> = changes["properties"]
+            .as_object()
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        for name in &names {
+            if let Some(given) = fields.field(name, true) {
+                changes["properties"][name] = json!({"anyOf": [{"type": "null"}, given]});
+            }
+        }
+        // At least one field that is not `null`.
+        changes["anyOf"] = names
+            .iter()
+            .map(|name| json!({"required": [name], "properties": {name: {"type": "string"}}}))
+            .collect();
+    }
+}
+
+/// An RFC 3339 UTC time in a year after `now`'s (which is surely in the future).
+fn future_time(now: Timestamp) -> String {
+    let year: u32 = now.to_rfc3339()[..4].parse().unwrap_or(9998);
+    format!(
+        "^{}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\\.[0-9]+)?Z$",
+        at_least(year + 1)
+    )
+}
+
+/// A pattern of the four-digit numbers from `n` (at most 9999) on.
+fn at_least(n: u32) -> String {
+    let digits: Vec<u32> = format!("{n:04}")
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .collect();
+    let mut alternatives = vec![format!("{n:04}")];
+    for place in (0..4).rev() {
+        let bumped = digits[place] + 1;
+        if bumped <= 9 {
+            let prefix: String = digits[..place].iter().map(|d| d.to_string()).collect();
+            let rest = 3 - place;
+            alternatives.push(format!("{prefix}[{bumped}-9][0-9]{{{rest}}}"));
+        }
+    }
+    format!("(?:{})", alternatives.join("|"))
+}
+
+/// Links for stateful testing and for readers: what one answer hands the next request.
+fn links(doc: &mut Value) {
+    let link =
+        |doc: &mut Value, path: &str, method: &str, status: &str, name: &str, link: Value| {
+            if let Some(response) = doc.pointer_mut(&format!(
+                "/paths/{}/{method}/responses/{status}",
+                path.replace('~', "~0").replace('/', "~1")
+            )) {
+                response["links"][name] = link;
+            }
+        };
+    link(
+        doc,
+        "/api/v1/keys",
+        "post",
+        "201",
+        "revoke",
+        json!({
+            "operationId": "revokeKey",
+            "parameters": {"path.id": "$response.body#/id"},
+        }),
+    );
+    link(
+        doc,
+        "/api/demo",
+        "post",
+        "201",
+        "show",
+        json!({
+            "operationId": "getDemoRequest",
+            "parameters": {"path.id": "$response.body#/id"},
+        }),
+    );
+    link(
+        doc,
+        "/api/v1/demo-requests/{id}",
+        "get",
+        "200",
+        "update",
+        json!({
+            "operationId": "updateDemoRequest",
+            "parameters": {"path.id": "$request.path.id", "header.If-Match": "$response.header.ETag"},
+        }),
+    );
+    link(
+        doc,
+        "/api/consent",
+        "post",
+        "201",
+        "receipt",
+        json!({
+            "operationId": "consentReceipt",
+            "parameters": {"path.id": "$response.body#/consent_id"},
+        }),
+    );
+    link(
+        doc,
+        "/api/consent",
+        "post",
+        "201",
+        "decideAgain",
+        json!({
+            "operationId": "recordConsent",
+            "requestBody": {"consent_id": "$response.body#/consent_id"},
+        }),
+    );
+    link(
+        doc,
+        "/api/v1/privacy-requests",
+        "get",
+        "200",
+        "show",
+        json!({
+            "operationId": "showPrivacyRequestToStaff",
+            "parameters": {"path.id": "$response.body#/items/0/id"},
+        }),
+    );
+    link(
+        doc,
+        "/api/v1/privacy-requests/{id}",
+        "get",
+        "200",
+        "decide",
+        json!({
+            "operationId": "decidePrivacyRequest",
+            "parameters": {"path.id": "$request.path.id", "header.If-Match": "$response.header.ETag"},
+        }),
+    );
+    for token in [
+        "/api/newsletter/token",
+        "/api/demo/token",
+        "/api/privacy/requests/token",
+    ] {
+        let target = match token {
+            "/api/newsletter/token" => "subscribeNewsletter",
+            "/api/demo/token" => "requestDemo",
+            _ => "askPrivacyRequest",
+        };
+        link(
+            doc,
+            token,
+            "get",
+            "200",
+            "submit",
+            json!({
+                "operationId": target,
+                "requestBody": {"_token": "$response.body#/token"},
+            }),
+        );
+    }
 }
 
 /// A form body cannot say `null`: each urlencoded request body gets its own schema, `{name}-form`,

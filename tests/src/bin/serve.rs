@@ -1,7 +1,9 @@
 //! The local run, like `spin up`: serves the project's spin.toml on 127.0.0.1:3000 with the file store
 //! `.spin/sqlite_key_value.db` next to the manifest.
 //!
-//! `cargo run -p host --bin serve -- [--manifest PATH] [--listen ADDR]`
+//! `cargo run -p host --bin serve -- [--manifest PATH] [--listen ADDR] [--in-memory]`
+//!
+//! `--in-memory` keeps the data in memory for this run only (a throwaway app, e.g. for the fuzz run).
 //!
 //! App variables come from `SPIN_VARIABLE_<NAME>` or their defaults. Unlike Spin, a required *secret*
 //! variable with no value gets a random ephemeral value (announced loudly on stderr), so a first run
@@ -18,6 +20,7 @@ use std::path::PathBuf;
 async fn main() -> Result<()> {
     let mut manifest = host::workspace_root().join("spin.toml");
     let mut listen: SocketAddr = "127.0.0.1:3000".parse()?;
+    let mut in_memory = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -31,8 +34,9 @@ async fn main() -> Result<()> {
                     .parse()
                     .context("--listen expects ADDR:PORT, e.g. 127.0.0.1:3000")?;
             }
+            "--in-memory" => in_memory = true,
             "-h" | "--help" => {
-                println!("usage: serve [--manifest PATH] [--listen ADDR:PORT]");
+                println!("usage: serve [--manifest PATH] [--listen ADDR:PORT] [--in-memory]");
                 return Ok(());
             }
             other => bail!("unknown argument {other:?} (try --help)"),
@@ -42,8 +46,13 @@ async fn main() -> Result<()> {
         Ok(token) if !token.trim().is_empty() => token,
         _ => ephemeral_token()?,
     };
-    let app = host::App::builder(&manifest)
-        .default_file_store()
+    let builder = host::App::builder(&manifest);
+    let builder = if in_memory {
+        builder.store_at(host::kv::Location::InMemory)
+    } else {
+        builder.default_file_store()
+    };
+    let app = builder
         .ephemeral_secrets(true)
         .variable("jobs_token", jobs_token.clone())
         .print_routes(true)
