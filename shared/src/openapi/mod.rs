@@ -417,21 +417,28 @@ fn lists(schema: &mut Value, lists: &[ConsentId]) {
 /// The fields of a decision that the banner decides: its versions still accepted with their text
 /// hashes, its locales and its categories.
 fn consent(schema: &mut Value, banner: &Banner, now: Timestamp) {
-    let versions: Vec<Value> = banner
-        .accepted(now)
-        .into_iter()
+    let accepted = banner.accepted(now);
+    let any_of = |schemas: Vec<Value>| match <[Value; 1]>::try_from(schemas) {
+        Ok([one]) => one,
+        Err(many) => json!({"anyOf": many}),
+    };
+    let versions = any_of(accepted.iter().map(|(v, _)| version_schema(v)).collect());
+    let hashes = any_of(accepted.iter().map(|(_, h)| hash_schema(h)).collect());
+    // With earlier versions still in force, a decision cites a version with that version's hash.
+    let pairs: Vec<Value> = accepted
+        .iter()
         .map(|(version, hash)| {
             json!({
                 "properties": {
-                    "banner_version": version_schema(&version),
-                    "text_hash": hash_schema(&hash),
+                    "banner_version": version_schema(version),
+                    "text_hash": hash_schema(hash),
                 }
             })
         })
         .collect();
     let properties = &mut schema["properties"];
-    properties["banner_version"] = PolicyVersion::shape().schema(false);
-    properties["text_hash"] = TextHash::shape().schema(false);
+    properties["banner_version"] = versions;
+    properties["text_hash"] = hashes;
     properties["locale"] = json!({"type": "string", "enum": banner.locales});
     properties["consent_id"] = text(&Shape::new(ID, None), false);
     properties["page_url"] = text(&WebUrl::shape(), false);
@@ -456,7 +463,9 @@ fn consent(schema: &mut Value, banner: &Banner, now: Timestamp) {
         "description": "One true/false per category of the banner; a category left out is not chosen.",
     });
     schema["additionalProperties"] = false.into();
-    schema["anyOf"] = versions.into();
+    if pairs.len() > 1 {
+        schema["anyOf"] = pairs.into();
+    }
 }
 
 fn version_schema(version: &PolicyVersion) -> Value {
