@@ -236,7 +236,8 @@ async fn a_thank_you_url_off_the_allow_list_is_refused_and_nothing_is_stored() {
             field_errors(response).await,
             [(
                 "_next".to_owned(),
-                if next.starts_with("javascript") {
+                // `127.0.0.1:3000.evil.net` has no port a URL can have: not a URL at all.
+                if next.starts_with("javascript") || next.contains(":3000.") {
                     "invalid_url"
                 } else {
                     "redirect_not_allowed"

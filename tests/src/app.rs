@@ -387,6 +387,15 @@ impl App {
         peer: SocketAddr,
     ) -> Result<HttpResponse> {
         let (mut parts, body) = req.into_parts();
+        // Spin 4.1 fails a request whose header value is not UTF-8 (e.g. a Latin-1 `¥`) before any
+        // component runs: "invalid utf-8 sequence", 500 with an empty body.
+        if let Some((name, _)) = parts
+            .headers
+            .iter()
+            .find(|(_, value)| std::str::from_utf8(value.as_bytes()).is_err())
+        {
+            anyhow::bail!("invalid utf-8 sequence in the value of header {name}");
+        }
         // Spin strips `Connection` (transport information only meaningful to the server).
         parts.headers.remove(http::header::CONNECTION);
         let path = parts.uri.path().to_owned();

@@ -154,9 +154,32 @@ pub fn if_match<'h>(
     headers: &'h HeaderMap,
 ) -> Result<Option<&'h str>, ApiError> {
     require(key, scope)?;
-    Ok(headers
-        .get(http::header::IF_MATCH)
-        .and_then(|v| v.to_str().ok()))
+    let Some(value) = headers.get(http::header::IF_MATCH) else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(tags) if entity_tags(tags) => Ok(Some(tags)),
+        _ => Err(ApiError::BadRequest {
+            code: "invalid_if_match",
+            message: "If-Match must be * or ETags as this API sends them (\"...\").".into(),
+        }),
+    }
+}
+
+/// `*` or a comma-separated list of entity tags (RFC 9110 8.8.3, ASCII, no comma inside a tag), as
+/// the `If-Match` pattern of the OpenAPI document says.
+fn entity_tags(value: &str) -> bool {
+    let tag = |t: &str| {
+        let t = t.trim_matches([' ', '\t']);
+        let t = t.strip_prefix("W/").unwrap_or(t);
+        t.len() >= 2
+            && t.starts_with('"')
+            && t.ends_with('"')
+            && t[1..t.len() - 1]
+                .bytes()
+                .all(|b| b == b'!' || ((b'#'..=b'~').contains(&b) && b != b','))
+    };
+    value == "*" || value.split(',').all(tag)
 }
 
 /// Matches no record's ETag.
@@ -187,6 +210,24 @@ pub fn has(key: &ApiKey, scope: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn if_match_takes_a_star_or_entity_tags_and_nothing_else() {
+        for good in ["*", "\"abc\"", "W/\"x\"", " \"a\" , \"b\" ", "\"\""] {
+            assert!(entity_tags(good), "{good:?}");
+        }
+        for bad in [
+            "",
+            "abc",
+            "\"a",
+            "\"a,b\"",
+            "\"a\" \"b\"",
+            "\"\u{e9}\"",
+            "**",
+        ] {
+            assert!(!entity_tags(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn a_new_key_carries_its_id_and_only_its_hash_is_kept() {

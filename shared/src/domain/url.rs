@@ -6,6 +6,40 @@ use super::shape::{CONTROL, SPACE, Shape, literal};
 /// The longest URL accepted, as sent.
 const MAX_CHARS: usize = 2048;
 
+/// The shape of [`host_ok`]'s hosts.
+const HOST: &str = r"(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?";
+
+/// A host as browsers send it: a name in ASCII (internationalised names in their `xn--` form) or
+/// a bracketed IPv6 address, and an optional port. No user info, nothing a URL parser could read
+/// another way.
+fn host_ok(host: &str) -> bool {
+    let (name, port) = match host.strip_prefix('[') {
+        Some(literal) => match literal.split_once(']') {
+            Some((address, port)) => {
+                let ok = !address.is_empty()
+                    && address
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+                (ok, port)
+            }
+            None => return false,
+        },
+        None => {
+            let (name, port) = host.find(':').map_or((host, ""), |at| host.split_at(at));
+            let ok = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._~%-".contains(&b));
+            (ok, port)
+        }
+    };
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    name && port_ok
+}
+
 /// A character of a URL after its host: no space, no control character.
 fn rest() -> String {
     format!("[^{SPACE}{CONTROL}]")
@@ -29,10 +63,7 @@ impl WebUrl {
             .or_else(|| value.strip_prefix("http://"))
             .ok_or_else(|| Invalid::new("invalid_url", "must be an absolute http(s) URL"))?;
         let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        if host.is_empty()
-            || host.contains('@')
-            || value.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if !host_ok(host) || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Invalid::new(
                 "invalid_url",
                 "must be an absolute http(s) URL",
@@ -45,12 +76,11 @@ impl WebUrl {
         &self.0
     }
 
-    /// What [`Self::parse`] accepts: `http://` or `https://`, a host without `@`, then anything
-    /// without spaces or control characters.
+    /// What [`Self::parse`] accepts: `http://` or `https://`, a host (see [`host_ok`]), then
+    /// anything without spaces or control characters.
     pub fn shape() -> Shape {
-        let (host, rest) = (format!("[^/?#@{SPACE}{CONTROL}]"), rest());
         Shape::trimmed(
-            &format!("https?://{host}+(?:[/?#]{rest}*)?"),
+            &format!("https?://{HOST}(?:[/?#]{}*)?", rest()),
             Some(MAX_CHARS),
         )
     }
@@ -96,7 +126,14 @@ mod tests {
 
     #[test]
     fn absolute_http_urls_are_accepted_and_others_refused() {
-        assert!(WebUrl::parse("https://example.com/pricing?utm_source=x").is_ok());
+        for raw in [
+            "https://example.com/pricing?utm_source=x",
+            "http://[::1]:3000/thanks",
+            "http://127.0.0.1:3000",
+            "https://xn--bcher-kva.de/",
+        ] {
+            assert!(WebUrl::parse(raw).is_ok(), "{raw:?} should be accepted");
+        }
         for raw in [
             "",
             "/relative",
@@ -104,6 +141,9 @@ mod tests {
             "https://",
             "https://a b.com",
             "https://user@evil.com/",
+            "http://[::1/",
+            "http://a:123456/",
+            "http://bücher.de/",
         ] {
             assert!(WebUrl::parse(raw).is_err(), "{raw:?} should be refused");
         }
