@@ -36,7 +36,7 @@ pub fn public_base_url(raw: &str) -> anyhow::Result<String> {
     let url = WebUrl::parse(raw)
         .map_err(|e| anyhow::anyhow!("variable public_base_url: {}", e.message))?;
     let url = url.as_str().trim_end_matches('/');
-    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+    let local = ["http://127.0.0.1", "http://localhost"]
         .iter()
         .any(|origin| {
             url == *origin
