@@ -121,7 +121,7 @@ mod tests {
         );
         assert_eq!(
             fields(json!({"status": 3})),
-            named("status", "invalid_status")
+            named("status", "invalid_type")
         );
         assert_eq!(
             fields(json!({"status": {}})),
