@@ -392,6 +392,12 @@ async fn a_bad_key_request_names_every_bad_field() {
         invalid_fields(response).await,
         ["name", "scopes", "expires_at"]
     );
+    let twice = admin_post(
+        &app,
+        &json!({"name": "x", "scopes": ["leads:read", "ip:read", "leads:read"]}),
+    )
+    .await;
+    assert_eq!(invalid_fields(twice).await, ["scopes"]);
     let malformed = admin_post(&app, &json!({"name": "x", "scopes": [], "admin": true})).await;
     assert_eq!(malformed.status(), 400);
     assert!(list_keys(&app).await.is_empty());

@@ -43,12 +43,6 @@ mod entry {
                 show_receipt::show_receipt(&incoming.headers, &store, id).await
             }
             (&Method::OPTIONS, _) => preflight(&incoming.headers, &config.capture),
-            (_, ["api", "consent"]) => Err(ApiError::MethodNotAllowed {
-                allow: "POST, OPTIONS",
-            }),
-            (_, ["api", "consent", _]) => Err(ApiError::MethodNotAllowed {
-                allow: "GET, OPTIONS",
-            }),
             _ => Err(ApiError::NotFound),
         }
     }

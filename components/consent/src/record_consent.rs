@@ -197,14 +197,16 @@ fn parse(
                 )
             })?;
             match granted {
-                false if category.required => Err(Invalid::new(
+                Some(false) if category.required => Err(Invalid::new(
                     "required_category",
                     "is strictly necessary and cannot be refused",
                 )),
+                // `None`: sent as `null`, a category left out.
                 granted => Ok(granted),
             }
         })
         .into_iter()
+        .filter_map(|(id, granted)| granted.map(|granted| (id, granted)))
         .collect();
     fields.finish_with("is not a field of a consent decision")?;
     let (Some(version), Some(hash), Some(locale), Some(method)) = (version, hash, locale, method)

@@ -40,12 +40,6 @@ mod entry {
                 issue_token::issue_token(config, form)
             }
             (&Method::OPTIONS, _) => preflight(&incoming.headers, &config.capture),
-            (_, ["api", "forms", _]) => Err(ApiError::MethodNotAllowed {
-                allow: "POST, OPTIONS",
-            }),
-            (_, ["api", "forms", _, "token"]) => Err(ApiError::MethodNotAllowed {
-                allow: "GET, OPTIONS",
-            }),
             _ => Err(ApiError::NotFound),
         }
     }

@@ -44,7 +44,6 @@ mod entry {
                 )
                 .await
             }
-            (_, ["api", "jobs", "run"]) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
             _ => Err(ApiError::NotFound),
         }
     }

@@ -47,8 +47,6 @@ mod entry {
             (&Method::GET, ["api", "outbox"]) => {
                 list_outbox::list_outbox(headers, query, config, &store, now).await
             }
-            (_, ["api", "outbox", "deliver"]) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
-            (_, ["api", "outbox"]) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
             _ => Err(ApiError::NotFound),
         }
     }

@@ -8,15 +8,18 @@ use crate::auth::{OPT_OUTS_READ, actor, require};
 use http::{HeaderMap, Response, StatusCode};
 use serde::Serialize;
 use shared::capture::{BodyRules, FieldReader, RawFields};
-use shared::domain::{EmailAddress, PhoneNumber};
+use shared::domain::{EmailAddress, Invalid, PhoneNumber};
 use shared::http::{ApiError, json_response};
 use shared::records::{Action, ApiKey, OptOut};
 use shared::store::{Backend, Channel, Event, Log, RecordKind, Store};
 use shared::time::Timestamp;
 use shared::tokens::SigningKey;
 
-/// The most addresses and numbers one check may hold, together.
+/// The most addresses, and the most numbers, one check may hold.
 pub const MAX_INPUTS: usize = 1000;
+
+/// The longest input, in characters (an email address is at most 254).
+pub const MAX_INPUT_CHARS: usize = 254;
 
 /// The answer for one input.
 #[derive(Debug, Serialize)]
@@ -40,8 +43,10 @@ struct Answer {
     phones: Vec<Checked>,
 }
 
-/// The largest body read: 1 000 addresses of up to 254 characters, quoted.
-const MAX_BODY: usize = 512 * 1024;
+/// The largest body read: both lists full, every character sent as a surrogate pair of `\uXXXX`
+/// escapes (12 bytes), each input quoted and followed by a comma; so any body the OpenAPI document
+/// allows is read.
+const MAX_BODY: usize = 2 * MAX_INPUTS * (MAX_INPUT_CHARS * 12 + 3) + 1024;
 
 /// Checks the scope before reading the body, so a key without it costs no parse.
 pub async fn check_opt_outs<B: Backend, Bd>(
@@ -133,23 +138,26 @@ fn rules() -> BodyRules<'static> {
     BodyRules::json().lists(&["emails", "phones"])
 }
 
-/// The two lists, or a 422 naming each field that is unknown, not a list of strings, or too long.
+/// The two lists, or a 422 naming each field that is unknown, not a list of strings, too long, or
+/// holding too long an input.
 fn parse(mut fields: FieldReader) -> Result<(Vec<String>, Vec<String>), ApiError> {
     // Each input is judged in the answer, not refused: one typo does not fail a list.
-    let (emails, phones) = (
-        fields.list("emails", |raw| Ok(raw.to_owned())),
-        fields.list("phones", |raw| Ok(raw.to_owned())),
-    );
-    if emails.len() + phones.len() > MAX_INPUTS {
-        fields.reject(
-            if emails.len() > phones.len() {
-                "emails"
-            } else {
-                "phones"
-            },
-            "too_many",
-            &format!("At most {MAX_INPUTS} emails and phones together per check."),
-        );
+    let input = |raw: &str| match raw.chars().count() > MAX_INPUT_CHARS {
+        true => Err(Invalid::new(
+            "too_long",
+            format!("an input is at most {MAX_INPUT_CHARS} characters"),
+        )),
+        false => Ok(raw.to_owned()),
+    };
+    let (emails, phones) = (fields.list("emails", input), fields.list("phones", input));
+    for (name, list) in [("emails", &emails), ("phones", &phones)] {
+        if list.len() > MAX_INPUTS {
+            fields.reject(
+                name,
+                "too_many",
+                &format!("At most {MAX_INPUTS} entries per list."),
+            );
+        }
     }
     fields.finish_with("Send emails and phones only.")?;
     Ok((emails, phones))
@@ -186,5 +194,10 @@ mod tests {
         assert_eq!(fields(json!({"names": []})), ["names"]);
         let many: Vec<String> = (0..=MAX_INPUTS).map(|n| format!("p{n}@b.co")).collect();
         assert_eq!(fields(json!({"emails": many})), ["emails"]);
+        let full: Vec<String> = (0..MAX_INPUTS).map(|n| format!("p{n}@b.co")).collect();
+        assert!(parse_json(json!({"emails": full, "phones": full})).is_ok());
+        let long = "x".repeat(MAX_INPUT_CHARS + 1);
+        assert_eq!(fields(json!({"phones": ["+4930123456", long]})), ["phones"]);
+        assert!(parse_json(json!({"phones": [&long[1..]]})).is_ok());
     }
 }

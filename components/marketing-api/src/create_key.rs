@@ -89,7 +89,14 @@ fn validate(request: NewKey, now: Timestamp) -> Result<ApiKey, ApiError> {
                 "unknown_scope",
                 format!("unknown scope {scope:?}; known: {}", SCOPES.join(", ")),
             ));
-        } else if !scopes.contains(scope) {
+        } else if scopes.contains(scope) {
+            // As the OpenAPI document's `uniqueItems` says; it also keeps any valid body small.
+            errors.push(FieldError::new(
+                "scopes",
+                "duplicate_scope",
+                format!("scope {scope:?} is named twice"),
+            ));
+        } else {
             scopes.push(scope.clone());
         }
     }
@@ -135,4 +142,26 @@ fn validate(request: NewKey, now: Timestamp) -> Result<ApiKey, ApiError> {
         expires_at,
         revoked_at: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    #[test]
+    fn the_document_lists_every_scope_and_allows_each_once() {
+        let document: Value = serde_json::from_str(shared::openapi::TEMPLATE).unwrap();
+        let schemas = &document["components"]["schemas"];
+        let listed: Vec<&str> = schemas["Scope"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        assert_eq!(listed, SCOPES);
+        let scopes = &schemas["NewApiKeyRequest"]["properties"]["scopes"];
+        assert_eq!(scopes["maxItems"], SCOPES.len());
+        assert_eq!(scopes["uniqueItems"], true);
+    }
 }

@@ -189,10 +189,6 @@ mod entry {
                 })
                 .await
             }
-            (
-                _,
-                ["api", "v1", "privacy-requests"] | ["api", "v1", "privacy-requests", "changes"],
-            ) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
             (&Method::GET, ["api", "v1", "register", rest @ ..]) => {
                 let wanted = match rest {
                     ["checkpoint"] => Wanted::Checkpoint,
@@ -204,22 +200,6 @@ mod entry {
                     require(&authenticate(headers, &store, now).await?, REGISTER_READ)?;
                 }
                 read_register::read_register(wanted, config, &store).await
-            }
-            (_, ["api", "v1", "register", ..]) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
-            (_, ["api", "v1", "privacy-requests", _]) => Err(ApiError::MethodNotAllowed {
-                allow: "GET, PATCH",
-            }),
-            (_, ["api", "v1", "keys"]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-            (_, ["api", "v1", "keys", _]) => Err(ApiError::MethodNotAllowed { allow: "DELETE" }),
-            (_, ["api", "v1", "demo-requests", _]) => Err(ApiError::MethodNotAllowed {
-                allow: "GET, PATCH",
-            }),
-            (_, ["api", "v1", "opt-outs", "check"]) => {
-                Err(ApiError::MethodNotAllowed { allow: "POST" })
-            }
-            (_, ["api", "v1", "openapi.json"]) => Err(ApiError::MethodNotAllowed { allow: "GET" }),
-            (_, ["api", "v1", name]) if collection(name).is_some() => {
-                Err(ApiError::MethodNotAllowed { allow: "GET" })
             }
             _ => Err(ApiError::NotFound),
         }

@@ -48,10 +48,6 @@ mod entry {
                 do_not_call::do_not_call(incoming.request, settings, &store).await
             }
             (&Method::OPTIONS, ["api", ..]) => preflight(&incoming.headers, settings),
-            (_, ["u", _]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
-            (_, ["api", "opt-out", "phone"]) => Err(ApiError::MethodNotAllowed {
-                allow: "POST, OPTIONS",
-            }),
             _ => Err(ApiError::NotFound),
         }
     }

@@ -65,16 +65,6 @@ mod entry {
                 download::download(headers, query, config, &store, token).await
             }
             (&Method::OPTIONS, ["api", ..]) => preflight(headers, &config.capture),
-            (_, ["privacy"] | ["privacy", "download", _]) => {
-                Err(ApiError::MethodNotAllowed { allow: "GET" })
-            }
-            (_, ["api", "privacy", "requests", "token"]) => Err(ApiError::MethodNotAllowed {
-                allow: "GET, OPTIONS",
-            }),
-            (_, ["api", "privacy", "requests"]) => Err(ApiError::MethodNotAllowed {
-                allow: "POST, OPTIONS",
-            }),
-            (_, ["privacy", "verify", _]) => Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
             _ => Err(ApiError::NotFound),
         }
     }

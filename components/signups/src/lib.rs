@@ -60,12 +60,6 @@ mod entry {
                 Ok(issue_token::issue_token(config, request_demo::FORM))
             }
             (&Method::OPTIONS, _) => preflight(&incoming.headers, &config.capture),
-            (_, ["api", "newsletter" | "demo"]) => Err(ApiError::MethodNotAllowed {
-                allow: "POST, OPTIONS",
-            }),
-            (_, ["api", "newsletter", "confirm", _]) => {
-                Err(ApiError::MethodNotAllowed { allow: "GET, POST" })
-            }
             _ => Err(ApiError::NotFound),
         }
     }

@@ -127,11 +127,22 @@ impl<'a> BodyRules<'a> {
 
 /// The fields of a post, names and values as sent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawFields(Vec<(String, String)>, Flags);
+pub struct RawFields(Vec<(String, String)>, Marks);
 
-/// The names of the fields sent as JSON booleans (their value is kept as `true`/`false`).
+/// The fields whose JSON value was no string: booleans (their value is kept as `true`/`false`), and
+/// map entries sent as `null` (kept blank), which a map reader tells apart from a blank string.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Flags(Vec<String>);
+struct Marks {
+    flags: Vec<String>,
+    nulls: Vec<String>,
+}
+
+/// What a map entry was sent as.
+enum Entry<'a> {
+    Text(&'a str),
+    Flag(bool),
+    Null,
+}
 
 impl RawFields {
     /// Parses a website post (JSON or urlencoded, no list or map fields): 415 for other types, 400 for a
@@ -187,13 +198,13 @@ impl RawFields {
             return Err(bad("The body must be a JSON object of fields.".into()));
         };
         let mut fields = Vec::with_capacity(map.len());
-        let mut flags = Flags::default();
+        let mut marks = Marks::default();
         let mut wrong_type = Vec::new();
         let mut keep = |name: String, value: Scalar, fields: &mut Vec<(String, String)>| match value
         {
             Scalar::Text(s) => fields.push((name, s)),
             Scalar::Flag(b) => {
-                flags.0.push(name.clone());
+                marks.flags.push(name.clone());
                 fields.push((name, b.to_string()));
             }
         };
@@ -228,7 +239,11 @@ impl RawFields {
                     let name = format!("{name}.{key}");
                     match scalar(value) {
                         Ok(Some(value)) => keep(name, value, &mut fields),
-                        Ok(None) => {}
+                        // Kept, so that an entry the endpoint does not know is refused even so.
+                        Ok(None) => {
+                            marks.nulls.push(name.clone());
+                            fields.push((name, String::new()));
+                        }
                         Err(()) => {
                             wrong_type.push(FieldError::new(name, "invalid_type", NOT_A_SCALAR))
                         }
@@ -258,7 +273,7 @@ impl RawFields {
         if let Some(twice) = names.windows(2).find(|w| w[0] == w[1]) {
             return Err(duplicate(twice[0]));
         }
-        Ok(Self(fields, flags))
+        Ok(Self(fields, marks))
     }
 
     fn from_urlencoded(body: &[u8], lists: &[&str]) -> Result<Self, ApiError> {
@@ -275,19 +290,31 @@ impl RawFields {
             }
             fields.push((name.into_owned(), value.into_owned()));
         }
-        Ok(Self(fields, Flags::default()))
+        Ok(Self(fields, Marks::default()))
     }
 
     /// Removes and returns the field `name`.
     pub fn take(&mut self, name: &str) -> Option<String> {
         let at = self.0.iter().position(|(n, _)| n == name)?;
-        self.1.0.retain(|n| n != name);
+        self.1.flags.retain(|n| n != name);
+        self.1.nulls.retain(|n| n != name);
         Some(self.0.remove(at).1)
     }
 
     /// Whether `name` was sent as a JSON boolean rather than a string.
     fn is_flag(&self, name: &str) -> bool {
-        self.1.0.iter().any(|n| n == name)
+        self.1.flags.iter().any(|n| n == name)
+    }
+
+    /// What the map entry `name`, valued `raw`, was sent as.
+    fn entry<'a>(&self, name: &str, raw: &'a str) -> Entry<'a> {
+        if self.is_flag(name) {
+            Entry::Flag(raw == "true")
+        } else if self.1.nulls.iter().any(|n| n == name) {
+            Entry::Null
+        } else {
+            Entry::Text(raw)
+        }
     }
 }
 
@@ -387,35 +414,37 @@ impl FieldReader {
     }
 
     /// Every entry of a map field (see [`BodyRules::maps`]): `(name, value)` for each `{field}.{name}`
-    /// pair, each value parsed by `parse(name, raw)`; a refused one is a field error naming
-    /// `{field}.{name}`.
+    /// pair, each value parsed by `parse(name, raw)`; a refused one (a boolean or `null` among them) is
+    /// a field error naming `{field}.{name}`.
     pub fn map<T>(
         &mut self,
         field: &str,
         mut parse: impl FnMut(&str, &str) -> Result<T, Invalid>,
     ) -> Vec<(String, T)> {
-        self.entries(field, |key, raw, flag| match flag {
-            true => Err(Invalid::new("invalid_type", NOT_A_STRING)),
-            false => parse(key, raw),
+        self.entries(field, |key, entry| match entry {
+            Entry::Text(raw) => parse(key, raw),
+            Entry::Flag(_) | Entry::Null => Err(Invalid::new("invalid_type", NOT_A_STRING)),
         })
     }
 
-    /// As [`FieldReader::map`], for a map of JSON booleans (`{"analytics": true}`).
+    /// As [`FieldReader::map`], for a map of JSON booleans (`{"analytics": true}`); `check` gets `None`
+    /// for an entry sent as `null`, so that it still refuses a name it does not know.
     pub fn flag_map<T>(
         &mut self,
         field: &str,
-        mut check: impl FnMut(&str, bool) -> Result<T, Invalid>,
+        mut check: impl FnMut(&str, Option<bool>) -> Result<T, Invalid>,
     ) -> Vec<(String, T)> {
-        self.entries(field, |key, raw, flag| match flag {
-            true => check(key, raw == "true"),
-            false => Err(Invalid::new("invalid_type", NOT_A_FLAG)),
+        self.entries(field, |key, entry| match entry {
+            Entry::Flag(flag) => check(key, Some(flag)),
+            Entry::Null => check(key, None),
+            Entry::Text(_) => Err(Invalid::new("invalid_type", NOT_A_FLAG)),
         })
     }
 
     fn entries<T>(
         &mut self,
         field: &str,
-        mut parse: impl FnMut(&str, &str, bool) -> Result<T, Invalid>,
+        mut parse: impl FnMut(&str, Entry<'_>) -> Result<T, Invalid>,
     ) -> Vec<(String, T)> {
         let prefix = format!("{field}.");
         let mut values = Vec::new();
@@ -426,7 +455,7 @@ impl FieldReader {
             .collect();
         for (name, raw) in taken {
             let key = &name[prefix.len()..];
-            match parse(key, &raw, self.fields.is_flag(&name)) {
+            match parse(key, self.fields.entry(&name, &raw)) {
                 Ok(value) => values.push((key.to_owned(), value)),
                 Err(invalid) => {
                     self.errors
@@ -434,7 +463,14 @@ impl FieldReader {
                 }
             }
         }
-        self.fields.1.0.retain(|name| !name.starts_with(&prefix));
+        self.fields
+            .1
+            .flags
+            .retain(|name| !name.starts_with(&prefix));
+        self.fields
+            .1
+            .nulls
+            .retain(|name| !name.starts_with(&prefix));
         values
     }
 
@@ -624,7 +660,7 @@ mod tests {
         let rules = BodyRules::form().maps(&["decisions"]);
         let (json, _) = RawFields::parse_as(
             Some("application/json"),
-            br#"{"decisions":{"analytics":"true","ads":"false","gone":null},"method":"custom"}"#,
+            br#"{"decisions":{"analytics":"true","ads":"false"},"method":"custom"}"#,
             &rules,
         )
         .unwrap();
@@ -685,7 +721,7 @@ mod tests {
         .unwrap();
         let mut reader = FieldReader::new(fields);
         let taken = reader.flag_map("decisions", |_, granted| Ok(granted));
-        assert_eq!(taken, [("ads".to_owned(), true)]);
+        assert_eq!(taken, [("ads".to_owned(), Some(true))]);
         assert_eq!(
             errors(reader.finish()),
             named("decisions.analytics", "invalid_type")
@@ -724,6 +760,38 @@ mod tests {
             errors(FieldReader::new(fields).finish()),
             named("other", "unknown_field")
         );
+    }
+
+    #[test]
+    fn a_null_map_entry_reaches_a_flag_map_as_no_choice_and_is_refused_in_a_text_map() {
+        let rules = BodyRules::json().maps(&["decisions", "changes"]);
+        let (fields, _) = RawFields::parse_as(
+            Some("application/json"),
+            br#"{"decisions":{"ads":null,"unknown":null},"changes":{"name":null}}"#,
+            &rules,
+        )
+        .unwrap();
+        let mut reader = FieldReader::new(fields);
+        assert!(reader.present_under("decisions"));
+        let taken = reader.flag_map("decisions", |name, granted| match name {
+            "ads" => Ok(granted),
+            _ => Err(Invalid::new("unknown_category", "not a category")),
+        });
+        assert_eq!(taken, [("ads".to_owned(), None)]);
+        assert!(
+            reader
+                .map("changes", |_, raw| Ok(raw.to_owned()))
+                .is_empty()
+        );
+        let mut refused = errors(reader.finish());
+        refused.sort();
+        let mut expected = [
+            named("decisions.unknown", "unknown_category"),
+            named("changes.name", "invalid_type"),
+        ]
+        .concat();
+        expected.sort();
+        assert_eq!(refused, expected);
     }
 
     #[test]

@@ -34,7 +34,8 @@ impl Right {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         Self::ALL
             .into_iter()
-            .find(|r| r.as_str() == raw.trim())
+            // Exactly, as the OpenAPI document's enum says: a checkbox's value is never padded.
+            .find(|r| r.as_str() == raw)
             .ok_or_else(|| {
                 Invalid::new(
                     "unknown_right",
