@@ -182,6 +182,8 @@ pub enum SpamReason {
     ExpiredRenderToken,
     /// Submitted sooner after rendering than a person can fill the form in.
     TooFast,
+    /// The render token had been used before: one rendered form, one post.
+    ReplayedRenderToken,
 }
 
 /// A website form submission (`rec:submission:{id}`).
@@ -208,11 +210,18 @@ pub struct Submission {
 /// they asked not to be, as found when it was stored.
 pub trait Lead: Serialize {
     fn note_do_not_contact(&mut self, channels: Vec<crate::store::Channel>);
+    /// Flags the lead as spam for a replayed render token, unless it was spam already; answers whether
+    /// it was not (so that its register entry says so too).
+    fn note_replayed(&mut self) -> bool;
 }
 
 impl Lead for Submission {
     fn note_do_not_contact(&mut self, channels: Vec<crate::store::Channel>) {
         self.do_not_contact = channels;
+    }
+
+    fn note_replayed(&mut self) -> bool {
+        flag_replayed(&mut self.spam)
     }
 }
 
@@ -220,6 +229,16 @@ impl Lead for DemoRequest {
     fn note_do_not_contact(&mut self, channels: Vec<crate::store::Channel>) {
         self.do_not_contact = channels;
     }
+
+    fn note_replayed(&mut self) -> bool {
+        flag_replayed(&mut self.spam)
+    }
+}
+
+fn flag_replayed(spam: &mut Option<SpamReason>) -> bool {
+    let fresh = spam.is_none();
+    spam.get_or_insert(SpamReason::ReplayedRenderToken);
+    fresh
 }
 
 impl Submission {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use shared::links::{ConfirmLink, UnsubscribeLink, UnsubscribeScope};
 use shared::mailer::{OutboxMessage, OutboxStatus};
 use shared::records::{
-    Action, Actor, DemoRequest, DemoStatus, LogEntry, Subscriber, SubscriberStatus,
+    Action, Actor, DemoRequest, DemoStatus, LogEntry, SpamReason, Subscriber, SubscriberStatus,
 };
 use shared::store::{Event, Log, RecordKind};
 use shared::time::Timestamp;
@@ -280,6 +280,56 @@ async fn forged_tampered_expired_and_unknown_key_links_are_refused_and_change_no
         only_subscriber(&app).await.status,
         SubscriberStatus::Pending
     );
+}
+
+#[tokio::test]
+async fn a_signup_with_a_render_token_used_before_is_kept_as_spam_and_mails_nobody() {
+    let app = TestApp::spawn_with(|vars| {
+        vars.set("signup_min_seconds", "1");
+    })
+    .await;
+    let answer: Value = app.get("/api/newsletter/token").await.json().await.unwrap();
+    let token = answer["token"].clone();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    for email in ["ada@example.com", "bot@example.com"] {
+        let mut body = signup(email);
+        body["_token"] = token.clone();
+        assert_eq!(app.post_json("/api/newsletter", &body).await.status(), 201);
+    }
+
+    let ids: Vec<String> = log(&app, Log::Subscribers)
+        .await
+        .into_iter()
+        .filter_map(|e| e.record)
+        .collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let subscribers: Vec<Subscriber> = app
+        .store()
+        .records(RecordKind::Subscriber, &ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.expect("each entry's subscriber exists"))
+        .collect();
+    let verdicts: Vec<_> = subscribers
+        .iter()
+        .map(|s| (s.email.as_str(), s.spam, s.confirmation_sent_at.is_some()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("ada@example.com", None, true),
+            (
+                "bot@example.com",
+                Some(SpamReason::ReplayedRenderToken),
+                false
+            )
+        ]
+    );
+    let mails = outbox(&app).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].message.to, "ada@example.com");
 }
 
 #[tokio::test]

@@ -190,7 +190,7 @@ async fn run(
     println!(
         "\n{on}: {requests} requests a row, {c} clients, Connection: close; ratio = req/s over the reference's"
     );
-    let token = render_token(app).await?;
+    let tokens = Arc::new(render_tokens(app, requests).await?);
     let banner = banner(app).await?;
 
     let app_count = counters.map(|c| &c.app);
@@ -220,11 +220,12 @@ async fn run(
         ("reference: set one new key", new_key.clone()),
         ("reference: get + set one existing key", get_set.clone()),
     ];
-    let contact = |form: &'static str, token: Option<String>| {
+    // Each post with a token of its own: a token used twice is a replay, flagged as spam.
+    let contact = |form: &'static str, tokens: Option<Arc<Vec<String>>>| {
         Load::post(&format!("/api/forms/{form}"), move |n| {
-            let token = token
+            let token = tokens
                 .as_ref()
-                .map(|t| format!(r#","_token":"{t}""#))
+                .map(|t| format!(r#","_token":"{}""#, t[n as usize % t.len()]))
                 .unwrap_or_default();
             format!(
                 r#"{{"name":"Ada Lovelace","email":"ada{n}@example.com","message":"Benchmark","page_url":"https://www.example.com/contact","utm_source":"bench","consent_policy_version":"2026-01","consent_privacy_policy":true{token}}}"#
@@ -233,7 +234,7 @@ async fn run(
     };
     rows.push((
         "form capture, render token",
-        measure(app, contact("contact", Some(token)), requests, c)
+        measure(app, contact("contact", Some(tokens)), requests, c)
             .await?
             .0,
     ));
@@ -383,14 +384,21 @@ async fn banner(app: SocketAddr) -> Result<Banner> {
     })
 }
 
-/// A render token for `contact`, old enough to pass its one-second minimum.
-async fn render_token(app: SocketAddr) -> Result<String> {
-    let answer: serde_json::Value = reqwest::get(format!("http://{app}/api/forms/contact/token"))
-        .await?
-        .json()
-        .await?;
+/// `count` render tokens for `contact`, old enough to pass its one-second minimum.
+async fn render_tokens(app: SocketAddr, count: usize) -> Result<Vec<String>> {
+    let client = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for _ in 0..count {
+        let answer: serde_json::Value = client
+            .get(format!("http://{app}/api/forms/contact/token"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        tokens.push(answer["token"].as_str().unwrap_or_default().to_owned());
+    }
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    Ok(answer["token"].as_str().unwrap_or_default().to_owned())
+    Ok(tokens)
 }
 
 /// What each request of a measurement sends: a GET, or a POST of the JSON body for request `n`.

@@ -106,8 +106,10 @@ where
 
     let form = FormId::parse(FORM).expect("a valid id");
     let spam = post.judge(settings, &form, config.min_seconds);
-    post.store(store, settings, Capture::counting_only())
-        .await?;
+    let spam = post
+        .store(store, settings, Capture::counting_only())
+        .await?
+        .spam(spam);
     let now = post.at();
     let actor = post.actor();
     let note = |action, detail: String| Event {

@@ -109,6 +109,12 @@ where
         );
         Capture::writing(move |found| {
             let id = &subscriber;
+            let spam = found.spam(spam);
+            let fresh = Subscriber {
+                spam,
+                confirmation_sent_at: spam.is_none().then_some(now),
+                ..fresh
+            };
             Ok(match (spam.is_some(), found.exists()) {
                 // A bot must not re-send mail to, or change, someone else's subscription; the attempt
                 // is still registered.
@@ -124,6 +130,7 @@ where
         .reading(RecordKind::Subscriber, &id)
     };
     let found = post.store(store, settings, capture).await?;
+    let spam = found.spam(spam);
     if spam.is_none() && found.exists() {
         let updated = store
             .update(

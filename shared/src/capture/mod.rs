@@ -1,5 +1,5 @@
 //! The intake every website post goes through: settings, body and field parsing, client address, the
-//! capture pipeline ([`Post`]: spam verdict, group commit with the rate limit) and the answer.
+//! capture pipeline ([`Post`]: spam verdict, group commit with the rate limit and the render token's one use) and the answer.
 
 mod banner;
 mod contact;
@@ -18,5 +18,5 @@ pub use intake::{Intake, VisitFields, client_ip, error_as_html, preflight, respo
 pub use post::{Offer, Post, lead_capture};
 pub use settings::{CaptureSettings, RateLimit};
 pub use spam::{
-    HONEYPOT_FIELD, RENDER_TOKEN_FIELD, issue_render_token, judge, render_token_response,
+    HONEYPOT_FIELD, RENDER_TOKEN_FIELD, Verdict, issue_render_token, judge, render_token_response,
 };

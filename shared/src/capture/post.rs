@@ -11,7 +11,8 @@ use crate::domain::{ConsentId, FormId, WebUrl};
 use crate::http::ApiError;
 use crate::records::{Action, Actor, Contact, Lead, NetworkOrigin, SpamReason};
 use crate::store::{
-    Backend, Capture, Captured, Channel, Event, Found, Log, RateCheck, RecordKind, Store, Write,
+    Backend, Capture, Captured, Channel, Event, Found, Log, OnceCheck, RateCheck, RecordKind,
+    Store, Write,
 };
 use crate::time::Timestamp;
 use http::Response;
@@ -37,6 +38,8 @@ pub struct Post {
     pub intake: Intake,
     /// The visit fields ([`Offer::Visit`]); empty for [`Offer::Bare`].
     pub common: VisitFields,
+    /// The render token's use, once [`Post::judge`] found it sound: counted by [`Post::store`].
+    token_use: Option<OnceCheck>,
 }
 
 impl Post {
@@ -74,7 +77,11 @@ impl Post {
             Offer::Bare => VisitFields::bare(&mut intake, Some(settings)),
             Offer::Controls => VisitFields::bare(&mut intake, None),
         };
-        Ok(Self { intake, common })
+        Ok(Self {
+            intake,
+            common,
+            token_use: None,
+        })
     }
 
     /// The endpoint's own fields.
@@ -104,22 +111,25 @@ impl Post {
         }
     }
 
-    /// The spam verdict (honeypot, render token of `form`, at least `min_seconds`; 0 turns the time
-    /// check off): `None` for a person.
+    /// The spam verdict before the batch (honeypot, render token of `form`, at least `min_seconds`; 0
+    /// turns the token check off): `None` for a person. Whether the token was used before is learnt in
+    /// the batch: see [`Found::spam`].
     pub fn judge(
-        &self,
+        &mut self,
         settings: &CaptureSettings,
         form: &FormId,
         min_seconds: u32,
     ) -> Option<SpamReason> {
-        judge(
+        let verdict = judge(
             &settings.keys,
             form,
             self.common.honeypot.as_deref(),
             self.common.render_token.as_deref(),
             min_seconds,
             self.intake.received_at,
-        )
+        );
+        self.token_use = verdict.once;
+        verdict.spam
     }
 
     /// The register's event for this post's capture in `log`: captured, or captured as spam.
@@ -138,8 +148,9 @@ impl Post {
     }
 
     /// Stores the post's `capture` together with the other posts in flight (group commit), counting it
-    /// against its client's rate limit: 429 with `Retry-After` when over (nothing of the post stored).
-    /// Answers what the batch read for it once its writes are durable.
+    /// against its client's rate limit: 429 with `Retry-After` when over (nothing of the post stored),
+    /// and counting its render token's use. Answers what the batch read for it (a replayed token among
+    /// it) once its writes are durable.
     pub async fn store<K: Backend>(
         &self,
         store: &Store<K>,
@@ -154,6 +165,7 @@ impl Post {
         };
         let retry_after = check.until() - check.at;
         capture.rate = Some(check);
+        capture.once = self.token_use.clone();
         match store.capture(capture).await? {
             Captured::Stored(found) => Ok(found),
             Captured::RateLimited => Err(ApiError::RateLimited { retry_after }),
@@ -180,6 +192,10 @@ pub fn lead_capture<R: Lead + 'static>(
     let id = id.to_owned();
     Capture::writing(move |found| {
         record.note_do_not_contact(found.opted_out.clone());
+        let mut event = event;
+        if found.replayed() && record.note_replayed() {
+            event.action = Action::CapturedAsSpam;
+        }
         Ok(vec![Write::record(kind, &id, &record, event)?])
     })
     .checking_opt_outs(contact_opt_outs(settings, contact))

@@ -6,14 +6,15 @@
 //! it needs), and one `set-many` with every record, log entry and rate-limit slot (each slot once, however
 //! many of the batch's posts share it, with the entries whose window is over dropped). A post is parsed
 //! and judged before it joins, so one post's bad data never fails the others; a post over its rate limit
-//! is refused, the others go on. A store failure fails every post of the batch: nothing of
+//! is refused, the others go on. A post's render token is counted in the same slots, as a value used
+//! once until it expires: a second use is a replay, which the post's writes flag as spam. A store failure fails every post of the batch: nothing of
 //! theirs is stored (numbers already taken become holes, which readers step over after a grace period).
 
 use super::group::{Abandoned, Group};
 use super::keys::{Channel, Key, Log, RecordKind};
 use super::rate::{RateSlot, rate_slot};
 use super::{Backend, BackendError, Event, Store, StoreError, decode};
-use crate::records::{ConsentDecision, LogEntry, OptOut};
+use crate::records::{ConsentDecision, LogEntry, OptOut, SpamReason};
 use crate::time::Timestamp;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -23,6 +24,8 @@ use std::rc::Rc;
 pub struct Capture {
     /// The post's rate-limit check, counted in the batch.
     pub rate: Option<RateCheck>,
+    /// A value the post uses, which may be used once (its render token).
+    pub once: Option<OnceCheck>,
     /// Do-not-contact entries to look up (channel, pseudonym); the channels in force reach `write`.
     pub opt_outs: Vec<(Channel, String)>,
     /// A record whose current state `write` needs (a newsletter signup of a known address).
@@ -42,6 +45,7 @@ impl Capture {
     pub fn writing(write: impl FnOnce(&Found) -> Result<Vec<Write>, StoreError> + 'static) -> Self {
         Self {
             rate: None,
+            once: None,
             opt_outs: Vec::new(),
             existing: None,
             write: Box::new(write),
@@ -78,6 +82,18 @@ pub struct RateCheck {
     pub max: u64,
 }
 
+/// A value to be used once until `until` (Unix seconds), counted like a client of the rate limit whose
+/// window ends then: a second use within it is [`Found::replayed`]. (Across instances, uses committed
+/// at the same moment may both pass, as the rate limit may undercount.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnceCheck {
+    /// The value's bucket name in the rate-limit slots, apart from every client's.
+    pub id: String,
+    /// When it is used (Unix seconds).
+    pub at: u64,
+    pub until: u64,
+}
+
 impl RateCheck {
     /// When the post's window ends (Unix seconds).
     pub fn until(&self) -> u64 {
@@ -91,12 +107,23 @@ pub struct Found {
     /// The channels among the post's `opt_outs` whose do-not-contact entry is in force.
     pub opted_out: Vec<Channel>,
     exists: bool,
+    replayed: bool,
 }
 
 impl Found {
     /// Whether the record the post asked to read ([`Capture::reading`]) is there.
     pub fn exists(&self) -> bool {
         self.exists
+    }
+
+    /// Whether the post's [`OnceCheck`] value had been used before.
+    pub fn replayed(&self) -> bool {
+        self.replayed
+    }
+
+    /// The post's spam verdict: as `judged` before the batch, else a replay if it was one.
+    pub fn spam(&self, judged: Option<SpamReason>) -> Option<SpamReason> {
+        judged.or(self.replayed.then_some(SpamReason::ReplayedRenderToken))
     }
 }
 
@@ -217,12 +244,22 @@ impl<B: Backend> Store<B> {
         let mut planned: Vec<Plan> = Vec::new();
         for (post, wanted) in posts.into_iter().zip(read) {
             if let Some(check) = &post.rate
-                && !count_post(&mut slots, &values, check)?
+                && count(
+                    &mut slots,
+                    &values,
+                    &check.client,
+                    check.at,
+                    check.until(),
+                    check.max,
+                )? > check.max
             {
                 planned.push(Ok(None));
                 continue;
             }
-            let found = found(&values, &wanted)?;
+            let mut found = found(&values, &wanted)?;
+            if let Some(once) = &post.once {
+                found.replayed = count(&mut slots, &values, &once.id, once.at, once.until, 1)? > 1;
+            }
             planned.push((post.write)(&found).map(|writes| Some((writes, found))));
         }
 
@@ -285,6 +322,9 @@ fn reads(posts: &[Capture]) -> (Vec<String>, Vec<Wanted>) {
             if let Some(check) = &post.rate {
                 add(Key::RateSlot(rate_slot(&check.client)).to_string());
             }
+            if let Some(once) = &post.once {
+                add(Key::RateSlot(rate_slot(&once.id)).to_string());
+            }
             Wanted {
                 opt_outs: post
                     .opt_outs
@@ -316,14 +356,19 @@ struct Slot {
     changed: bool,
 }
 
-/// Counts one post in its client's slot (as read, then changed by the batch's earlier posts, with the
-/// entries whose window is over dropped); answers whether it is within the limit.
-fn count_post(
+/// Counts one post of `bucket` (a client, or a value used once) at `at` in its window ending `until`, in
+/// its slot as read, then changed by the batch's earlier posts, with the entries whose window is over
+/// dropped; answers the bucket's count in the window, this post included, which is over when above
+/// `max`.
+fn count(
     slots: &mut BTreeMap<u32, Slot>,
     stored: &HashMap<&str, Vec<u8>>,
-    check: &RateCheck,
-) -> Result<bool, StoreError> {
-    let n = rate_slot(&check.client);
+    bucket: &str,
+    at: u64,
+    until: u64,
+    max: u64,
+) -> Result<u64, StoreError> {
+    let n = rate_slot(bucket);
     let slot = match slots.entry(n) {
         std::collections::btree_map::Entry::Occupied(slot) => slot.into_mut(),
         std::collections::btree_map::Entry::Vacant(vacant) => {
@@ -339,12 +384,12 @@ fn count_post(
         }
     };
     // Expired by the post's own clock, so an entry of the window it counts in is never dropped.
-    slot.changed |= slot.state.expire(check.at) > 0;
-    let count = slot.state.count(&check.client, check.until());
-    // Past the first refusal the count only says "over" again: leaving the slot unwritten spares a
-    // flood of refused posts the write (and the other clients of the slot a stale overwrite).
-    slot.changed |= count <= check.max.saturating_add(1);
-    Ok(count <= check.max)
+    slot.changed |= slot.state.expire(at) > 0;
+    let count = slot.state.count(bucket, until);
+    // Past the first count over `max` (a refusal, a replay) the count only says "over" again: leaving
+    // the slot unwritten spares a flood the write (and the other buckets of the slot a stale overwrite).
+    slot.changed |= count <= max.saturating_add(1);
+    Ok(count)
 }
 
 fn found(values: &HashMap<&str, Vec<u8>>, wanted: &Wanted) -> Result<Found, StoreError> {
@@ -361,7 +406,11 @@ fn found(values: &HashMap<&str, Vec<u8>>, wanted: &Wanted) -> Result<Found, Stor
         .existing
         .as_ref()
         .is_some_and(|key| values.contains_key(key.as_str()));
-    Ok(Found { opted_out, exists })
+    Ok(Found {
+        opted_out,
+        exists,
+        replayed: false,
+    })
 }
 
 /// The key-value pairs of one write numbered `seq`: its value (if any) and its final log entry.
@@ -481,5 +530,60 @@ mod tests {
         let slot: RateSlot = serde_json::from_slice(&stored_slot(&kv, &a).unwrap()).unwrap();
         let clients: Vec<&str> = slot.clients().map(|(c, _)| c).collect();
         assert_eq!(clients, [b.as_str()]);
+    }
+
+    fn used(id: &str, at: u64) -> Capture {
+        Capture {
+            once: Some(OnceCheck {
+                id: id.to_owned(),
+                at,
+                until: 100,
+            }),
+            ..Capture::counting_only()
+        }
+    }
+
+    fn replays(store: &Store<Memory>, posts: Vec<Capture>) -> Vec<bool> {
+        block_on(store.commit_posts(posts))
+            .into_iter()
+            .map(|outcome| match outcome {
+                Ok(Captured::Stored(found)) => found.replayed(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_value_used_once_is_a_replay_when_used_again_in_its_batch_or_a_later_one() {
+        let store = Store::new(Memory::default());
+        assert_eq!(
+            replays(&store, vec![used("t1", 10), used("t2", 10), used("t1", 11)]),
+            [false, false, true]
+        );
+        assert_eq!(
+            replays(&store, vec![used("t2", 12), used("t3", 12)]),
+            [true, false]
+        );
+        assert_eq!(
+            replays(&store, vec![used("t1", 100)]),
+            [false],
+            "its entry is dropped once it expired"
+        );
+    }
+
+    #[test]
+    fn a_post_refused_by_the_rate_limit_does_not_use_its_value() {
+        let store = Store::new(Memory::default());
+        let over_the_limit = Capture {
+            once: Some(OnceCheck {
+                id: "t".to_owned(),
+                at: 11,
+                until: 100,
+            }),
+            ..post("client", 11)
+        };
+        let outcomes = block_on(store.commit_posts(vec![post("client", 10), over_the_limit]));
+        assert!(matches!(outcomes[1], Ok(Captured::RateLimited)));
+        assert_eq!(replays(&store, vec![used("t", 12)]), [false]);
     }
 }

@@ -21,7 +21,7 @@ mod retention;
 #[cfg(target_arch = "wasm32")]
 pub use backend::SpinBackend;
 pub use backend::{Backend, BackendError, Flavour};
-pub use capture::{Capture, Captured, Found, RateCheck, Write};
+pub use capture::{Capture, Captured, Found, OnceCheck, RateCheck, Write};
 pub use feed::{Conditional, etag};
 pub use jobs::{LEASE_SECONDS, Lease};
 pub use keys::{Channel, Key, Log, RecordKind};

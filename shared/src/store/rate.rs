@@ -1,5 +1,6 @@
 //! The rate limit's state: a fixed table of [`RATE_SLOTS`] keys (`rate:slot:{n}`), each holding the
-//! counts of the clients whose bucket hashes to it, so the key space stays bounded however many
+//! counts of the clients whose bucket hashes to it (and the uses of render tokens, each a bucket of its
+//! own whose window ends when the token expires), so the key space stays bounded however many
 //! addresses post. Capture batches read and rewrite the slots of their posts ([`super::capture`]); the
 //! retention run's sweep ([`Store::sweep_rate_limits`]) clears what they leave behind, so no client's
 //! bucket (a keyed hash of its address) is kept past its window.
@@ -111,10 +112,10 @@ pub(super) fn unix_seconds(at: Timestamp) -> u64 {
 impl<B: Backend> Store<B> {
     /// Clears the entries whose window ended by `now` from every slot (all [`RATE_SLOTS`], read in
     /// pages): a slot left empty is deleted, one still holding live entries is rewritten, one with
-    /// nothing expired is left alone. (A batch drops a slot's finished windows when it writes it, so a
-    /// slot holds entries of one window only, save after the limit's length changed or when instances'
-    /// clocks disagree: rewrites are rare.) `examined` counts the entries read, `changed` those cleared (or,
-    /// dry, that would be).
+    /// nothing expired is left alone. (A batch drops a slot's finished windows when it writes it, so what
+    /// the sweep finds is what quiet slots kept: rewrites are of slots whose clients' windows ended while
+    /// a render token's entry, up to a day long, lives on.) `examined` counts the entries read, `changed`
+    /// those cleared (or, dry, that would be).
     pub async fn sweep_rate_limits(
         &self,
         now: Timestamp,
