@@ -238,12 +238,14 @@ fn rules() -> BodyRules<'static> {
     BodyRules::any_json().maps(&["changes"])
 }
 
-/// A denial's reason: one of [`DENY_REASONS`]' codes, exactly (as the OpenAPI document's enum says).
+/// A denial's reason: one of [`DENY_REASONS`]' codes, surrounding spaces aside (as the OpenAPI
+/// document's pattern says).
 fn deny_reason(raw: &str) -> Result<&'static str, Invalid> {
+    let code = OfficerText::parse(raw)?;
     DENY_REASONS
         .iter()
         .map(|(c, _)| *c)
-        .find(|c| *c == raw)
+        .find(|c| *c == code.as_str())
         .ok_or_else(|| {
             let known: Vec<&str> = DENY_REASONS.iter().map(|(c, _)| *c).collect();
             Invalid::new(
@@ -312,6 +314,14 @@ mod tests {
             ),
             Ok(Act::Deny {
                 reason: "excessive",
+                ..
+            })
+        ));
+        // Padded, as the document's pattern allows (a space typed in a staff tool).
+        assert!(matches!(
+            parse_json(json!({"action": "deny", "reason": "\u{2007} legal_obligation\n"})),
+            Ok(Act::Deny {
+                reason: "legal_obligation",
                 ..
             })
         ));
