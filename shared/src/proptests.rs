@@ -27,7 +27,7 @@ proptest! {
             let mut reader = FieldReader::new(fields);
             let _ = reader.optional("email", EmailAddress::parse);
             let _ = reader.list("rights", Right::parse);
-            let _ = reader.map("changes", |_, raw| parse_bool(raw));
+            let _ = reader.map("changes", |_, raw| parse_bool(raw.unwrap_or_default()));
             let _ = reader.finish();
         }
     }

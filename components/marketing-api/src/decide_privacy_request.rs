@@ -346,6 +346,19 @@ mod tests {
             fields(json!({"action": "rectify", "changes": {"shoe": "42"}})),
             [("changes.shoe".to_owned(), "unknown_field")]
         );
+        // `null` leaves a field as it is; an unknown name is refused all the same.
+        assert!(matches!(
+            parse_json(json!({"action": "rectify", "changes": {"name": null, "title": "CTO"}})),
+            Ok(Act::Rectify(c)) if c.fields() == ["title"]
+        ));
+        assert_eq!(
+            fields(json!({"action": "rectify", "changes": {"name": null}})),
+            [("changes".to_owned(), "required")]
+        );
+        assert_eq!(
+            fields(json!({"action": "rectify", "changes": {"shoe": null, "title": "CTO"}})),
+            [("changes.shoe".to_owned(), "unknown_field")]
+        );
         assert_eq!(
             fields(json!({"action": "rectify"})),
             [("changes".to_owned(), "required")]

@@ -337,17 +337,29 @@ pub struct Corrections {
 
 impl Corrections {
     /// Reads the map field `changes` (`{"changes": {"name": ..., "company": ...}}`, or `changes.name`
-    /// in a form body); every refused entry is a field error in `fields`, and so is naming none.
+    /// in a form body; `null` leaves a field as it is); every refused entry is a field error in
+    /// `fields`, and so is giving no value at all.
     pub fn read(fields: &mut FieldReader) -> Self {
         let mut out = Self::default();
-        if !fields.present_under("changes") {
+        let mut valued = false;
+        fields.map("changes", |name, raw| {
+            valued |= raw.is_some();
+            out.set(name, raw)
+        });
+        if !valued {
             fields.reject("changes", "required", "name at least one field to correct");
         }
-        fields.map("changes", |name, raw| out.set(name, raw));
         out
     }
 
-    fn set(&mut self, name: &str, raw: &str) -> Result<(), Invalid> {
+    /// Sets field `name` to `raw`; `None` (sent as `null`) leaves it, once the name is known.
+    fn set(&mut self, name: &str, raw: Option<&str>) -> Result<(), Invalid> {
+        let Some(raw) = raw else {
+            return match name {
+                "name" | "company" | "title" | "phone" | "country" => Ok(()),
+                _ => self.set(name, Some("")),
+            };
+        };
         match name {
             "name" => PersonName::parse(raw).map(|v| self.name = Some(v)),
             "company" => CompanyName::parse(raw).map(|v| self.company = Some(v)),
