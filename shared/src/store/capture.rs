@@ -575,11 +575,7 @@ mod tests {
     fn a_post_refused_by_the_rate_limit_does_not_use_its_value() {
         let store = Store::new(Memory::default());
         let over_the_limit = Capture {
-            once: Some(OnceCheck {
-                id: "t".to_owned(),
-                at: 11,
-                until: 100,
-            }),
+            once: used("t", 11).once,
             ..post("client", 11)
         };
         let outcomes = block_on(store.commit_posts(vec![post("client", 10), over_the_limit]));
