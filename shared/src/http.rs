@@ -403,17 +403,6 @@ where
     }
 }
 
-/// Reads and drops a body the handler does not use (up to 1 MiB), so that the answer never races the
-/// rest of the request: on Spin 4.1 an answer sent while the request's form body lay unread was seen cut
-/// off mid-stream ("invalid chunk") under the fuzz run.
-pub async fn drain<B>(body: B)
-where
-    B: Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let _ = Limited::new(body, 1024 * 1024).collect().await;
-}
-
 /// The token of `Authorization: Bearer <token>` (the scheme in any case).
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers

@@ -17,7 +17,7 @@ mod entry {
     use http::{Method, Response};
     use shared::capture::{CaptureSettings, preflight};
     use shared::entry::{Incoming, serve};
-    use shared::http::{ApiError, drain};
+    use shared::http::ApiError;
     use shared::store::{SpinBackend, Store};
 
     #[spin_sdk::http_service]
@@ -40,9 +40,7 @@ mod entry {
         match (&incoming.method, &segments[..]) {
             (&Method::GET, ["u", token]) => show_unsubscribe::show_unsubscribe(settings, token),
             (&Method::POST, ["u", token]) => {
-                let token = token.to_string();
-                drain(incoming.request.into_body()).await;
-                unsubscribe::unsubscribe(&incoming.headers, settings, &store, &token).await
+                unsubscribe::unsubscribe(&incoming.headers, settings, &store, token).await
             }
             (&Method::POST, ["api", "opt-out", "phone"]) => {
                 do_not_call::do_not_call(incoming.request, settings, &store).await

@@ -30,7 +30,7 @@ mod entry {
     use http::{Method, Response};
     use shared::capture::preflight;
     use shared::entry::{Incoming, serve};
-    use shared::http::{ApiError, drain};
+    use shared::http::ApiError;
     use shared::store::{SpinBackend, Store};
 
     #[spin_sdk::http_service]
@@ -57,9 +57,7 @@ mod entry {
                 show_request::show_request(config, &store, token).await
             }
             (&Method::POST, ["privacy", "verify", token]) => {
-                let token = token.to_string();
-                drain(incoming.request.into_body()).await;
-                verify::verify(headers, config, &store, &token).await
+                verify::verify(headers, config, &store, token).await
             }
             (&Method::GET, ["privacy", "download", token]) => {
                 download::download(headers, query, config, &store, token).await

@@ -24,7 +24,7 @@ mod entry {
     use http::{Method, Response};
     use shared::capture::preflight;
     use shared::entry::{Incoming, serve};
-    use shared::http::{ApiError, drain};
+    use shared::http::ApiError;
     use shared::store::{SpinBackend, Store};
 
     #[spin_sdk::http_service]
@@ -46,9 +46,7 @@ mod entry {
                 show_confirmation::show_confirmation(config, token)
             }
             (&Method::POST, ["api", "newsletter", "confirm", token]) => {
-                let token = token.to_string();
-                drain(incoming.request.into_body()).await;
-                confirm::confirm(&incoming.headers, config, &store, &token).await
+                confirm::confirm(&incoming.headers, config, &store, token).await
             }
             (&Method::POST, ["api", "demo"]) => {
                 request_demo::request_demo(incoming.request, config, &store).await
