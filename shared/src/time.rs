@@ -20,6 +20,11 @@ impl Timestamp {
         Self(ms)
     }
 
+    /// Whole seconds since the Unix epoch (0 before it).
+    pub fn unix_seconds(&self) -> u64 {
+        u64::try_from(self.unix_millis() / 1000).unwrap_or_default()
+    }
+
     pub fn unix_millis(&self) -> i64 {
         self.0
     }

@@ -159,7 +159,7 @@ impl Post {
     ) -> Result<Found, ApiError> {
         let check = RateCheck {
             client: settings.rate_bucket(self.intake.client.ip()),
-            at: u64::try_from(self.at().unix_millis() / 1000).unwrap_or_default(),
+            at: self.at().unix_seconds(),
             window_seconds: settings.rate_limit.window_seconds,
             max: settings.rate_limit.max,
         };

@@ -109,17 +109,13 @@ pub fn judge(
     let once = OnceCheck {
         // The signature is a MAC over the token: unique to it, and no visitor can pick it.
         id: format!("render-token:{signature}"),
-        at: unix_seconds(now),
-        until: unix_seconds(Timestamp::from_unix_millis(expires)) + 1,
+        at: now.unix_seconds(),
+        until: Timestamp::from_unix_millis(expires).unix_seconds() + 1,
     };
     Verdict {
         spam: (elapsed < i64::from(min_seconds) * 1000).then_some(SpamReason::TooFast),
         once: Some(once),
     }
-}
-
-fn unix_seconds(at: Timestamp) -> u64 {
-    u64::try_from(at.unix_millis() / 1000).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -470,14 +470,22 @@ mod tests {
         }
     }
 
-    fn outcomes(store: &Store<Memory>, posts: Vec<Capture>) -> Vec<bool> {
+    /// What a batch made of each post: what it read when stored, `None` when over the rate limit.
+    fn committed(store: &Store<Memory>, posts: Vec<Capture>) -> Vec<Option<Found>> {
         block_on(store.commit_posts(posts))
             .into_iter()
             .map(|outcome| match outcome {
-                Ok(Captured::Stored(_)) => true,
-                Ok(Captured::RateLimited) => false,
+                Ok(Captured::Stored(found)) => Some(found),
+                Ok(Captured::RateLimited) => None,
                 Err(e) => panic!("{e}"),
             })
+            .collect()
+    }
+
+    fn outcomes(store: &Store<Memory>, posts: Vec<Capture>) -> Vec<bool> {
+        committed(store, posts)
+            .iter()
+            .map(Option::is_some)
             .collect()
     }
 
@@ -544,12 +552,9 @@ mod tests {
     }
 
     fn replays(store: &Store<Memory>, posts: Vec<Capture>) -> Vec<bool> {
-        block_on(store.commit_posts(posts))
+        committed(store, posts)
             .into_iter()
-            .map(|outcome| match outcome {
-                Ok(Captured::Stored(found)) => found.replayed(),
-                other => panic!("{other:?}"),
-            })
+            .map(|found| found.expect("stored").replayed())
             .collect()
     }
 

@@ -104,11 +104,6 @@ impl RateSlot {
     }
 }
 
-/// Unix seconds of `at` (0 before 1970).
-pub(super) fn unix_seconds(at: Timestamp) -> u64 {
-    u64::try_from(at.unix_millis() / 1000).unwrap_or_default()
-}
-
 impl<B: Backend> Store<B> {
     /// Clears the entries whose window ended by `now` from every slot (all [`RATE_SLOTS`], read in
     /// pages): a slot left empty is deleted, one still holding live entries is rewritten, one with
@@ -121,7 +116,7 @@ impl<B: Backend> Store<B> {
         now: Timestamp,
         dry_run: bool,
     ) -> Result<RuleReport, StoreError> {
-        let now_s = unix_seconds(now);
+        let now_s = now.unix_seconds();
         let mut report = RuleReport {
             rule: RATE_LIMIT_RULE.to_owned(),
             cutoff: now,
