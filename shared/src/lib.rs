@@ -34,7 +34,6 @@ pub mod privacy;
 mod proptests;
 pub mod records;
 pub mod register;
-pub mod retention;
 pub mod routes;
 pub mod store;
 pub mod time;

@@ -6,7 +6,7 @@ use crate::harness::{TestApp, test_settings};
 use crate::signups::{log, signup};
 use serde_json::json;
 use shared::records::{Action, Submission, Subscriber};
-use shared::retention::Retention;
+use shared::records::retention::Retention;
 use shared::store::{Log, RATE_LIMIT_RULE, RateEntry, RecordKind, RetentionReport, rate_slot};
 use shared::time::Timestamp;
 use std::collections::BTreeMap;

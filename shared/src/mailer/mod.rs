@@ -20,13 +20,14 @@
 //! let _ = mailer::deliver_now(&store, Mailer::new(settings, SpinTransport).as_ref(), &id, now).await;
 //! ```
 
-mod message;
 mod outbox;
 mod provider;
 
-pub use message::{LIST_UNSUBSCRIBE, LIST_UNSUBSCRIBE_POST, MailError, Message, ONE_CLICK};
+pub use crate::records::{
+    LIST_UNSUBSCRIBE, LIST_UNSUBSCRIBE_POST, MailError, Message, ONE_CLICK, OutboxMessage, OutboxStatus,
+};
 pub use outbox::{
-    Delivery, DeliveryReport, LEASE_SECONDS, OutboxMessage, OutboxStatus, deliver_due, deliver_now,
+    Delivery, DeliveryReport, LEASE_SECONDS, deliver_due, deliver_now,
     enqueue, enqueue_then_erase, enqueue_write, pending, reschedule, retry_delay_seconds,
 };
 #[cfg(target_arch = "wasm32")]

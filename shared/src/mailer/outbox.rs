@@ -3,60 +3,13 @@
 //! the record, and retries failures with backoff. The key layout and why it is safe under concurrent
 //! deliverers are in [`crate::store::keys`] ("The outbox").
 
-use super::message::Message;
 use super::provider::{Mailer, Transport};
 use crate::ids::new_id;
-use crate::records::{Action, Actor, SCHEMA_VERSION};
+use crate::records::{Action, Actor, Message, OutboxMessage, OutboxStatus, SCHEMA_VERSION};
 use crate::store::{Backend, Event, Log, RecordKind, Store, StoreError, Updated, Write};
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashMap;
-
-/// Where a message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxStatus {
-    /// Not tried yet.
-    Queued,
-    /// The provider accepted it (final).
-    Sent,
-    /// The last attempt failed; it is retried at `next_attempt_at`.
-    Failed,
-}
-
-/// One message in the outbox (`rec:outbox:{id}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboxMessage {
-    pub v: u32,
-    pub id: String,
-    pub message: Message,
-    pub status: OutboxStatus,
-    /// Delivery attempts made so far.
-    pub attempts: u32,
-    /// The last failure: HTTP status and the provider's short message, or the transport error. Never a
-    /// secret.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
-    /// When the next attempt may be made (for a queued message: when it was queued).
-    pub next_attempt_at: Timestamp,
-    pub created_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sent_at: Option<Timestamp>,
-    /// The provider's id for the sent message (Postmark's `MessageID`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_message_id: Option<String>,
-    /// Erased once delivered, or once [`GIVE_UP_AFTER`] attempts failed: the mail that confirms an
-    /// erasure is the last value holding the address, and only until it is out.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub erase_after_send: bool,
-}
-
-impl OutboxMessage {
-    /// Whether it still waits for delivery (queued, or failed and to be retried).
-    pub fn is_pending(&self) -> bool {
-        self.status != OutboxStatus::Sent
-    }
-}
 
 /// Seconds to wait after the `attempts`-th failed attempt: 1 min, 5 min, 30 min, 2 h, then every 6 h.
 pub fn retry_delay_seconds(attempts: u32) -> i64 {

@@ -2,7 +2,7 @@
 //! how its answer is read, and the [`Transport`] that carries the request (Spin's outbound HTTP in a
 //! component, a fake in unit tests).
 
-use super::message::Message;
+use crate::records::Message;
 use anyhow::bail;
 use serde::{Deserialize, Serialize};
 use std::future::Future;

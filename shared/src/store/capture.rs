@@ -11,7 +11,8 @@
 //! theirs is stored (numbers already taken become holes, which readers step over after a grace period).
 
 use super::group::{Abandoned, Group};
-use super::keys::{Channel, Key, Log, RecordKind};
+use super::keys::Key;
+use crate::records::{Channel, Log, RecordKind};
 use super::rate::{RateSlot, rate_slot};
 use super::{Backend, BackendError, Event, Store, StoreError, decode};
 use crate::records::{ConsentDecision, LogEntry, OptOut, SpamReason};

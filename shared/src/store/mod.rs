@@ -24,7 +24,8 @@ pub use backend::{Backend, BackendError, Flavour};
 pub use capture::{Capture, Captured, Found, OnceCheck, RateCheck, Write};
 pub use feed::{Conditional, etag};
 pub use jobs::{LEASE_SECONDS, Lease};
-pub use keys::{Channel, Key, Log, RecordKind};
+pub use crate::records::{Channel, Event, Log, RecordKind};
+pub use keys::Key;
 pub use people::{IndexRun, PersonRef};
 pub use rate::{RATE_LIMIT_RULE, RATE_SLOTS, RateEntry, RateSlot, rate_slot};
 pub use register::SealRun;
@@ -65,36 +66,6 @@ impl Store<SpinBackend> {
     /// Opens the store labelled `default`, which every component is granted in `spin.toml`.
     pub fn open() -> Result<Self, StoreError> {
         Ok(Self::new(SpinBackend::open("default")?))
-    }
-}
-
-/// What happened, for the log entry that goes with every write: which log, what, who, when.
-#[derive(Debug, Clone)]
-pub struct Event {
-    pub log: Log,
-    pub action: Action,
-    pub actor: Actor,
-    /// A short machine-readable note (the form, the spam reason, the list).
-    pub detail: Option<String>,
-    pub at: Timestamp,
-}
-
-impl Event {
-    /// This event's log entry, numbered `seq`, about record `record` (`None`: many records) and, for
-    /// records kept as a history, its state `revision`. Final, not yet stamped with when it is written.
-    fn entry(self, seq: u64, record: Option<&str>, revision: Option<u64>) -> LogEntry {
-        LogEntry {
-            v: SCHEMA_VERSION,
-            seq,
-            at: self.at,
-            action: self.action,
-            record: record.map(str::to_owned),
-            actor: self.actor,
-            detail: self.detail,
-            revision,
-            pending: false,
-            written_at: None,
-        }
     }
 }
 

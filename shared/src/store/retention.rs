@@ -1,4 +1,4 @@
-//! The retention job: applies [`crate::retention::Retention`] by walking each rule's log in time order from
+//! The retention job: applies [`crate::records::retention::Retention`] by walking each rule's log in time order from
 //! the rule's mark, only through entries older than the rule's cutoff, so a run costs O(what expired),
 //! never a scan of the store. Every record an entry names is judged by its current state (a signup that
 //! was confirmed in the meantime is no longer "unconfirmed"); later events of a record have later entries,
@@ -12,7 +12,7 @@ use crate::privacy::{DataRequest, RequestStatus, Step};
 use crate::records::{
     Action, Actor, DemoRequest, LogEntry, Submission, Subscriber, SubscriberStatus,
 };
-use crate::retention::{DeleteRule, From, Only, Retention};
+use crate::records::retention::{DeleteRule, From, Only, Retention};
 use crate::time::Timestamp;
 use serde::Serialize;
 

@@ -1,5 +1,5 @@
 //! Retention rules: how long the records the policy names are kept, read from the `retention` variable
-//! (TOML). The job that applies them is [`crate::store::Store::apply_retention`].
+//! (TOML). Each record kind says how a rule judges it ([`super::Record::due_since`]); the retention job applies them.
 //!
 //! ```toml
 //! full_ip_days = 30          # a full IP address is replaced by its truncated network after this many days
@@ -11,7 +11,7 @@
 //! from = "captured"          # captured | unsubscribed | sent | expired
 //! ```
 
-use crate::store::RecordKind;
+use super::kind::RecordKind;
 use anyhow::{Context, bail};
 use serde::Deserialize;
 

@@ -1,0 +1,53 @@
+//! A do-not-contact entry (`rec:opt-out:{channel}:{pseudonym}`): holds no address, survives erasure.
+
+use super::kind::{Channel, RecordKind};
+use super::record::{PersonKey, Record};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// How a do-not-contact entry came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptOutSource {
+    /// An unsubscribe link or RFC 8058 one-click from an email.
+    UnsubscribeLink,
+    /// The public do-not-call form.
+    DoNotCallRequest,
+    /// A data-subject request (objection, restriction, opt-out of sale/share), in effect when asked.
+    PrivacyRequest,
+    /// An erasure: the address is gone, its pseudonym stays so it is never mailed again.
+    Erasure,
+}
+
+/// A do-not-contact entry (`rec:opt-out:{channel}:{pseudonym}`). It holds no address, only the
+/// pseudonym, so it survives the erasure of the person's other data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptOut {
+    pub v: u32,
+    pub id: String,
+    pub channel: Channel,
+    pub at: Timestamp,
+    pub source: OptOutSource,
+    /// A later confirmed signup (fresh consent) lifted the opt-out for email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifted_at: Option<Timestamp>,
+}
+
+impl OptOut {
+    /// Whether the entry still forbids contact.
+    pub fn in_force(&self) -> bool {
+        self.lifted_at.is_none()
+    }
+}
+
+impl Record for OptOut {
+    const KIND: RecordKind = RecordKind::OptOut;
+
+    fn people(&self) -> Vec<PersonKey> {
+        self.id
+            .split_once(':')
+            .map(|(_, p)| PersonKey::Pseudonym(p.to_owned()))
+            .into_iter()
+            .collect()
+    }
+}
