@@ -3,7 +3,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`domain`] | pure value types built only by parsers (`EmailAddress`, `PhoneNumber`, `CountryCode`, ...) |
-//! | [`records`] | what is stored, schema-versioned, built from domain types |
+//! | [`records`] | what is stored, schema-versioned, built from domain types; the enums that name it; the retention policy |
 //! | [`store`] | every key format ([`store::keys`]) and every call to the key-value store |
 //! | [`config`] | the app-wide variables several components read (public base URL, mail sender) |
 //! | [`capture`] | the intake of website posts: settings, fields, client IP, spam, answers |
@@ -13,8 +13,8 @@
 //! | [`tokens`] | HMAC signatures and sealed tokens under the app's keyring (key ids, rotation) |
 //! | [`links`] | the signed confirmation and unsubscribe links sent in emails |
 //! | [`mailer`] | the durable outbox and delivery to the mail provider |
+//! | [`jobs`] | the scheduler's jobs under one lease frame: outbox, person index, privacy, retention, register |
 //! | [`register`] | the processing register as a transparency log: leaves, RFC 6962 hashing, tiles, signed checkpoints |
-//! | [`retention`] | the retention policy (how long each kind of record is kept) |
 //! | [`privacy`] | data-subject requests: the record, its lifecycle, its legal deadlines |
 //! | [`time`], [`ids`] | timestamps and random ids |
 
@@ -26,6 +26,7 @@ pub mod entry;
 pub mod geo;
 pub mod http;
 pub mod ids;
+pub mod jobs;
 pub mod links;
 pub mod mailer;
 pub mod openapi;

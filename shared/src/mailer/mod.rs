@@ -6,12 +6,12 @@
 //! | [`Message`] | one email; every header value one line ([`Message::with_unsubscribe`] for RFC 8058) |
 //! | [`enqueue`] | write a message to the outbox (record + `outbox` log entry) |
 //! | [`deliver_now`] | best-effort immediate delivery of one message right after enqueueing |
-//! | [`deliver_due`] | one scheduled run: due messages, claimed per attempt, low-water mark advanced |
-//! | [`pending`], [`reschedule`] | what waits; make a message due now |
+//! | [`attempt`] | one claimed delivery attempt and its result (the outbox job, `crate::jobs::outbox`, runs them) |
+//! | [`reschedule`] | make a message due now |
 //! | [`MailSettings`], [`Mailer`], [`Transport`] | provider settings, the provider, the HTTP carrier |
 //!
 //! With no provider configured (`mail_api_url` empty) [`Mailer::new`] is `None` and mail stays queued;
-//! read it with [`pending`] or [`Store::outbox_message`](crate::store::Store::outbox_message).
+//! read it with `crate::jobs::outbox::pending` or [`Store::outbox_message`](crate::store::Store::outbox_message).
 //!
 //! ```ignore
 //! let message = Message::new(&email, &settings.from, "Please confirm your subscription", &text)?
@@ -27,8 +27,8 @@ pub use crate::records::{
     LIST_UNSUBSCRIBE, LIST_UNSUBSCRIBE_POST, MailError, Message, ONE_CLICK, OutboxMessage, OutboxStatus,
 };
 pub use outbox::{
-    Delivery, DeliveryReport, LEASE_SECONDS, deliver_due, deliver_now,
-    enqueue, enqueue_then_erase, enqueue_write, pending, reschedule, retry_delay_seconds,
+    Delivery, GIVE_UP_AFTER, LEASE_SECONDS, attempt, deliver_now, enqueue, enqueue_then_erase,
+    enqueue_write, reschedule, retry_delay_seconds,
 };
 #[cfg(target_arch = "wasm32")]
 pub use provider::SpinTransport;

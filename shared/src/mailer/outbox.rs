@@ -8,8 +8,6 @@ use crate::ids::new_id;
 use crate::records::{Action, Actor, Message, OutboxMessage, OutboxStatus, SCHEMA_VERSION};
 use crate::store::{Backend, Event, Log, RecordKind, Store, StoreError, Updated, Write};
 use crate::time::Timestamp;
-use serde::Serialize;
-use std::collections::HashMap;
 
 /// Seconds to wait after the `attempts`-th failed attempt: 1 min, 5 min, 30 min, 2 h, then every 6 h.
 pub fn retry_delay_seconds(attempts: u32) -> i64 {
@@ -27,14 +25,6 @@ pub const GIVE_UP_AFTER: u32 = 12;
 
 /// A delivery claim holds for one to two windows of this length (see keys.rs, "The outbox").
 pub const LEASE_SECONDS: i64 = 600;
-/// A hole in the log (a writer died between numbering and writing its entry) is stepped over once an
-/// entry after it is older than this.
-const HOLE_GRACE_SECONDS: i64 = 60;
-/// Entries read per `get-many`.
-const PAGE: u64 = 128;
-/// Entries one run looks at, at most (from the low-water mark).
-const MAX_SCAN: u64 = 10_000;
-
 fn event(action: Action, detail: String, at: Timestamp) -> Event {
     Event {
         log: Log::Outbox,
@@ -107,18 +97,6 @@ fn queued(at: Timestamp) -> Event {
     event(Action::Captured, "queued".into(), at)
 }
 
-/// What one delivery run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct DeliveryReport {
-    /// Messages the provider accepted.
-    pub sent: u32,
-    /// Attempts that failed (the messages stay queued, retried later).
-    pub failed: u32,
-    /// Messages still waiting after the run (not yet due, failed, claimed by another deliverer, or no
-    /// provider configured).
-    pub pending: u32,
-}
-
 /// What [`deliver_now`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
@@ -155,7 +133,7 @@ pub async fn deliver_now<B: Backend, T: Transport>(
 }
 
 /// Claims the next attempt of `record`, sends it and records the result.
-async fn attempt<B: Backend, T: Transport>(
+pub async fn attempt<B: Backend, T: Transport>(
     store: &Store<B>,
     mailer: &Mailer<T>,
     record: OutboxMessage,
@@ -254,160 +232,4 @@ pub async fn reschedule<B: Backend>(
         )
         .await?;
     Ok(matches!(updated, Updated::Changed(_)))
-}
-
-/// One outbox entry as a run sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Slot {
-    /// Sent, erased, or superseded by a later entry for the same message.
-    Finished,
-    /// No entry (yet); `passable` once an entry after it is older than the grace period.
-    Hole { passable: bool },
-    /// The latest entry of a message still to deliver.
-    Pending(String),
-}
-
-/// The outbox from the low-water mark on: each entry's slot and the pending messages' records.
-struct Scan {
-    slots: Vec<(u64, Slot)>,
-    pending: HashMap<String, OutboxMessage>,
-}
-
-async fn scan<B: Backend>(store: &Store<B>, now: Timestamp) -> Result<Scan, StoreError> {
-    let low = store.outbox_low_water().await?;
-    let head = store.log_head(Log::Outbox).await?;
-    let end = head.min(low + MAX_SCAN);
-    let mut entries = Vec::new();
-    let mut after = low;
-    while after < end {
-        let page = PAGE.min(end - after);
-        entries.extend(store.log_entries(Log::Outbox, after, page).await?);
-        after += page;
-    }
-    // The latest entry of each message stands for it; earlier ones are finished.
-    let mut latest: HashMap<&str, u64> = HashMap::new();
-    for (seq, entry) in &entries {
-        if let Some(id) = entry.as_ref().and_then(|e| e.record.as_deref()) {
-            latest.insert(id, *seq);
-        }
-    }
-    let ids: Vec<&str> = latest.keys().copied().collect();
-    let mut records: HashMap<String, OutboxMessage> = HashMap::new();
-    for chunk in ids.chunks(PAGE as usize) {
-        let found = store
-            .records::<OutboxMessage>(RecordKind::Outbox, chunk)
-            .await?;
-        for record in found.into_iter().flatten() {
-            records.insert(record.id.clone(), record);
-        }
-    }
-    let mut slots = Vec::with_capacity(entries.len());
-    let mut later_is_old = false;
-    for (seq, entry) in entries.iter().rev() {
-        let slot = match entry {
-            None => Slot::Hole {
-                passable: later_is_old,
-            },
-            Some(entry) => {
-                if entry.at.plus_seconds(HOLE_GRACE_SECONDS) <= now {
-                    later_is_old = true;
-                }
-                match entry.record.as_deref() {
-                    Some(id)
-                        if latest.get(id) == Some(seq)
-                            && records.get(id).is_some_and(OutboxMessage::is_pending) =>
-                    {
-                        Slot::Pending(id.to_owned())
-                    }
-                    _ => Slot::Finished,
-                }
-            }
-        };
-        slots.push((*seq, slot));
-    }
-    slots.reverse();
-    records.retain(|_, r| r.is_pending());
-    Ok(Scan {
-        slots,
-        pending: records,
-    })
-}
-
-/// Messages waiting for delivery, oldest entry first (at most `limit`), read in O(pending).
-pub async fn pending<B: Backend>(
-    store: &Store<B>,
-    now: Timestamp,
-    limit: usize,
-) -> Result<Vec<OutboxMessage>, StoreError> {
-    let mut scan = scan(store, now).await?;
-    Ok(scan
-        .slots
-        .iter()
-        .filter_map(|(_, slot)| match slot {
-            Slot::Pending(id) => scan.pending.remove(id),
-            _ => None,
-        })
-        .take(limit)
-        .collect())
-}
-
-/// One delivery run: sends up to `limit` due messages (none without a provider), then moves the
-/// low-water mark over the finished prefix. Safe to run concurrently: each attempt is sent at most once.
-pub async fn deliver_due<B: Backend, T: Transport>(
-    store: &Store<B>,
-    mailer: Option<&Mailer<T>>,
-    now: Timestamp,
-    limit: usize,
-) -> Result<DeliveryReport, StoreError> {
-    let Scan {
-        mut slots,
-        mut pending,
-    } = scan(store, now).await?;
-    let mut report = DeliveryReport {
-        pending: pending.len() as u32,
-        ..Default::default()
-    };
-    if let Some(mailer) = mailer {
-        let mut tried = 0;
-        for (_, slot) in slots.iter_mut() {
-            if tried >= limit {
-                break;
-            }
-            let Slot::Pending(id) = slot else { continue };
-            let Some(record) = pending.remove(id.as_str()) else {
-                continue;
-            };
-            if record.next_attempt_at > now {
-                continue;
-            }
-            tried += 1;
-            match attempt(store, mailer, record, now).await? {
-                Delivery::Sent(_) => {
-                    report.sent += 1;
-                    report.pending -= 1;
-                    *slot = Slot::Finished;
-                }
-                // Another deliverer finished it meanwhile, or it was erased.
-                Delivery::AlreadySent | Delivery::Missing => {
-                    report.pending -= 1;
-                    *slot = Slot::Finished;
-                }
-                // The result is a later entry for the message: this one is superseded.
-                Delivery::Failed(_) => {
-                    report.failed += 1;
-                    *slot = Slot::Finished;
-                }
-                Delivery::Queued => {}
-            }
-        }
-    }
-    for (seq, slot) in &slots {
-        match slot {
-            Slot::Finished | Slot::Hole { passable: true } => {
-                store.pass_outbox_entry(*seq).await?;
-            }
-            _ => break,
-        }
-    }
-    Ok(report)
 }

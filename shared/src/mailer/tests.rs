@@ -1,6 +1,7 @@
 //! The outbox's logic natively: an in-memory store and a scripted fake provider.
 
 use super::*;
+use crate::jobs::outbox::{DeliveryReport, deliver_due, pending};
 use crate::store::memory::{Memory, block_on};
 use crate::store::{Backend, Key, Log, Store};
 use crate::time::Timestamp;

@@ -67,9 +67,9 @@ pub async fn find<B: Backend>(
     now: Timestamp,
 ) -> Result<Found, StoreError> {
     let pseudonymise = |value: &str| settings.pseudonym(value);
-    store.index_people(&pseudonymise, INDEX_BUDGET, now).await?;
+    crate::jobs::people::index(store, &pseudonymise, INDEX_BUDGET, now).await?;
     let refs = store
-        .person_references(&pseudonyms(request), &pseudonymise)
+        .person_references(&pseudonyms(request), &pseudonymise, now)
         .await?;
     Ok(Found { refs })
 }
@@ -273,55 +273,6 @@ pub async fn carry_out<B: Backend>(
         crate::store::Updated::Changed(r) | crate::store::Updated::Unchanged(r) => Ok(r),
         crate::store::Updated::Missing => Err(crate::http::ApiError::NotFound),
     }
-}
-
-/// Marks an unconfirmed request whose link expired as expired and drops its personal data: only the
-/// pseudonyms, rights and timeline stay (and its register entries). Answers whether it changed.
-pub async fn expire<B: Backend>(
-    store: &Store<B>,
-    id: &str,
-    actor: &Actor,
-    now: Timestamp,
-) -> Result<bool, StoreError> {
-    let event = Event {
-        log: Log::Requests,
-        action: Action::Updated,
-        actor: actor.clone(),
-        detail: Some("expired".into()),
-        at: now,
-    };
-    let updated = store
-        .update(RecordKind::DataRequest, id, event, |r: &mut DataRequest| {
-            if r.status != super::RequestStatus::Unverified
-                || r.status_at(now) != super::RequestStatus::Expired
-            {
-                return false;
-            }
-            r.status = super::RequestStatus::Expired;
-            r.forget_person();
-            r.step(Step::Expired, now, "system", None);
-            true
-        })
-        .await?;
-    Ok(updated.changed())
-}
-
-/// The scheduler's job: expires every unconfirmed request past its link's lifetime (with `dry_run`,
-/// only counts them). O(requests ever asked): the request list is small beside the store.
-pub async fn expire_unverified<B: Backend>(
-    store: &Store<B>,
-    now: Timestamp,
-    dry_run: bool,
-) -> Result<u64, StoreError> {
-    let mut expired = 0;
-    for request in store.requests().await? {
-        let due = request.status == super::RequestStatus::Unverified
-            && request.status_at(now) == super::RequestStatus::Expired;
-        if due && (dry_run || expire(store, &request.id, &Actor::System, now).await?) {
-            expired += 1;
-        }
-    }
-    Ok(expired)
 }
 
 /// Corrections staff make to a person's records (the fields capture stores; the email is not among

@@ -83,6 +83,22 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event caused by `actor`.
+    pub fn by(actor: Actor, log: Log, action: Action, detail: Option<String>, at: Timestamp) -> Self {
+        Self {
+            log,
+            action,
+            actor,
+            detail,
+            at,
+        }
+    }
+
+    /// An event of the service itself (a job, the mailer), with its note.
+    pub fn system(log: Log, action: Action, detail: String, at: Timestamp) -> Self {
+        Self::by(Actor::System, log, action, Some(detail), at)
+    }
+
     /// This event's log entry, numbered `seq`, about record `record` (`None`: many records) and, for
     /// records kept as a history, its state `revision`. Final, not yet stamped with when it is written.
     pub fn entry(self, seq: u64, record: Option<&str>, revision: Option<u64>) -> LogEntry {

@@ -5,9 +5,9 @@
 //! retention run's sweep ([`Store::sweep_rate_limits`]) clears what they leave behind, so no client's
 //! bucket (a keyed hash of its address) is kept past its window.
 
+use super::backend::Backend;
+use super::core::{Store, StoreError, decode};
 use super::keys::Key;
-use super::retention::RuleReport;
-use super::{Backend, Store, StoreError, decode};
 use crate::records::SCHEMA_VERSION;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -21,8 +21,14 @@ pub const RATE_SLOTS: u32 = 16_384;
 /// Slots the sweep reads per `get-many`.
 const SWEEP_PAGE: u32 = 512;
 
-/// The sweep's name in the retention report.
-pub const RATE_LIMIT_RULE: &str = "rate-limit-expired";
+/// What one sweep of the slot table found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Client entries read.
+    pub examined: u64,
+    /// Client entries cleared (or, dry, that would be).
+    pub changed: u64,
+}
 
 /// The slot of a client's bucket: FNV-1a of the bucket, its bits mixed by MurmurHash3's finaliser
 /// (FNV's low bits alone spread similar names unevenly). The bucket is a keyed hash already, not chosen
@@ -115,15 +121,9 @@ impl<B: Backend> Store<B> {
         &self,
         now: Timestamp,
         dry_run: bool,
-    ) -> Result<RuleReport, StoreError> {
+    ) -> Result<SweepReport, StoreError> {
         let now_s = now.unix_seconds();
-        let mut report = RuleReport {
-            rule: RATE_LIMIT_RULE.to_owned(),
-            cutoff: now,
-            examined: 0,
-            changed: 0,
-            held: 0,
-        };
+        let mut report = SweepReport::default();
         for first in (0..RATE_SLOTS).step_by(SWEEP_PAGE as usize) {
             let keys: Vec<String> = (first..(first + SWEEP_PAGE).min(RATE_SLOTS))
                 .map(|n| Key::RateSlot(n).to_string())
@@ -215,10 +215,7 @@ mod tests {
         );
 
         let run = block_on(store.sweep_rate_limits(at, false)).unwrap();
-        assert_eq!(
-            (run.rule.as_str(), run.examined, run.changed),
-            (RATE_LIMIT_RULE, 4, 2)
-        );
+        assert_eq!((run.examined, run.changed), (4, 2));
         assert_eq!(
             block_on(store.rate_slots()).unwrap(),
             [

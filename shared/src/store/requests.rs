@@ -1,8 +1,10 @@
 //! Data-subject requests: their records, their list (the staff view, read without `get-keys`) and the
 //! per-mailbox limit on asking.
 
-use super::{Backend, Event, Key, RecordKind, Store, StoreError, decode};
-use crate::privacy::DataRequest;
+use super::backend::Backend;
+use super::core::{Store, StoreError, decode};
+use super::keys::Key;
+use crate::records::{DataRequest, Event, RecordKind};
 
 impl<B: Backend> Store<B> {
     /// Stores a new request with its place in the request list, its mailbox's pointer to it and its
@@ -56,45 +58,4 @@ impl<B: Backend> Store<B> {
         Ok(u64::try_from(count).unwrap_or_default())
     }
 
-    /// The ids of a list kept as a counter and numbered entries (`idx:api-key:*`, `idx:dsr:*`).
-    pub(super) async fn listed(
-        &self,
-        head: Key<'static>,
-        entry: fn(u64) -> Key<'static>,
-    ) -> Result<Vec<String>, StoreError> {
-        let head = self.backend.increment(&head.to_string(), 0).await?;
-        let head = u64::try_from(head).unwrap_or_default();
-        let keys: Vec<String> = (1..=head).map(|n| entry(n).to_string()).collect();
-        let values = self.read_many(keys.clone()).await?;
-        keys.iter()
-            .zip(values)
-            .filter_map(|(key, value)| value.map(|bytes| decode::<String>(key, &bytes)))
-            .collect()
-    }
-
-    /// Writes a new record, its place in a list, its log entry and `also` in one `set-many`, after one
-    /// `increment` for the list and one for the log.
-    pub(super) async fn append_listed<R: serde::Serialize>(
-        &self,
-        kind: RecordKind,
-        id: &str,
-        record: &R,
-        (head, entry): (Key<'static>, fn(u64) -> Key<'static>),
-        event: Event,
-        also: Vec<(String, Vec<u8>)>,
-    ) -> Result<u64, StoreError> {
-        let record = serde_json::to_vec(record).map_err(StoreError::Encode)?;
-        let n = self.backend.increment(&head.to_string(), 1).await?;
-        let n = u64::try_from(n).unwrap_or_default();
-        let listed = serde_json::to_vec(id).map_err(StoreError::Encode)?;
-        let draft = self.draft(Some(id), None, event).await?;
-        let mut writes = vec![
-            (Key::Record(kind, id).to_string(), record),
-            (entry(n).to_string(), listed),
-            (draft.key(), draft.bytes(false)?),
-        ];
-        writes.extend(also);
-        self.backend.set_many(writes).await?;
-        Ok(draft.entry.seq)
-    }
 }

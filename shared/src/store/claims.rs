@@ -1,5 +1,5 @@
-//! Leases of the background jobs: at most one run of a job at a time, whoever calls the scheduler entry
-//! point, and a crashed run's lease lapses by itself.
+//! Claims: the create-if-absent claim of a record, and the leases of the background jobs (at most one run
+//! of a job at a time, whoever calls the scheduler entry point; a crashed run's lease lapses by itself).
 //!
 //! A run takes `claim:job:{job}:{w-1}` and `claim:job:{job}:{w}` (`w` = its lease window, Unix seconds /
 //! [`LEASE_SECONDS`]) with `increment`, which answers 1 to exactly one caller; it runs only if both
@@ -8,7 +8,10 @@
 //! then a later run's keys no longer overlap. A run must end well within a window: each job's work per
 //! call is bounded.
 
-use super::{Backend, Key, Store, StoreError};
+use super::backend::Backend;
+use super::core::{Store, StoreError};
+use super::keys::Key;
+use crate::records::RecordKind;
 use crate::time::Timestamp;
 
 /// The length of a lease window.
@@ -22,6 +25,13 @@ pub struct Lease {
 }
 
 impl<B: Backend> Store<B> {
+    /// Claims the creation of record `kind`/`id` for the first caller only: `increment` hands 1 to exactly
+    /// one caller, so this is the safe "create if absent" on every backend. [`Store::erase`] releases it.
+    pub async fn claim_new(&self, kind: RecordKind, id: &str) -> Result<bool, StoreError> {
+        let key = Key::Claim(kind.as_str(), id).to_string();
+        Ok(self.backend.increment(&key, 1).await? == 1)
+    }
+
     /// Takes the lease of `job`, or answers `None` while another run holds it.
     pub async fn take_lease(&self, job: &str, now: Timestamp) -> Result<Option<Lease>, StoreError> {
         let window = (now.unix_millis() / 1000 / LEASE_SECONDS).max(1) as u64;

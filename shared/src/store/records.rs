@@ -1,9 +1,10 @@
-//! Reads and writes the marketing API needs beyond capture: ETags and conditional changes, batches of
-//! consent decisions named by log entries, and imports of many records at once.
+//! Records beyond the log's own writes: ETags and conditional changes (two people editing one record),
+//! imports of many records at once, and lists kept as a counter with numbered entries.
 
 use super::backend::Backend;
-use super::{Event, Key, RecordKind, Store, StoreError, decode};
-use crate::records::LogEntry;
+use super::core::{Store, StoreError, decode};
+use super::keys::Key;
+use crate::records::{Described, Event, LogEntry, RecordKind, described};
 use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 
@@ -91,17 +92,6 @@ impl<B: Backend> Store<B> {
         })
     }
 
-    /// Consent decisions by (consent id, decision number), in one batch read, in the order asked.
-    pub async fn consent_decisions<R: DeserializeOwned>(
-        &self,
-        wanted: &[(&str, u64)],
-    ) -> Result<Vec<Option<R>>, StoreError> {
-        let keys: Vec<String> = wanted
-            .iter()
-            .map(|(id, n)| Key::ConsentHistoryEntry(id, *n).to_string())
-            .collect();
-        self.get_decoded(keys).await
-    }
 
     /// Writes many new records of one kind with one log entry each (an import, a benchmark's data):
     /// one `increment` reserves all their numbers, one `set-many` writes records and entries together.
@@ -130,6 +120,80 @@ impl<B: Backend> Store<B> {
             writes.push((Key::LogEntry(event.log, seq).to_string(), entry));
         }
         Ok(self.backend.set_many(writes).await?)
+    }
+}
+
+/// Lists kept as a counter and numbered entries (`idx:api-key:*`, `idx:dsr:*`).
+impl<B: Backend> Store<B> {
+    /// The ids of a list kept as a counter and numbered entries (`idx:api-key:*`, `idx:dsr:*`).
+    pub(super) async fn listed(
+        &self,
+        head: Key<'static>,
+        entry: fn(u64) -> Key<'static>,
+    ) -> Result<Vec<String>, StoreError> {
+        let head = self.backend.increment(&head.to_string(), 0).await?;
+        let head = u64::try_from(head).unwrap_or_default();
+        let keys: Vec<String> = (1..=head).map(|n| entry(n).to_string()).collect();
+        let values = self.read_many(keys.clone()).await?;
+        keys.iter()
+            .zip(values)
+            .filter_map(|(key, value)| value.map(|bytes| decode::<String>(key, &bytes)))
+            .collect()
+    }
+
+    /// Writes a new record, its place in a list, its log entry and `also` in one `set-many`, after one
+    /// `increment` for the list and one for the log.
+    pub(super) async fn append_listed<R: serde::Serialize>(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        record: &R,
+        (head, entry): (Key<'static>, fn(u64) -> Key<'static>),
+        event: Event,
+        also: Vec<(String, Vec<u8>)>,
+    ) -> Result<u64, StoreError> {
+        let record = serde_json::to_vec(record).map_err(StoreError::Encode)?;
+        let n = self.backend.increment(&head.to_string(), 1).await?;
+        let n = u64::try_from(n).unwrap_or_default();
+        let listed = serde_json::to_vec(id).map_err(StoreError::Encode)?;
+        let draft = self.draft(Some(id), None, event).await?;
+        let mut writes = vec![
+            (Key::Record(kind, id).to_string(), record),
+            (entry(n).to_string(), listed),
+            (draft.key(), draft.bytes(false)?),
+        ];
+        writes.extend(also);
+        self.backend.set_many(writes).await?;
+        Ok(draft.entry.seq)
+    }
+}
+
+/// Records of any kind, each as it describes itself.
+impl<B: Backend> Store<B> {
+    /// The records `ids` of `kind` in one batch read, opened as their kind says, in the order of `ids`.
+    pub async fn described(
+        &self,
+        kind: RecordKind,
+        ids: &[&str],
+    ) -> Result<Vec<Option<Box<dyn Described>>>, StoreError> {
+        let keys: Vec<String> = ids
+            .iter()
+            .map(|id| Key::Record(kind, id).to_string())
+            .collect();
+        let values = self.read_many(keys.clone()).await?;
+        keys.iter()
+            .zip(values)
+            .map(|(key, value)| {
+                value
+                    .map(|bytes| {
+                        described(kind, &bytes).map_err(|source| StoreError::Corrupt {
+                            key: key.clone(),
+                            source,
+                        })
+                    })
+                    .transpose()
+            })
+            .collect()
     }
 }
 

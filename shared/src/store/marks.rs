@@ -1,0 +1,29 @@
+//! How far a job has walked a log: one number per walk (the person index per log, each retention rule).
+
+use super::backend::Backend;
+use super::core::{Store, StoreError, decode};
+use super::keys::Key;
+
+impl<B: Backend> Store<B> {
+    /// The number stored at `key` (0 when absent): a walk's mark.
+    pub(super) async fn mark(&self, key: &str) -> Result<u64, StoreError> {
+        match self.backend.get(key).await? {
+            Some(bytes) => decode(key, &bytes),
+            None => Ok(0),
+        }
+    }
+
+    /// How far retention rule `name` has walked its log.
+    pub async fn retention_mark(&self, name: &str) -> Result<u64, StoreError> {
+        self.mark(&Key::RetentionMark(name).to_string()).await
+    }
+
+    /// Moves retention rule `name`'s mark to `pos`.
+    pub async fn set_retention_mark(&self, name: &str, pos: u64) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(&pos).map_err(StoreError::Encode)?;
+        Ok(self
+            .backend
+            .set_many(vec![(Key::RetentionMark(name).to_string(), bytes)])
+            .await?)
+    }
+}

@@ -1,0 +1,214 @@
+//! The one way to read a log in order. Every reader (the marketing feed, the outbox, the person index, the
+//! register, retention) goes through [`LogReader`], so they all follow the same rules:
+//!
+//! * **Dense numbers.** Entries are numbered by `increment` on the log's head; `after + 1 ..= head`
+//!   are read with `get-many`, a page at a time.
+//! * **Pending entries.** A change writes its entry pending before it lands and final after; a pending
+//!   entry younger than [`GRACE_MS`] is [`Slot::Pending`] (wait), an older one stands as written (its
+//!   writer is done or dead).
+//! * **Holes.** A number with no entry is a writer between `increment` and `set-many`, or one that died
+//!   there. A hole is passable once an entry after it was written more than [`GRACE_MS`] ago; before
+//!   that a slower writer may still fill it. A run of holes at the end of a window is dated by the
+//!   newest entry written past it.
+//! * **Dating.** Ages are taken from `written_at`, which the store stamps on every entry, never from the
+//!   event's `at` (which may be earlier).
+
+use super::backend::Backend;
+use super::core::{Store, StoreError, decode};
+use super::keys::Key;
+use crate::records::{Log, LogEntry};
+use crate::time::Timestamp;
+
+/// How long a writer may take between numbering an entry and writing it final: a younger hole or
+/// pending entry is waited for, an older one is its writer's last word. The one grace of every log reader.
+pub const GRACE_MS: i64 = 60_000;
+/// Entries read per `get-many`.
+pub const PAGE: u64 = 256;
+
+/// Whether something written at `at` is older than [`GRACE_MS`] at `now`.
+pub fn past_grace(at: Timestamp, now: Timestamp) -> bool {
+    at.unix_millis() + GRACE_MS <= now.unix_millis()
+}
+
+/// One number of a log, as a reader sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Slot {
+    /// An entry to take as it stands (final, or pending past the grace), with its stored bytes.
+    Entry(LogEntry, Vec<u8>),
+    /// A change still landing: wait for it.
+    Pending(LogEntry),
+    /// No entry (yet): `passable` once an entry after it is past the grace.
+    Hole { passable: bool },
+}
+
+impl Slot {
+    /// Whether a reader that keeps log order may go past this number.
+    pub fn settled(&self) -> bool {
+        !matches!(self, Self::Pending(_) | Self::Hole { passable: false })
+    }
+
+    /// The entry, unless this is a hole.
+    pub fn entry(&self) -> Option<&LogEntry> {
+        match self {
+            Self::Entry(entry, _) | Self::Pending(entry) => Some(entry),
+            Self::Hole { .. } => None,
+        }
+    }
+}
+
+/// A reader of one log at one moment.
+pub struct LogReader<'s, B> {
+    store: &'s Store<B>,
+    log: Log,
+    now: Timestamp,
+}
+
+impl<B: Backend> Store<B> {
+    /// A reader of `log` that judges ages as of `now`.
+    pub fn reader(&self, log: Log, now: Timestamp) -> LogReader<'_, B> {
+        LogReader {
+            store: self,
+            log,
+            now,
+        }
+    }
+}
+
+impl<B: Backend> LogReader<'_, B> {
+    pub fn log(&self) -> Log {
+        self.log
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// The last number handed out (0 when the log is empty).
+    pub async fn head(&self) -> Result<u64, StoreError> {
+        self.store.log_head(self.log).await
+    }
+
+    /// Numbers `after + 1 ..= after + count` (read in pages), each as a [`Slot`]; `head` is the log's head
+    /// as the caller read it, for dating a run of holes at the end of the window.
+    pub async fn slots(
+        &self,
+        after: u64,
+        count: u64,
+        head: u64,
+    ) -> Result<Vec<(u64, Slot)>, StoreError> {
+        let end = after.saturating_add(count);
+        let mut raw = Vec::with_capacity(count as usize);
+        let mut from = after;
+        while from < end {
+            let want = PAGE.min(end - from);
+            raw.extend(self.raw(from, want).await?);
+            from += want;
+        }
+        // The oldest write after each number, from the back: a hole is passable once any entry after it
+        // is past the grace.
+        let mut later: Option<Timestamp> = None;
+        let mut beyond_looked = false;
+        let mut out: Vec<(u64, Slot)> = Vec::with_capacity(raw.len());
+        for (seq, value) in raw.into_iter().rev() {
+            let slot = match value {
+                Some((entry, bytes)) => {
+                    let written = entry.written();
+                    later = Some(later.map_or(written, |l| l.min(written)));
+                    if entry.pending && !past_grace(written, self.now) {
+                        Slot::Pending(entry)
+                    } else {
+                        Slot::Entry(entry, bytes)
+                    }
+                }
+                None => {
+                    if later.is_none() && !beyond_looked {
+                        beyond_looked = true;
+                        later = self.written_beyond(end, head).await?;
+                    }
+                    Slot::Hole {
+                        passable: later.is_some_and(|at| past_grace(at, self.now)),
+                    }
+                }
+            };
+            out.push((seq, slot));
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Up to `count` numbers after `after` while they are settled (in log order, stopping before the first
+    /// young hole or pending entry): the entries among them, and the last number passed.
+    pub async fn settled(
+        &self,
+        after: u64,
+        count: u64,
+        head: u64,
+    ) -> Result<(Vec<(u64, LogEntry, Vec<u8>)>, u64), StoreError> {
+        let mut entries = Vec::new();
+        let mut next = after;
+        for (seq, slot) in self.slots(after, count, head).await? {
+            if !slot.settled() {
+                break;
+            }
+            if let Slot::Entry(entry, bytes) = slot {
+                entries.push((seq, entry, bytes));
+            }
+            next = seq;
+        }
+        Ok((entries, next))
+    }
+
+    /// The entries at `seqs` (any numbers, one batch read), with their bytes; `None` for a hole.
+    pub async fn at(&self, seqs: &[u64]) -> Result<Vec<Option<(LogEntry, Vec<u8>)>>, StoreError> {
+        let keys: Vec<String> = seqs
+            .iter()
+            .map(|s| Key::LogEntry(self.log, *s).to_string())
+            .collect();
+        let values = self.store.read_many(keys.clone()).await?;
+        keys.iter()
+            .zip(values)
+            .map(|(key, value)| {
+                value
+                    .map(|bytes| Ok((decode(key, &bytes)?, bytes)))
+                    .transpose()
+            })
+            .collect()
+    }
+
+    async fn raw(
+        &self,
+        after: u64,
+        count: u64,
+    ) -> Result<Vec<(u64, Option<(LogEntry, Vec<u8>)>)>, StoreError> {
+        let seqs: Vec<u64> = (after + 1..=after + count).collect();
+        let values = self.at(&seqs).await?;
+        Ok(seqs.into_iter().zip(values).collect())
+    }
+
+    /// When the newest entry above `end` and at or below `head` was written (`None` if there is none),
+    /// looked for backwards a page at a time: what dates a run of holes that fills a window's end.
+    async fn written_beyond(&self, end: u64, head: u64) -> Result<Option<Timestamp>, StoreError> {
+        let mut top = head;
+        while top > end {
+            let from = top.saturating_sub(PAGE).max(end);
+            let entries = self.raw(from, top - from).await?;
+            if let Some((entry, _)) = entries.into_iter().rev().find_map(|(_, e)| e) {
+                return Ok(Some(entry.written()));
+            }
+            top = from;
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grace_is_measured_from_the_write() {
+        let now = Timestamp::from_unix_millis(1_000_000);
+        assert!(past_grace(Timestamp::from_unix_millis(1_000_000 - GRACE_MS), now));
+        assert!(!past_grace(Timestamp::from_unix_millis(1_000_001 - GRACE_MS), now));
+    }
+}
