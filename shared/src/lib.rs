@@ -6,7 +6,8 @@
 //! | [`records`] | what is stored, schema-versioned, built from domain types; the enums that name it; the retention policy |
 //! | [`store`] | every key format ([`store::keys`]) and every call to the key-value store |
 //! | [`config`] | the app-wide variables several components read (public base URL, mail sender) |
-//! | [`capture`] | the intake of website posts: settings, fields, client IP, spam, answers |
+//! | [`body`] | request bodies as fields: content types, JSON and urlencoded decoding, the typed field reader |
+//! | [`capture`] | the intake of website posts: settings, visit fields, client IP, spam, answers |
 //! | `entry` | the frame of every component's HTTP entry point (wasm only) |
 //! | [`http`] | the one error type and its status codes, responses, body limits |
 //! | [`geo`] | the embedded DB-IP Lite range table and its lookup |
@@ -18,6 +19,7 @@
 //! | [`privacy`] | data-subject requests: the record, its lifecycle, its legal deadlines |
 //! | [`time`], [`ids`] | timestamps and random ids |
 
+pub mod body;
 pub mod capture;
 pub mod config;
 pub mod domain;

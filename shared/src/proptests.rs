@@ -1,7 +1,7 @@
 //! Property tests of the parsers at the edge: whatever a client sends, they answer a value or a named
 //! refusal (never a panic), and what they write reads back the same.
 
-use crate::capture::{BodyRules, FieldReader, RawFields};
+use crate::body::{BodyRules, FieldReader, RawFields};
 use crate::domain::{EmailAddress, PhoneNumber, Right, Rights, parse_bool};
 use crate::links::{PrivacyLink, PrivacyLinkKind, UnsubscribeLink, UnsubscribeScope};
 use crate::register::tiles::{Tile, TileKind, entries, push_entry};

@@ -7,7 +7,7 @@
 use crate::auth::{OPT_OUTS_READ, actor, require};
 use http::{HeaderMap, Response, StatusCode};
 use serde::Serialize;
-use shared::capture::{BodyRules, FieldReader, RawFields};
+use shared::body::{BodyRules, FieldReader, RawFields};
 use shared::domain::{EmailAddress, Invalid, PhoneNumber};
 use shared::http::{ApiError, json_response};
 use shared::records::{Action, ApiKey, OptOut};

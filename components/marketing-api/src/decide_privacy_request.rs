@@ -10,7 +10,7 @@
 use crate::auth::{NO_ETAG, PRIVACY_WRITE, actor, if_match, stale};
 use crate::show_privacy_request::view;
 use http::{HeaderMap, Response};
-use shared::capture::{BodyRules, FieldReader, RawFields};
+use shared::body::{BodyRules, FieldReader, RawFields};
 use shared::domain::{Invalid, OfficerText, Right};
 use shared::http::ApiError;
 use shared::mailer::enqueue;

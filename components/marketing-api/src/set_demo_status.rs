@@ -6,7 +6,7 @@
 use crate::auth::{DEMO_REQUESTS_WRITE, IP_READ, NO_ETAG, actor, has, if_match, stale};
 use crate::view::tagged;
 use http::{HeaderMap, Response};
-use shared::capture::{BodyRules, FieldReader, RawFields};
+use shared::body::{BodyRules, FieldReader, RawFields};
 use shared::http::ApiError;
 use shared::records::{Action, ApiKey, DemoRequest, DemoStatus};
 use shared::store::{Backend, Conditional, Event, Log, RecordKind, Store};

@@ -1,8 +1,8 @@
 //! The contact fields a form may ask for, and reading them into a [`Contact`].
 
-use super::fields::FieldReader;
+use crate::body::FieldReader;
 use crate::domain::{
-    self, CompanyName, CountryCode, EmailAddress, JobTitle, PersonName, PhoneNumber,
+    self, CompanyName, CountryCode, EmailAddress, Invalid, JobTitle, PersonName, PhoneNumber,
 };
 use crate::records::Contact;
 use serde::Deserialize;
@@ -64,32 +64,30 @@ impl ContactFields {
 
     /// Reads the offered fields; fields not offered are left for [`FieldReader::finish`] to refuse.
     pub fn read(&self, reader: &mut FieldReader) -> Contact {
-        let wanted = |f| self.offered.contains(&f);
-        let required = |f| self.required.contains(&f);
         use ContactField::*;
         Contact {
-            name: reader.field("name", wanted(Name), required(Name), PersonName::parse),
-            email: reader.field("email", wanted(Email), required(Email), EmailAddress::parse),
-            company: reader.field(
-                "company",
-                wanted(Company),
-                required(Company),
-                CompanyName::parse,
-            ),
-            title: reader.field("title", wanted(Title), required(Title), JobTitle::parse),
-            phone: reader.field("phone", wanted(Phone), required(Phone), PhoneNumber::parse),
-            country: reader.field(
-                "country",
-                wanted(Country),
-                required(Country),
-                CountryCode::parse,
-            ),
-            message: reader.field(
-                "message",
-                wanted(Message),
-                required(Message),
-                domain::Message::parse,
-            ),
+            name: self.field(reader, Name, PersonName::parse),
+            email: self.field(reader, Email, EmailAddress::parse),
+            company: self.field(reader, Company, CompanyName::parse),
+            title: self.field(reader, Title, JobTitle::parse),
+            phone: self.field(reader, Phone, PhoneNumber::parse),
+            country: self.field(reader, Country, CountryCode::parse),
+            message: self.field(reader, Message, domain::Message::parse),
         }
+    }
+
+    /// Reads `field` if the form offers it, else leaves it to be refused as unknown.
+    fn field<T>(
+        &self,
+        reader: &mut FieldReader,
+        field: ContactField,
+        parse: impl FnOnce(&str) -> Result<T, Invalid>,
+    ) -> Option<T> {
+        reader.field(
+            field.name(),
+            self.offered.contains(&field),
+            self.required.contains(&field),
+            parse,
+        )
     }
 }

@@ -1,7 +1,7 @@
 //! The website's forms (the `forms` variable, TOML): which contact fields and consent checkboxes each
 //! form takes, which it requires, where a plain form post goes afterwards.
 
-use super::{ContactField, ContactFields};
+use super::contact::{ContactField, ContactFields};
 use crate::domain::{ConsentId, FormId, FormKind, WebUrl};
 use anyhow::{Context, bail};
 use serde::Deserialize;

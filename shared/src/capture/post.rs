@@ -3,10 +3,11 @@
 //! commit with the rate limit, and the answer. A handler keeps only what differs: its fields and its
 //! record.
 
-use super::fields::BodyRules;
-use super::intake::{Intake, VisitFields};
+use super::intake::Intake;
 use super::settings::CaptureSettings;
-use super::spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD, judge};
+use super::spam::judge;
+use super::visit::VisitFields;
+use crate::body::{BodyRules, FieldReader};
 use crate::domain::{ConsentId, FormId, WebUrl};
 use crate::http::ApiError;
 use crate::records::{Action, Actor, Contact, Lead, NetworkOrigin, SpamReason};
@@ -85,7 +86,7 @@ impl Post {
     }
 
     /// The endpoint's own fields.
-    pub fn fields(&mut self) -> &mut crate::capture::FieldReader {
+    pub fn fields(&mut self) -> &mut FieldReader {
         &mut self.intake.fields
     }
 
@@ -212,37 +213,4 @@ fn contact_opt_outs(settings: &CaptureSettings, contact: &Contact) -> Vec<(Chann
         wanted.push((Channel::Phone, settings.pseudonym(phone.as_str())));
     }
     wanted
-}
-
-impl VisitFields {
-    /// The spam controls only, and `_next` when `next` gives the settings to check it against.
-    fn bare(intake: &mut Intake, next: Option<&CaptureSettings>) -> Self {
-        let fields = &mut intake.fields;
-        let next = next.and_then(|settings| read_next(fields, settings));
-        Self {
-            visit: Default::default(),
-            consent: Default::default(),
-            honeypot: fields.raw(HONEYPOT_FIELD),
-            render_token: fields.raw(RENDER_TOKEN_FIELD),
-            next,
-        }
-    }
-}
-
-/// The optional `_next` field: where to send the browser afterwards, if it is on the allow-list.
-pub(super) fn read_next(
-    fields: &mut crate::capture::FieldReader,
-    settings: &CaptureSettings,
-) -> Option<WebUrl> {
-    let next = fields.optional("_next", WebUrl::parse);
-    if let Some(url) = &next
-        && !settings.redirect_allowed(url)
-    {
-        fields.reject(
-            "_next",
-            "redirect_not_allowed",
-            "is not on the redirect allow-list",
-        );
-    }
-    next
 }

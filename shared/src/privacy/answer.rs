@@ -3,7 +3,7 @@
 
 use super::settings::{ERASABLE, PrivacySettings};
 use super::{DataRequest, Outcome, Step, mail};
-use crate::capture::FieldReader;
+use crate::body::FieldReader;
 use crate::domain::{CompanyName, CountryCode, Invalid, JobTitle, PersonName, PhoneNumber, Right};
 use crate::mailer::OutboxMessage;
 use crate::mailer::{enqueue, enqueue_then_erase};
@@ -575,7 +575,7 @@ fn register_view(log: Log, entry: &LogEntry) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::capture::{BodyRules, RawFields};
+    use crate::body::{BodyRules, RawFields};
     use crate::http::ApiError;
 
     /// What [`Corrections::read`] makes of `body`: the corrections, or every field error.

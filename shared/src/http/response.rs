@@ -1,0 +1,90 @@
+//! Responses every component builds: JSON, HTML pages, static assets, redirects, each with the headers
+//! that keep them out of caches and content sniffing.
+
+use http::{HeaderValue, Response, StatusCode, header};
+use serde::Serialize;
+
+/// A JSON response.
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<String> {
+    let body = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());
+    with_type(status, body, "application/json")
+}
+
+/// An HTML response.
+pub fn html_response(status: StatusCode, body: String) -> Response<String> {
+    with_type(status, body, "text/html; charset=utf-8")
+}
+
+/// A small self-contained HTML page (the pages people reach from links in emails). `body` is HTML the
+/// caller built with [`escape_html`] around anything not its own.
+pub fn page(status: StatusCode, title: &str, body: &str) -> Response<String> {
+    let html = format!(
+        "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
+         <meta name=robots content=noindex><title>{title}</title>\
+         <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#222}}\
+         button{{font:inherit;padding:.6rem 1.2rem;border-radius:.4rem;border:1px solid #333;background:#222;color:#fff;cursor:pointer}}</style>\
+         <h1>{title}</h1>{body}",
+        title = escape_html(title)
+    );
+    let mut response = html_response(status, html);
+    // The pages are reached by links with tokens in them: keep the token out of referrers and framing.
+    let headers = response.headers_mut();
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    response
+}
+
+/// A static asset (`200`) with its content type and `Cache-Control` policy, e.g. the demo site's pages
+/// and the banner script.
+pub fn asset(content_type: &'static str, body: &str, cache: &'static str) -> Response<String> {
+    let mut response = with_type(StatusCode::OK, body.to_owned(), content_type);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
+/// `303 See Other` to `location` (already checked against the allow-list by the caller).
+pub fn see_other(location: &str) -> Response<String> {
+    let mut response = with_type(StatusCode::SEE_OTHER, String::new(), "text/plain");
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// An empty response (CORS preflight).
+pub fn no_content() -> Response<String> {
+    let mut response = Response::new(String::new());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response
+}
+
+fn with_type(status: StatusCode, body: String, content_type: &'static str) -> Response<String> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
