@@ -1,13 +1,12 @@
 //! Several instances, one store: two apps (as two Spin processes) on one Redis server, a store that goes
 //! away, and a store moved from SQLite to Redis.
 
-use crate::forms::contact;
+use crate::forms::support::contact;
 use crate::harness::{TestApp, project_manifest, redis_server};
 use crate::jobs::{JOBS_TOKEN, run};
 use crate::mailer::{PROVIDER_TOKEN, Provider};
-use crate::marketing_api::{
-    ADMIN_KEY, create_key, get_with, ids, pull_ok, request_demo, set_status,
-};
+use crate::marketing_api::demo_status::{request_demo, set_status};
+use crate::marketing_api::support::{ADMIN_KEY, create_key, get_with, ids, pull_ok};
 use crate::signups::signup;
 use ::host::kv::copy::sqlite_to_redis;
 use ::host::kv::{Location, RedisServer};

@@ -1,0 +1,11 @@
+//! The marketing API through the test host, one module per subject.
+
+mod csv;
+pub(crate) mod demo_status;
+mod export;
+mod feeds;
+mod holes_and_tombstones;
+mod keys;
+mod openapi;
+mod opt_out_check;
+pub(crate) mod support;
