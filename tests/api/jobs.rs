@@ -165,7 +165,7 @@ async fn a_dry_run_reports_what_would_be_done_and_changes_nothing() {
         .unwrap();
     assert_eq!(request.status, RequestStatus::Unverified);
     assert_eq!(
-        app.store().people_behind().await.unwrap(),
+        shared::jobs::people::behind(&app.store()).await.unwrap(),
         report["jobs"]["people"]["behind"]
     );
 }

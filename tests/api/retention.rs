@@ -5,9 +5,10 @@
 use crate::harness::{TestApp, test_settings};
 use crate::signups::{log, signup};
 use serde_json::json;
-use shared::records::{Action, Submission, Subscriber};
+use shared::jobs::retention::{self, RATE_LIMIT_RULE, RetentionReport};
 use shared::records::retention::Retention;
-use shared::store::{Log, RATE_LIMIT_RULE, RateEntry, RecordKind, RetentionReport, rate_slot};
+use shared::records::{Action, Submission, Subscriber};
+use shared::store::{Log, RateEntry, RecordKind, rate_slot};
 use shared::time::Timestamp;
 use std::collections::BTreeMap;
 
@@ -65,8 +66,7 @@ async fn retention_deletes_what_its_rules_name_minimises_old_ips_and_spares_the_
     let now = Timestamp::now();
 
     // 29 days on: no record is due yet (the posts' rate-limit windows are long over).
-    let early = store
-        .apply_retention(&policy(), &[], now.plus_days(29), false, 10_000)
+    let early = retention::apply(&store, &policy(), &[], now.plus_days(29), false, 10_000)
         .await
         .unwrap();
     assert!(
@@ -79,11 +79,10 @@ async fn retention_deletes_what_its_rules_name_minimises_old_ips_and_spares_the_
 
     // A dry run 31 days on reports and changes nothing.
     let later = now.plus_days(31);
-    let dry = store
-        .apply_retention(&policy(), &[], later, true, 10_000)
+    let dry = retention::apply(&store, &policy(), &[], later, true, 10_000)
         .await
         .unwrap();
-    let changed = |report: &shared::store::RetentionReport, rule: &str| {
+    let changed = |report: &RetentionReport, rule: &str| {
         report
             .rules
             .iter()
@@ -96,10 +95,16 @@ async fn retention_deletes_what_its_rules_name_minimises_old_ips_and_spares_the_
     assert!(store.submission(&bot).await.unwrap().is_some());
 
     // Under a legal hold on submissions, the spam submission is counted and kept.
-    let held = store
-        .apply_retention(&policy(), &[RecordKind::Submission], later, false, 10_000)
-        .await
-        .unwrap();
+    let held = retention::apply(
+        &store,
+        &policy(),
+        &[RecordKind::Submission],
+        later,
+        false,
+        10_000,
+    )
+    .await
+    .unwrap();
     assert_eq!(changed(&held, "submission-spam-30d-captured"), (0, 1));
     assert!(store.submission(&bot).await.unwrap().is_some());
 
@@ -115,8 +120,7 @@ async fn retention_deletes_what_its_rules_name_minimises_old_ips_and_spares_the_
     );
     let store = app.store();
     let later = Timestamp::now().plus_days(31);
-    let run = store
-        .apply_retention(&policy(), &[], later, false, 10_000)
+    let run = retention::apply(&store, &policy(), &[], later, false, 10_000)
         .await
         .unwrap();
     assert_eq!(changed(&run, "submission-spam-30d-captured"), (1, 0));
@@ -153,8 +157,7 @@ async fn retention_deletes_what_its_rules_name_minimises_old_ips_and_spares_the_
             .is_some_and(|d| d.starts_with("retention run"))
     }));
     // Idempotent: a second run finds nothing more.
-    let again = store
-        .apply_retention(&policy(), &[], later, false, 10_000)
+    let again = retention::apply(&store, &policy(), &[], later, false, 10_000)
         .await
         .unwrap();
     assert!(again.rules.iter().all(|r| r.changed == 0), "{again:?}");
@@ -225,8 +228,7 @@ async fn after_their_window_a_retention_run_leaves_no_rate_limit_entry_stored() 
     let store = app.store();
 
     // Within the window the sweep reads both clients and clears neither.
-    let within = store
-        .apply_retention(&policy(), &[], before, false, 10_000)
+    let within = retention::apply(&store, &policy(), &[], before, false, 10_000)
         .await
         .unwrap();
     assert_eq!(sweep(&within), (2, 0));
@@ -234,14 +236,12 @@ async fn after_their_window_a_retention_run_leaves_no_rate_limit_entry_stored() 
 
     // After it, a dry run reports both and clears nothing; a run clears both and deletes their slots.
     let after = Timestamp::now().plus_seconds(601);
-    let dry = store
-        .apply_retention(&policy(), &[], after, true, 10_000)
+    let dry = retention::apply(&store, &policy(), &[], after, true, 10_000)
         .await
         .unwrap();
     assert_eq!(sweep(&dry), (2, 2));
     assert_eq!(rate_entries(&app).await.len(), 2);
-    let run = store
-        .apply_retention(&policy(), &[], after, false, 10_000)
+    let run = retention::apply(&store, &policy(), &[], after, false, 10_000)
         .await
         .unwrap();
     assert_eq!(sweep(&run), (2, 2));

@@ -5,8 +5,8 @@ use http::HeaderMap;
 use shared::http::bearer_is;
 use shared::mailer::MailSettings;
 use shared::privacy::PrivacySettings;
-use shared::register::note::NoteSigner;
 use shared::records::retention::Retention;
+use shared::register::note::NoteSigner;
 
 /// The variables this component reads besides the mail and privacy settings'.
 pub const VARIABLES: [&str; 3] = ["jobs_token", "register_signing_key", "retention"];

@@ -7,17 +7,15 @@
 //! with a report per job: what it did, how far it got, how long it took.
 
 use http::{HeaderMap, Response, StatusCode};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use shared::http::{ApiError, json_response};
-use shared::mailer::{Mailer, Transport, deliver_due, pending};
-use shared::privacy::answer::expire_unverified;
+use shared::jobs::{JOBS, leased, outbox, people, privacy, register, retention};
+use shared::mailer::{Mailer, Transport};
 use shared::store::{Backend, Store};
 use shared::time::Timestamp;
 
 use crate::config::JobsConfig;
 
-/// The jobs, in the order they run (the register last, so it seals what the others wrote).
-pub const JOBS: [&str; 5] = ["outbox", "people", "privacy", "retention", "register"];
 /// Messages one run delivers at most.
 const OUTBOX_BATCH: usize = 100;
 /// Log entries one run of the person index reads at most.
@@ -100,7 +98,6 @@ pub async fn run_jobs<B: Backend, T: Transport>(
     let mailer = Mailer::new(config.mail.clone(), transport);
     let mut report = Map::new();
     for job in &params.only {
-        let started = std::time::Instant::now();
         if *job == "register" && config.register.is_none() {
             report.insert(
                 (*job).to_owned(),
@@ -108,65 +105,51 @@ pub async fn run_jobs<B: Backend, T: Transport>(
             );
             continue;
         }
-        let Some(lease) = store.take_lease(job, now).await? else {
-            report.insert(
-                (*job).to_owned(),
-                json!({"ran": false, "reason": "another run holds this job's lease"}),
-            );
-            continue;
-        };
-        let result = match *job {
-            "outbox" if params.dry_run => pending(store, now, usize::MAX)
+        let dry_run = params.dry_run;
+        let done = leased(store, job, now, async || match *job {
+            "outbox" if dry_run => outbox::pending(store, now, usize::MAX)
                 .await
                 .map(|due| json!({"pending": due.len()})),
-            "outbox" => deliver_due(store, mailer.as_ref(), now, OUTBOX_BATCH)
+            "outbox" => outbox::deliver_due(store, mailer.as_ref(), now, OUTBOX_BATCH)
                 .await
                 .map(|r| json!(r)),
-            "people" if params.dry_run => store
-                .people_behind()
+            "people" if dry_run => people::behind(store)
                 .await
                 .map(|behind| json!({"behind": behind})),
             "people" => {
                 let pseudonymise = |value: &str| config.privacy.pseudonym(value);
-                store
-                    .index_people(&pseudonymise, PEOPLE_BUDGET, now)
+                people::index(store, &pseudonymise, PEOPLE_BUDGET, now)
                     .await
                     .map(|r| json!(r))
             }
-            "privacy" => expire_unverified(store, now, params.dry_run)
+            "privacy" => privacy::expire_unverified(store, now, dry_run)
                 .await
                 .map(|n| json!({"expired": n})),
             "retention" => {
                 let held: Vec<_> = config.privacy.legal_hold.iter().map(|h| h.kind).collect();
-                store
-                    .apply_retention(
-                        &config.retention,
-                        &held,
-                        now,
-                        params.dry_run,
-                        RETENTION_BUDGET,
-                    )
-                    .await
-                    .map(|r| json!(r))
+                retention::apply(
+                    store,
+                    &config.retention,
+                    &held,
+                    now,
+                    dry_run,
+                    RETENTION_BUDGET,
+                )
+                .await
+                .map(|r| json!(r))
             }
             _ => match &config.register {
                 Some(signer) => {
                     let origin = shared::register::origin(&config.privacy.public_base_url);
-                    store
-                        .seal_register(signer, &origin, REGISTER_BUDGET, now, params.dry_run)
+                    register::seal(store, signer, &origin, REGISTER_BUDGET, now, dry_run)
                         .await
                         .map(|r| json!(r))
                 }
                 // Skipped before its lease was taken.
                 None => Ok(json!({})),
             },
-        };
-        store.release_lease(&lease).await;
-        let mut done = result?;
-        if let Value::Object(fields) = &mut done {
-            fields.insert("ran".into(), json!(true));
-            fields.insert("ms".into(), json!(started.elapsed().as_millis() as u64));
-        }
+        })
+        .await?;
         report.insert((*job).to_owned(), done);
     }
     Ok(json_response(

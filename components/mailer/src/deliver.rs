@@ -5,7 +5,8 @@ use crate::config::MailerConfig;
 use crate::limit::limit;
 use http::{HeaderMap, Response, StatusCode};
 use shared::http::{ApiError, json_response};
-use shared::mailer::{Mailer, Transport, deliver_due};
+use shared::jobs::outbox::deliver_due;
+use shared::mailer::{Mailer, Transport};
 use shared::store::{Backend, Store};
 use shared::time::Timestamp;
 

@@ -14,7 +14,8 @@ use shared::body::{BodyRules, FieldReader, RawFields};
 use shared::domain::{Invalid, OfficerText, Right};
 use shared::http::ApiError;
 use shared::mailer::enqueue;
-use shared::privacy::answer::{Corrections, carry_out, find, rectify};
+use shared::privacy::answer::{carry_out, find};
+use shared::privacy::rectify::{Corrections, rectify};
 use shared::privacy::{
     DENY_REASONS, DataRequest, Deadlines, Decision, Extension, Outcome, PrivacySettings,
     RequestStatus, Step, mail,

@@ -1,6 +1,6 @@
 //! What a visitor was shown and what they chose: policy version, text hash, one choice per checkbox.
 
-use super::Invalid;
+use super::invalid::Invalid;
 use super::shape::{Shape, any_case, literal};
 use std::collections::BTreeMap;
 

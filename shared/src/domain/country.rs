@@ -1,6 +1,6 @@
 //! An ISO 3166-1 alpha-2 country code, and whether the country is an EU member state.
 
-use super::Invalid;
+use super::invalid::Invalid;
 use super::shape::Shape;
 
 /// Every officially assigned ISO 3166-1 alpha-2 code, concatenated.

@@ -1,6 +1,6 @@
 //! A business email address, checked for shape and normalised (domain lower-cased).
 
-use super::Invalid;
+use super::invalid::Invalid;
 use super::shape::Shape;
 
 /// The longest address, as sent (RFC 5321's path limit).

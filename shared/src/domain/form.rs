@@ -1,6 +1,6 @@
 //! Which website form a submission came from, and what kind of form that is.
 
-use super::Invalid;
+use super::invalid::Invalid;
 use serde::{Deserialize, Serialize};
 
 /// The form's identifier as used in the URL (`/api/forms/{form}`): `[a-z0-9-]`, 1 to 64 characters.

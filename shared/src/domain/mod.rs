@@ -8,6 +8,7 @@ mod consent;
 mod country;
 mod email;
 mod form;
+mod invalid;
 mod phone;
 mod rights;
 pub mod shape;
@@ -21,6 +22,7 @@ pub use consent::{
 pub use country::CountryCode;
 pub use email::EmailAddress;
 pub use form::{FormId, FormKind};
+pub use invalid::Invalid;
 pub use phone::PhoneNumber;
 pub use rights::{Right, Rights};
 pub use shape::Shape;
@@ -29,19 +31,3 @@ pub use text::{
     UtmValue,
 };
 pub use url::WebUrl;
-
-/// Why a raw value was refused: a stable machine-readable code and a sentence for people.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Invalid {
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl Invalid {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-}

@@ -1,6 +1,6 @@
 //! A phone number normalised to E.164 (`+` and 8 to 15 digits).
 
-use super::Invalid;
+use super::invalid::Invalid;
 use super::shape::Shape;
 
 /// The longest number accepted, as sent.

@@ -1,6 +1,6 @@
 //! The rights a person may exercise with a data-subject request (GDPR Art. 15–21, CCPA §1798.100–125).
 
-use super::Invalid;
+use super::invalid::Invalid;
 use serde::{Deserialize, Serialize};
 
 /// One right asked for.

@@ -93,7 +93,7 @@ pub fn any_case(text: &str) -> String {
 pub mod testing {
     //! Checks a parser against its shape with the `regex` crate.
 
-    use super::Shape;
+    use crate::domain::shape::Shape;
 
     /// Whether `raw` fits `shape` (pattern and length), as a JSON Schema validator would say.
     pub fn fits(shape: &Shape, raw: &str) -> bool {

@@ -1,6 +1,6 @@
 //! Bounded single-line and multi-line text values: names, company, job title, message, UTM values.
 
-use super::Invalid;
+use super::invalid::Invalid;
 use super::shape::{CONTROL, SPACE, Shape};
 
 /// Free text: after trimming not empty, no control characters (but line breaks and tabs in

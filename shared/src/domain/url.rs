@@ -1,6 +1,6 @@
 //! An absolute http(s) URL as sent by a browser (page URL, referrer, thank-you URL).
 
-use super::Invalid;
+use super::invalid::Invalid;
 use super::shape::{CONTROL, SPACE, Shape, literal};
 
 /// The longest URL accepted, as sent.

@@ -73,17 +73,15 @@ async fn scan<B: Backend>(store: &Store<B>, now: Timestamp) -> Result<Scan, Stor
             None => Entry::Hole {
                 passable: slot.settled(),
             },
-            Some(entry) => {
-                match entry.record.as_deref() {
-                    Some(id)
-                        if latest.get(id) == Some(seq)
-                            && records.get(id).is_some_and(OutboxMessage::is_pending) =>
-                    {
-                        Entry::Pending(id.to_owned())
-                    }
-                    _ => Entry::Finished,
+            Some(entry) => match entry.record.as_deref() {
+                Some(id)
+                    if latest.get(id) == Some(seq)
+                        && records.get(id).is_some_and(OutboxMessage::is_pending) =>
+                {
+                    Entry::Pending(id.to_owned())
                 }
-            }
+                _ => Entry::Finished,
+            },
         };
         slots.push((*seq, slot));
     }

@@ -22,9 +22,7 @@ pub async fn expire<B: Backend>(
     };
     let updated = store
         .update(RecordKind::DataRequest, id, event, |r: &mut DataRequest| {
-            if r.status != RequestStatus::Unverified
-                || r.status_at(now) != RequestStatus::Expired
-            {
+            if r.status != RequestStatus::Unverified || r.status_at(now) != RequestStatus::Expired {
                 return false;
             }
             r.status = RequestStatus::Expired;

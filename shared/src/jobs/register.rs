@@ -60,7 +60,6 @@ fn tree_root(partials: &[Vec<Hash>]) -> Hash {
     }
 }
 
-
 /// One run: seals up to `budget` entries, then signs the new checkpoint with `signer` under `origin`.
 /// With `dry_run`, only counts.
 pub async fn seal<B: Backend>(

@@ -88,8 +88,7 @@ pub async fn apply<B: Backend>(
     for rule in &policy.delete {
         let name = rule.name();
         let cutoff = now.plus_days(-rule.after_days);
-        let (entries, pos) =
-            walk_older(store, rule.kind.log(), &name, cutoff, budget, now).await?;
+        let (entries, pos) = walk_older(store, rule.kind.log(), &name, cutoff, budget, now).await?;
         let mut report = RuleReport {
             rule: name.clone(),
             cutoff,
@@ -112,7 +111,12 @@ pub async fn apply<B: Backend>(
         }
         report.changed = due.len() as u64;
         if !dry_run {
-            let event = system(rule.kind.log(), Action::Erased, format!("retention {name}"), now);
+            let event = system(
+                rule.kind.log(),
+                Action::Erased,
+                format!("retention {name}"),
+                now,
+            );
             for batch in due.chunks(PAGE as usize) {
                 store.erase_many(rule.kind, batch, event.clone()).await?;
             }
@@ -198,7 +202,12 @@ async fn minimise_ips<B: Backend>(
                 .flatten()
                 .is_some_and(|mut r| r.drop_full_ips(cutoff))
         } else {
-            let event = system(kind.log(), Action::Updated, format!("retention {name}"), now);
+            let event = system(
+                kind.log(),
+                Action::Updated,
+                format!("retention {name}"),
+                now,
+            );
             store
                 .update_described(kind, id, event, |r| r.drop_full_ips(cutoff))
                 .await?

@@ -24,7 +24,8 @@ mod outbox;
 mod provider;
 
 pub use crate::records::{
-    LIST_UNSUBSCRIBE, LIST_UNSUBSCRIBE_POST, MailError, Message, ONE_CLICK, OutboxMessage, OutboxStatus,
+    LIST_UNSUBSCRIBE, LIST_UNSUBSCRIBE_POST, MailError, Message, ONE_CLICK, OutboxMessage,
+    OutboxStatus,
 };
 pub use outbox::{
     Delivery, GIVE_UP_AFTER, LEASE_SECONDS, attempt, deliver_now, enqueue, enqueue_then_erase,

@@ -4,6 +4,7 @@
 
 pub mod answer;
 pub mod mail;
+pub mod rectify;
 pub mod settings;
 
 pub use crate::records::{
@@ -45,7 +46,6 @@ pub fn deny_reason(code: &str) -> Option<&'static str> {
         .find(|(c, _)| *c == code)
         .map(|(_, text)| *text)
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -84,7 +84,13 @@ pub struct Event {
 
 impl Event {
     /// An event caused by `actor`.
-    pub fn by(actor: Actor, log: Log, action: Action, detail: Option<String>, at: Timestamp) -> Self {
+    pub fn by(
+        actor: Actor,
+        log: Log,
+        action: Action,
+        detail: Option<String>,
+        at: Timestamp,
+    ) -> Self {
         Self {
             log,
             action,

@@ -42,11 +42,11 @@ pub use lead::{
     ConsentSnapshot, Contact, ContactDetails, Lead, LocationRecord, NetworkOrigin, SpamReason,
     VisitContext,
 };
+pub use list::{described, erasure};
 pub use log::{Action, Actor, Event, LogEntry};
 pub use message::{LIST_UNSUBSCRIBE, LIST_UNSUBSCRIBE_POST, MailError, Message, ONE_CLICK};
 pub use opt_out::{OptOut, OptOutSource};
 pub use outbox::{OutboxMessage, OutboxStatus};
-pub use list::{described, erasure};
 pub use record::{Described, Erasure, PersonKey, Record};
 pub use submission::Submission;
 pub use subscriber::{Proof, Subscriber, SubscriberStatus};

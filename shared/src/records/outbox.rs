@@ -63,7 +63,8 @@ impl Record for OutboxMessage {
     }
 
     fn due_since(&self, rule: &DeleteRule) -> Option<Timestamp> {
-        let named = rule.only == Only::All || (rule.only == Only::Sent && self.status == OutboxStatus::Sent);
+        let named = rule.only == Only::All
+            || (rule.only == Only::Sent && self.status == OutboxStatus::Sent);
         match rule.from {
             From::Captured if named => Some(self.created_at),
             From::Sent if named => self.sent_at,

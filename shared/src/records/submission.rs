@@ -1,7 +1,9 @@
 //! A website form submission (`rec:submission:{id}`).
 
 use super::kind::{Channel, RecordKind, SCHEMA_VERSION};
-use super::lead::{ConsentSnapshot, Contact, ContactDetails, Lead, NetworkOrigin, SpamReason, VisitContext};
+use super::lead::{
+    ConsentSnapshot, Contact, ContactDetails, Lead, NetworkOrigin, SpamReason, VisitContext,
+};
 use super::record::{Erasure, PersonKey, Record, captured};
 use super::retention::DeleteRule;
 use crate::domain::{FormId, FormKind};

@@ -1,7 +1,7 @@
 //! The processing register as a transparency log: every entry of every log becomes a leaf of one RFC 6962
 //! Merkle tree, stored as C2SP tlog-tiles with a signed checkpoint, so that any standard client can check
 //! that nothing in it was changed, removed, reordered or inserted. The sealing job and the stored tiles
-//! are in [`crate::store`] (`register.rs`); this module holds the formats.
+//! are in [`crate::store`] (`register.rs`), the job that seals them in `crate::jobs::register`; this module holds the formats.
 //!
 //! A leaf is `{"log":"<log>","seq":<n>,"entry":<the stored entry, byte for byte>}`: entries name records
 //! by id and people by pseudonym, never by address, so an erasure never has to touch the tree.
@@ -10,7 +10,7 @@ pub mod merkle;
 pub mod note;
 pub mod tiles;
 
-use crate::store::Log;
+use crate::records::Log;
 
 /// The leaf that seals entry `seq` of `log`, whose stored bytes are `entry`.
 pub fn leaf(log: Log, seq: u64, entry: &[u8]) -> Vec<u8> {

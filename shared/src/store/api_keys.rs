@@ -10,11 +10,7 @@ use crate::time::Timestamp;
 impl<B: Backend> Store<B> {
     /// Stores a new API key with its place in the key list and its `event` (key management is
     /// registered) in one `set-many`, after one `increment` for the list and one for the log.
-    pub async fn create_api_key(
-        &self,
-        key: &ApiKey,
-        event: Event,
-    ) -> Result<u64, StoreError> {
+    pub async fn create_api_key(&self, key: &ApiKey, event: Event) -> Result<u64, StoreError> {
         self.append_listed(
             RecordKind::ApiKey,
             &key.id,
@@ -28,15 +24,12 @@ impl<B: Backend> Store<B> {
 
     /// Every API key ever created, oldest first, with when it was last used: one counter read and three
     /// batch reads, O(keys).
-    pub async fn api_keys(
-        &self,
-    ) -> Result<Vec<(ApiKey, Option<Timestamp>)>, StoreError> {
+    pub async fn api_keys(&self) -> Result<Vec<(ApiKey, Option<Timestamp>)>, StoreError> {
         let ids = self
             .listed(Key::ApiKeyListHead, Key::ApiKeyListEntry)
             .await?;
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let records: Vec<Option<ApiKey>> =
-            self.records(RecordKind::ApiKey, &refs).await?;
+        let records: Vec<Option<ApiKey>> = self.records(RecordKind::ApiKey, &refs).await?;
         let used_keys: Vec<String> = ids
             .iter()
             .map(|id| Key::ApiKeyLastUsed(id).to_string())

@@ -35,7 +35,7 @@ impl Flavour {
 
 /// Finds out which backend `backend` is: reads the probe counter, creating it (with 0) the first time.
 pub async fn probe<B: Backend + ?Sized>(backend: &B) -> Result<Flavour, BackendError> {
-    let key = super::Key::BackendProbe.to_string();
+    let key = super::keys::Key::BackendProbe.to_string();
     let bytes = match backend.get(&key).await? {
         Some(bytes) => bytes,
         None => {
@@ -119,7 +119,7 @@ pub struct SpinBackend {
 
 #[cfg(target_arch = "wasm32")]
 mod spin {
-    use super::{Backend, BackendError, Flavour, SpinBackend, probe};
+    use crate::store::backend::{Backend, BackendError, Flavour, SpinBackend, probe};
     use spin_sdk::experimental::wasi::keyvalue::{atomics, batch, store};
     use std::cell::RefCell;
     use std::collections::HashMap;
@@ -173,7 +173,7 @@ mod spin {
             }
             let known = FLAVOURS.with_borrow(|f| f.get(&self.label).copied());
             if known != Some(Flavour::Sqlite) {
-                let probe = super::super::Key::BackendProbe.to_string();
+                let probe = crate::store::keys::Key::BackendProbe.to_string();
                 within_deadline(self.reader().await?.exists(&probe)).await?;
             }
             let _ = self.reachable.set(());

@@ -10,13 +10,13 @@
 //! once until it expires: a second use is a replay, which the post's writes flag as spam. A store failure fails every post of the batch: nothing of
 //! theirs is stored (numbers already taken become holes, which readers step over after a grace period).
 
-use super::group::{Abandoned, Group};
-use super::keys::Key;
-use crate::records::{Channel, Log, RecordKind};
-use super::rate::{RateSlot, rate_slot};
 use super::backend::{Backend, BackendError};
 use super::core::{Store, StoreError, decode};
+use super::group::{Abandoned, Group};
+use super::keys::Key;
+use super::rate::{RateSlot, rate_slot};
 use crate::records::Event;
+use crate::records::{Channel, Log, RecordKind};
 use crate::records::{ConsentDecision, LogEntry, OptOut, SpamReason};
 use crate::time::Timestamp;
 use serde::Serialize;

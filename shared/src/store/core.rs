@@ -1,8 +1,8 @@
 //! The `Store` type: a backend and its typed reads. Writes live by area in the sibling files.
 
-use super::backend::{Backend, BackendError, Flavour};
 #[cfg(target_arch = "wasm32")]
 use super::backend::SpinBackend;
+use super::backend::{Backend, BackendError, Flavour};
 use super::keys::Key;
 use crate::records::{RecordKind, Submission};
 use serde::de::DeserializeOwned;

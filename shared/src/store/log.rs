@@ -119,7 +119,10 @@ impl<B: Backend> Store<B> {
             },
             encode: |record: &Box<dyn Described>| record.to_bytes(),
         };
-        Ok(self.update_with(kind, id, event, codec, change).await?.changed())
+        Ok(self
+            .update_with(kind, id, event, codec, change)
+            .await?
+            .changed())
     }
 
     async fn update_with<T>(
@@ -127,7 +130,10 @@ impl<B: Backend> Store<B> {
         kind: RecordKind,
         id: &str,
         event: Event,
-        codec: Codec<impl Fn(&str, &[u8]) -> Result<T, StoreError>, impl Fn(&T) -> Result<Vec<u8>, serde_json::Error>>,
+        codec: Codec<
+            impl Fn(&str, &[u8]) -> Result<T, StoreError>,
+            impl Fn(&T) -> Result<Vec<u8>, serde_json::Error>,
+        >,
         mut change: impl FnMut(&mut T) -> bool,
     ) -> Result<Updated<T>, StoreError> {
         let key = Key::Record(kind, id).to_string();
@@ -159,7 +165,10 @@ impl<B: Backend> Store<B> {
         id: &str,
         event: &Event,
         draft: &mut Option<Draft>,
-        codec: &Codec<impl Fn(&str, &[u8]) -> Result<T, StoreError>, impl Fn(&T) -> Result<Vec<u8>, serde_json::Error>>,
+        codec: &Codec<
+            impl Fn(&str, &[u8]) -> Result<T, StoreError>,
+            impl Fn(&T) -> Result<Vec<u8>, serde_json::Error>,
+        >,
         change: &mut impl FnMut(&mut T) -> bool,
     ) -> Result<Updated<T>, StoreError> {
         loop {

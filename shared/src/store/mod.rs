@@ -45,11 +45,11 @@ pub use claims::{LEASE_SECONDS, Lease};
 pub use core::{Store, StoreError};
 pub use keys::Key;
 pub use log::Updated;
+pub use people::INDEXED;
 pub use people::{PersonRef, Pseudonymise};
 pub use rate::{RATE_SLOTS, RateEntry, RateSlot, SweepReport, rate_slot};
 pub use reader::{GRACE_MS, LogReader, Slot, past_grace};
 pub use records::{Conditional, etag};
-pub use people::INDEXED;
 pub use register::{LEVELS, RegisterState, RegisterUpdate, Waiting};
 // The names of what is stored, for callers that reach them through the store.
 pub use crate::records::{Channel, Event, Log, RecordKind};

@@ -3,7 +3,9 @@
 use super::backend::Backend;
 use super::core::{Store, StoreError};
 use super::log::Updated;
-use crate::records::{Actor, Channel, Event, Log, OptOut, OptOutSource, RecordKind, SCHEMA_VERSION, Action};
+use crate::records::{
+    Action, Actor, Channel, Event, Log, OptOut, OptOutSource, RecordKind, SCHEMA_VERSION,
+};
 use crate::time::Timestamp;
 
 impl<B: Backend> Store<B> {

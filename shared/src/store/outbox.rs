@@ -8,10 +8,7 @@ use crate::records::{OutboxMessage, RecordKind};
 
 impl<B: Backend> Store<B> {
     /// One outbox message by id.
-    pub async fn outbox_message(
-        &self,
-        id: &str,
-    ) -> Result<Option<OutboxMessage>, StoreError> {
+    pub async fn outbox_message(&self, id: &str) -> Result<Option<OutboxMessage>, StoreError> {
         self.record(RecordKind::Outbox, id).await
     }
 

@@ -75,7 +75,11 @@ impl<B: Backend> Store<B> {
                     key: key.clone(),
                     source,
                 })?;
-                let named = record.people().iter().filter_map(|p| p.pseudonym(pseudonymise)).collect();
+                let named = record
+                    .people()
+                    .iter()
+                    .filter_map(|p| p.pseudonym(pseudonymise))
+                    .collect();
                 people.insert(id, named);
             }
         }

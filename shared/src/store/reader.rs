@@ -208,7 +208,13 @@ mod tests {
     #[test]
     fn grace_is_measured_from_the_write() {
         let now = Timestamp::from_unix_millis(1_000_000);
-        assert!(past_grace(Timestamp::from_unix_millis(1_000_000 - GRACE_MS), now));
-        assert!(!past_grace(Timestamp::from_unix_millis(1_000_001 - GRACE_MS), now));
+        assert!(past_grace(
+            Timestamp::from_unix_millis(1_000_000 - GRACE_MS),
+            now
+        ));
+        assert!(!past_grace(
+            Timestamp::from_unix_millis(1_000_001 - GRACE_MS),
+            now
+        ));
     }
 }

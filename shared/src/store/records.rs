@@ -92,7 +92,6 @@ impl<B: Backend> Store<B> {
         })
     }
 
-
     /// Writes many new records of one kind with one log entry each (an import, a benchmark's data):
     /// one `increment` reserves all their numbers, one `set-many` writes records and entries together.
     /// For fresh ids only: it neither checks nor takes creation claims ([`Store::claim_new`]).

@@ -72,7 +72,10 @@ impl<B: Backend> Store<B> {
         keys.push(Key::RegisterPartialBundle.to_string());
         let mut stored = self.read_many(keys).await?;
         let bundle = stored.pop().flatten().unwrap_or_default();
-        Ok((stored.into_iter().map(Option::unwrap_or_default).collect(), bundle))
+        Ok((
+            stored.into_iter().map(Option::unwrap_or_default).collect(),
+            bundle,
+        ))
     }
 
     /// Writes one run's `update`, unless another run extended the tree since this one read it at size
@@ -92,9 +95,18 @@ impl<B: Backend> Store<B> {
         for (level, bytes) in update.partial_tiles.into_iter().enumerate() {
             writes.push((Key::RegisterPartialTile(level as u8).to_string(), bytes));
         }
-        writes.push((Key::RegisterPartialBundle.to_string(), update.partial_bundle));
-        writes.push((Key::RegisterCheckpoint.to_string(), update.checkpoint.into_bytes()));
-        writes.push((Key::RegisterVerifier.to_string(), update.verifier.into_bytes()));
+        writes.push((
+            Key::RegisterPartialBundle.to_string(),
+            update.partial_bundle,
+        ));
+        writes.push((
+            Key::RegisterCheckpoint.to_string(),
+            update.checkpoint.into_bytes(),
+        ));
+        writes.push((
+            Key::RegisterVerifier.to_string(),
+            update.verifier.into_bytes(),
+        ));
         let state = RegisterState {
             v: SCHEMA_VERSION,
             ..update.state

@@ -57,5 +57,4 @@ impl<B: Backend> Store<B> {
         let count = self.backend.increment(&key, 1).await?;
         Ok(u64::try_from(count).unwrap_or_default())
     }
-
 }

@@ -373,16 +373,15 @@ async fn the_person_index_finds_old_records_and_the_tail_it_has_not_reached() {
     let phone = settings.pseudonym(PHONE);
     // Nothing indexed yet: everything comes from the tail.
     let from_tail = store
-        .person_references(&[&email, &phone], &pseudonymise)
+        .person_references(&[&email, &phone], &pseudonymise, Timestamp::now())
         .await
         .unwrap();
-    let run = store
-        .index_people(&pseudonymise, 10_000, Timestamp::now())
+    let run = shared::jobs::people::index(&store, &pseudonymise, 10_000, Timestamp::now())
         .await
         .unwrap();
     assert!(run.entries > 0 && run.behind == 0, "{run:?}");
     let indexed = store
-        .person_references(&[&email, &phone], &pseudonymise)
+        .person_references(&[&email, &phone], &pseudonymise, Timestamp::now())
         .await
         .unwrap();
     assert_eq!(indexed, from_tail);
@@ -399,20 +398,18 @@ async fn the_person_index_finds_old_records_and_the_tail_it_has_not_reached() {
         .unwrap()
         .to_owned();
     let found = store
-        .person_references(&[&email], &pseudonymise)
+        .person_references(&[&email], &pseudonymise, Timestamp::now())
         .await
         .unwrap();
     assert!(found.iter().any(|r| r.id == later));
-    store
-        .index_people(&pseudonymise, 10_000, Timestamp::now())
+    shared::jobs::people::index(&store, &pseudonymise, 10_000, Timestamp::now())
         .await
         .unwrap();
-    store
-        .index_people(&pseudonymise, 10_000, Timestamp::now())
+    shared::jobs::people::index(&store, &pseudonymise, 10_000, Timestamp::now())
         .await
         .unwrap();
     let again = store
-        .person_references(&[&email], &pseudonymise)
+        .person_references(&[&email], &pseudonymise, Timestamp::now())
         .await
         .unwrap();
     assert_eq!(again, found);
@@ -420,7 +417,7 @@ async fn the_person_index_finds_old_records_and_the_tail_it_has_not_reached() {
     let other = settings.pseudonym("grace@example.com");
     assert!(
         store
-            .person_references(&[&other], &pseudonymise)
+            .person_references(&[&other], &pseudonymise, Timestamp::now())
             .await
             .unwrap()
             .is_empty()
