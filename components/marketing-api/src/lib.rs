@@ -42,36 +42,22 @@ pub mod show_privacy_request;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]
-mod entry {
-    use crate::auth::keyed;
-    use crate::auth::{REGISTER_READ, authenticate, require};
-    use crate::config::{self, ApiConfig};
-    use crate::feed::{PRIVACY_REQUESTS, collection};
-    use crate::read_register::{self, Wanted};
-    use crate::{check_opt_outs, create_key, describe_api, list_keys, pull, revoke_key};
-    use crate::{decide_privacy_request, list_privacy_requests, show_privacy_request};
-    use crate::{set_demo_status, show_demo_request};
-    use http::{Method, Response};
-    use shared::entry::{Incoming, serve};
-    use shared::http::{ApiError, Reply, read_body};
-    use shared::store::{SpinBackend, Store};
-    use shared::time::Timestamp;
-    use std::rc::Rc;
+shared::entry::component! {
+    config: config::load(),
+    // Called by CRMs and scripts, not browsers: no CORS.
+    cors: |_| None,
+    route: async |incoming, config, store| {
+        use crate::auth::{REGISTER_READ, authenticate, keyed, require};
+        use crate::feed::{PRIVACY_REQUESTS, collection};
+        use crate::read_register::Wanted;
+        use http::Response;
+        use shared::http::{Reply, read_body};
+        use shared::time::Timestamp;
+        use std::rc::Rc;
 
-    /// The largest body key management reads.
-    const MAX_BODY: usize = 16 * 1024;
+        /// The largest body key management reads.
+        const MAX_BODY: usize = 16 * 1024;
 
-    #[spin_sdk::http_service]
-    async fn handle(request: spin_sdk::http::Request) -> Response<Reply> {
-        // Called by CRMs and scripts, not browsers: no CORS.
-        serve(request, config::load().await, |_| None, route).await
-    }
-
-    async fn route(
-        incoming: Incoming,
-        config: &'static ApiConfig,
-        store: Store<SpinBackend>,
-    ) -> Result<Response<Reply>, ApiError> {
         let store = Rc::new(store);
         let (headers, query, now) = (
             &incoming.headers,
@@ -203,5 +189,5 @@ mod entry {
             }
             _ => Err(ApiError::NotFound),
         }
-    }
+    },
 }
