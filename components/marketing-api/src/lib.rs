@@ -65,6 +65,8 @@ shared::entry::component! {
             Timestamp::now(),
         );
         let whole = |response: Response<String>| response.map(Reply::from);
+        // Read whole already: handing it on costs a reference count.
+        let body = || incoming.request.body().clone();
         let what = format!("{} {}", incoming.method, incoming.path());
         let segments = incoming.segments();
         match (&incoming.method, &segments[..]) {
@@ -72,7 +74,7 @@ shared::entry::component! {
                 describe_api::load().await?,
             ))),
             (&Method::POST, ["api", "v1", "keys"]) => {
-                let body = read_body(headers, incoming.request.into_body(), MAX_BODY).await?;
+                let body = read_body(headers, body(), MAX_BODY).await?;
                 create_key::create_key(headers, &body, config, &store, now)
                     .await
                     .map(whole)
@@ -103,22 +105,19 @@ shared::entry::component! {
                 .await
             }
             (&Method::PATCH, ["api", "v1", "demo-requests", id]) => {
-                let id = id.to_string();
-                let (headers, body) = (incoming.headers.clone(), incoming.request.into_body());
-                keyed(&headers, &store, now, &what, async |key| {
-                    set_demo_status::set_demo_status(&id, &headers, body, key, &store, now)
+                keyed(headers, &store, now, &what, async |key| {
+                    set_demo_status::set_demo_status(id, headers, body(), key, &store, now)
                         .await
                         .map(whole)
                 })
                 .await
             }
             (&Method::POST, ["api", "v1", "opt-outs", "check"]) => {
-                let (headers, body) = (incoming.headers.clone(), incoming.request.into_body());
-                keyed(&headers, &store, now, &what, async |key| {
+                keyed(headers, &store, now, &what, async |key| {
                     let suppression_key = &config.suppression_key;
                     check_opt_outs::check_opt_outs(
-                        &headers,
-                        body,
+                        headers,
+                        body(),
                         key,
                         suppression_key,
                         &store,
@@ -158,13 +157,11 @@ shared::entry::component! {
                 .await
             }
             (&Method::PATCH, ["api", "v1", "privacy-requests", id]) => {
-                let id = id.to_string();
-                let (headers, body) = (incoming.headers.clone(), incoming.request.into_body());
-                keyed(&headers, &store, now, &what, async |key| {
+                keyed(headers, &store, now, &what, async |key| {
                     decide_privacy_request::decide_privacy_request(
-                        &id,
-                        &headers,
-                        body,
+                        id,
+                        headers,
+                        body(),
                         key,
                         &config.privacy,
                         &store,
