@@ -7,7 +7,7 @@
 //! | `POST /api/v1/keys` | [`create_key::create_key`]: a new key, shown once | admin key |
 //! | `GET /api/v1/keys` | [`list_keys::list_keys`]: every key, without secrets | admin key |
 //! | `DELETE /api/v1/keys/{id}` | [`revoke_key::revoke_key`]: revokes at once | admin key |
-//! | `GET /api/v1/{submissions,subscribers,demo-requests,consents,opt-outs}?after=&limit=&format=` | [`pull::pull`]: a page of the collection's feed ([`feed`]) as JSON, NDJSON or CSV ([`csv`]), or with `limit=all` all of it, streamed ([`export`]) | `leads:read`, `consents:read`, `opt-outs:read` |
+//! | `GET /api/v1/{submissions,subscribers,demo-requests,consents,opt-outs}?after=&limit=&format=` | [`pull::pull`]: a page of the collection's feed ([`feed`]) as JSON, NDJSON or CSV ([`format`], [`csv`]), or with `limit=all` all of it, streamed ([`export`]) | `leads:read`, `consents:read`, `opt-outs:read` |
 //! | `GET /api/v1/demo-requests/{id}` | [`show_demo_request::show_demo_request`]: one demo request with its `ETag` | `leads:read` |
 //! | `PATCH /api/v1/demo-requests/{id}` | [`set_demo_status::set_demo_status`]: its status, under `If-Match` | `demo-requests:write` |
 //! | `POST /api/v1/opt-outs/check` | [`check_opt_outs::check_opt_outs`]: which emails and phones are on the do-not-contact registry | `opt-outs:read` |
@@ -30,6 +30,7 @@ pub mod decide_privacy_request;
 pub mod describe_api;
 pub mod export;
 pub mod feed;
+pub mod format;
 pub mod list_keys;
 pub mod list_privacy_requests;
 pub mod privacy_view;
