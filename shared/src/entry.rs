@@ -86,3 +86,39 @@ pub async fn serve<C: 'static, B: From<String>>(
         }
     }
 }
+
+/// A component's HTTP entry point, written once for all: the `#[spin_sdk::http_service]` function that
+/// answers each request with [`serve`], given the component's configuration (`config`, its loader's
+/// future), the CORS settings `cors` picks from it (`None` for server-to-server components) and the
+/// route table (`route`, an async closure over the [`Incoming`] request, the configuration and the
+/// store). The route table sees the crate's modules, `Method` and `ApiError`.
+///
+/// ```ignore
+/// #[cfg(target_arch = "wasm32")]
+/// shared::entry::component! {
+///     config: config::load(),
+///     cors: |c| Some(&c.capture),
+///     route: async |incoming, config, store| match (&incoming.method, &incoming.segments()[..]) {
+///         (&Method::GET, ["api", "thing"]) => show_thing::show_thing(config, &store).await,
+///         _ => Err(ApiError::NotFound),
+///     },
+/// }
+/// ```
+pub use crate::__component as component;
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __component {
+    (config: $config:expr, cors: $cors:expr, route: $route:expr $(,)?) => {
+        mod entry {
+            use super::*;
+            use ::http::Method;
+            use $crate::http::ApiError;
+
+            #[spin_sdk::http_service]
+            async fn handle(request: spin_sdk::http::Request) -> impl spin_sdk::http::IntoResponse {
+                $crate::entry::serve(request, $config.await, $cors, $route).await
+            }
+        }
+    };
+}

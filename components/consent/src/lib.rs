@@ -14,25 +14,10 @@ pub mod show_config;
 pub mod show_receipt;
 
 #[cfg(target_arch = "wasm32")]
-mod entry {
-    use crate::config::{self, ConsentConfig};
-    use crate::{record_consent, show_config, show_receipt};
-    use http::{Method, Response};
-    use shared::capture::preflight;
-    use shared::entry::{Incoming, serve};
-    use shared::http::ApiError;
-    use shared::store::{SpinBackend, Store};
-
-    #[spin_sdk::http_service]
-    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
-        serve(request, config::load().await, |c| Some(&c.capture), route).await
-    }
-
-    async fn route(
-        incoming: Incoming,
-        config: &'static ConsentConfig,
-        store: Store<SpinBackend>,
-    ) -> Result<Response<String>, ApiError> {
+shared::entry::component! {
+    config: config::load(),
+    cors: |c| Some(&c.capture),
+    route: async |incoming, config, store| {
         let segments = incoming.segments();
         match (&incoming.method, &segments[..]) {
             (&Method::GET, ["api", "consent", "config"]) => Ok(show_config::show_config(config)),
@@ -42,8 +27,8 @@ mod entry {
             (&Method::GET, ["api", "consent", id]) => {
                 show_receipt::show_receipt(&incoming.headers, &store, id).await
             }
-            (&Method::OPTIONS, _) => preflight(&incoming.headers, &config.capture),
+            (&Method::OPTIONS, _) => shared::capture::preflight(&incoming.headers, &config.capture),
             _ => Err(ApiError::NotFound),
         }
-    }
+    },
 }

@@ -2,8 +2,9 @@
 //! id; later ones with that id append to its history. Busiest endpoint of the product: one batch write.
 
 use crate::config::ConsentConfig;
+use bytes::Bytes;
 use http::{Response, StatusCode};
-use http_body::Body;
+use http_body_util::Full;
 use serde::Serialize;
 use shared::body::{BodyRules, FieldReader};
 use shared::capture::Intake;
@@ -36,16 +37,11 @@ struct Input {
     method: ConsentMethod,
 }
 
-pub async fn record_consent<B, K>(
-    request: http::Request<B>,
+pub async fn record_consent<K: Backend>(
+    request: http::Request<Full<Bytes>>,
     config: &ConsentConfig,
     store: &Store<K>,
-) -> Result<Response<String>, ApiError>
-where
-    B: Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    K: Backend,
-{
+) -> Result<Response<String>, ApiError> {
     // JSON only: the banner's script sends the decisions as an object.
     let rules = BodyRules::json().maps(&["decisions"]);
     let mut intake = Intake::read_as(request, &config.capture, &rules).await?;

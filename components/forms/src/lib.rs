@@ -11,25 +11,10 @@ pub mod issue_token;
 pub mod submit;
 
 #[cfg(target_arch = "wasm32")]
-mod entry {
-    use crate::config::{self, FormsConfig};
-    use crate::{issue_token, submit};
-    use http::{Method, Response};
-    use shared::capture::preflight;
-    use shared::entry::{Incoming, serve};
-    use shared::http::ApiError;
-    use shared::store::{SpinBackend, Store};
-
-    #[spin_sdk::http_service]
-    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
-        serve(request, config::load().await, |c| Some(&c.capture), route).await
-    }
-
-    async fn route(
-        incoming: Incoming,
-        config: &'static FormsConfig,
-        store: Store<SpinBackend>,
-    ) -> Result<Response<String>, ApiError> {
+shared::entry::component! {
+    config: config::load(),
+    cors: |c| Some(&c.capture),
+    route: async |incoming, config, store| {
         let segments = incoming.segments();
         match (&incoming.method, &segments[..]) {
             (&Method::POST, ["api", "forms", form]) => {
@@ -39,8 +24,8 @@ mod entry {
             (&Method::GET, ["api", "forms", form, "token"]) => {
                 issue_token::issue_token(config, form)
             }
-            (&Method::OPTIONS, _) => preflight(&incoming.headers, &config.capture),
+            (&Method::OPTIONS, _) => shared::capture::preflight(&incoming.headers, &config.capture),
             _ => Err(ApiError::NotFound),
         }
-    }
+    },
 }

@@ -1,8 +1,9 @@
 //! `POST /api/forms/{form}`: store one form submission with IP, location, consent and spam verdict.
 
 use crate::config::FormsConfig;
+use bytes::Bytes;
 use http::Response;
-use http_body::Body;
+use http_body_util::Full;
 use serde::Serialize;
 use shared::capture::{Offer, Post, lead_capture};
 use shared::domain::FormId;
@@ -17,17 +18,12 @@ struct Receipt<'a> {
     status: &'static str,
 }
 
-pub async fn submit<B, K>(
-    request: http::Request<B>,
+pub async fn submit<K: Backend>(
+    request: http::Request<Full<Bytes>>,
     config: &FormsConfig,
     store: &Store<K>,
     form: &str,
-) -> Result<Response<String>, ApiError>
-where
-    B: Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    K: Backend,
-{
+) -> Result<Response<String>, ApiError> {
     let form = FormId::parse(form).map_err(|_| ApiError::NotFound)?;
     let spec = config.form(&form).ok_or(ApiError::NotFound)?;
     let settings = &config.capture;

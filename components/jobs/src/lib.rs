@@ -10,27 +10,11 @@ pub mod config;
 pub mod run_jobs;
 
 #[cfg(target_arch = "wasm32")]
-mod entry {
-    use crate::config::{self, JobsConfig};
-    use crate::run_jobs;
-    use http::{Method, Response};
-    use shared::entry::{Incoming, serve};
-    use shared::http::ApiError;
-    use shared::mailer::SpinTransport;
-    use shared::store::{SpinBackend, Store};
-    use shared::time::Timestamp;
-
-    #[spin_sdk::http_service]
-    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
-        // Called by a scheduler, not a browser: no CORS.
-        serve(request, config::load().await, |_| None, route).await
-    }
-
-    async fn route(
-        incoming: Incoming,
-        config: &'static JobsConfig,
-        store: Store<SpinBackend>,
-    ) -> Result<Response<String>, ApiError> {
+shared::entry::component! {
+    config: config::load(),
+    // Called by a scheduler, not a browser: no CORS.
+    cors: |_| None,
+    route: async |incoming, config, store| {
         let query = incoming.query.as_deref();
         match (&incoming.method, &incoming.segments()[..]) {
             (&Method::POST, ["api", "jobs", "run"]) => {
@@ -39,12 +23,12 @@ mod entry {
                     query,
                     config,
                     &store,
-                    SpinTransport,
-                    Timestamp::now(),
+                    shared::mailer::SpinTransport,
+                    shared::time::Timestamp::now(),
                 )
                 .await
             }
             _ => Err(ApiError::NotFound),
         }
-    }
+    },
 }

@@ -14,31 +14,16 @@ pub mod limit;
 pub mod list_outbox;
 
 #[cfg(target_arch = "wasm32")]
-mod entry {
-    use crate::config::{self, MailerConfig};
-    use crate::{deliver, list_outbox};
-    use http::{Method, Response};
-    use shared::entry::{Incoming, serve};
-    use shared::http::ApiError;
-    use shared::mailer::SpinTransport;
-    use shared::store::{SpinBackend, Store};
-    use shared::time::Timestamp;
-
-    #[spin_sdk::http_service]
-    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
-        // Called by a scheduler, not a browser: no CORS.
-        serve(request, config::load().await, |_| None, route).await
-    }
-
-    async fn route(
-        incoming: Incoming,
-        config: &'static MailerConfig,
-        store: Store<SpinBackend>,
-    ) -> Result<Response<String>, ApiError> {
+shared::entry::component! {
+    config: config::load(),
+    // Called by a scheduler, not a browser: no CORS.
+    cors: |_| None,
+    route: async |incoming, config, store| {
+        use shared::mailer::SpinTransport;
         let (headers, query, now) = (
             &incoming.headers,
             incoming.query.as_deref(),
-            Timestamp::now(),
+            shared::time::Timestamp::now(),
         );
         match (&incoming.method, &incoming.segments()[..]) {
             (&Method::POST, ["api", "outbox", "deliver"]) => {
@@ -49,5 +34,5 @@ mod entry {
             }
             _ => Err(ApiError::NotFound),
         }
-    }
+    },
 }

@@ -5,7 +5,9 @@
 //! not refused, so one typo does not fail a list. The check is registered with its counts.
 
 use crate::auth::{OPT_OUTS_READ, actor, require};
+use bytes::Bytes;
 use http::{HeaderMap, Response, StatusCode};
+use http_body_util::Full;
 use serde::Serialize;
 use shared::body::{BodyRules, FieldReader, RawFields};
 use shared::domain::{EmailAddress, Invalid, PhoneNumber};
@@ -49,18 +51,14 @@ struct Answer {
 const MAX_BODY: usize = 2 * MAX_INPUTS * (MAX_INPUT_CHARS * 12 + 3) + 1024;
 
 /// Checks the scope before reading the body, so a key without it costs no parse.
-pub async fn check_opt_outs<B: Backend, Bd>(
+pub async fn check_opt_outs<B: Backend>(
     headers: &HeaderMap,
-    body: Bd,
+    body: Full<Bytes>,
     key: &ApiKey,
     suppression_key: &SigningKey,
     store: &Store<B>,
     now: Timestamp,
-) -> Result<Response<String>, ApiError>
-where
-    Bd: http_body::Body,
-    Bd::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Result<Response<String>, ApiError> {
     require(key, OPT_OUTS_READ)?;
     let (fields, _) = RawFields::read(headers, body, MAX_BODY, &rules()).await?;
     let (emails, phones) = parse(FieldReader::new(fields))?;

@@ -9,7 +9,9 @@
 
 use crate::auth::{NO_ETAG, PRIVACY_WRITE, actor, if_match, stale};
 use crate::show_privacy_request::view;
+use bytes::Bytes;
 use http::{HeaderMap, Response};
+use http_body_util::Full;
 use shared::body::{BodyRules, FieldReader, RawFields};
 use shared::domain::{Invalid, OfficerText, Right};
 use shared::http::ApiError;
@@ -53,19 +55,15 @@ impl Act {
     }
 }
 
-pub async fn decide_privacy_request<B: Backend, Bd>(
+pub async fn decide_privacy_request<B: Backend>(
     id: &str,
     headers: &HeaderMap,
-    body: Bd,
+    body: Full<Bytes>,
     key: &ApiKey,
     settings: &PrivacySettings,
     store: &Store<B>,
     now: Timestamp,
-) -> Result<Response<String>, ApiError>
-where
-    Bd: http_body::Body,
-    Bd::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Result<Response<String>, ApiError> {
     let if_match = if_match(key, PRIVACY_WRITE, headers)?;
     let (fields, _) = RawFields::read(headers, body, MAX_BODY, &rules()).await?;
     let act = parse(FieldReader::new(fields))?;

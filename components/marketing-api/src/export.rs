@@ -17,7 +17,7 @@
 //! breaks the export.
 
 use crate::feed::{self, Collection};
-use crate::pull::{Format, ndjson};
+use crate::format::{Format, ndjson};
 use bytes::Bytes;
 use shared::http::Reply;
 use shared::records::{Action, Actor, ApiKey, LogEntry};

@@ -51,7 +51,7 @@ pub struct Collection {
     pub source: Source,
     pub scope: &'static str,
     /// Its CSV columns, in order.
-    pub columns: &'static [crate::csv::Column],
+    pub columns: crate::csv::Columns,
 }
 
 pub const SUBMISSIONS: Collection = Collection {

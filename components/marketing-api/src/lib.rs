@@ -7,7 +7,7 @@
 //! | `POST /api/v1/keys` | [`create_key::create_key`]: a new key, shown once | admin key |
 //! | `GET /api/v1/keys` | [`list_keys::list_keys`]: every key, without secrets | admin key |
 //! | `DELETE /api/v1/keys/{id}` | [`revoke_key::revoke_key`]: revokes at once | admin key |
-//! | `GET /api/v1/{submissions,subscribers,demo-requests,consents,opt-outs}?after=&limit=&format=` | [`pull::pull`]: a page of the collection's feed ([`feed`]) as JSON, NDJSON or CSV ([`csv`]), or with `limit=all` all of it, streamed ([`export`]) | `leads:read`, `consents:read`, `opt-outs:read` |
+//! | `GET /api/v1/{submissions,subscribers,demo-requests,consents,opt-outs}?after=&limit=&format=` | [`pull::pull`]: a page of the collection's feed ([`feed`]) as JSON, NDJSON or CSV ([`format`], [`csv`]), or with `limit=all` all of it, streamed ([`export`]) | `leads:read`, `consents:read`, `opt-outs:read` |
 //! | `GET /api/v1/demo-requests/{id}` | [`show_demo_request::show_demo_request`]: one demo request with its `ETag` | `leads:read` |
 //! | `PATCH /api/v1/demo-requests/{id}` | [`set_demo_status::set_demo_status`]: its status, under `If-Match` | `demo-requests:write` |
 //! | `POST /api/v1/opt-outs/check` | [`check_opt_outs::check_opt_outs`]: which emails and phones are on the do-not-contact registry | `opt-outs:read` |
@@ -30,6 +30,7 @@ pub mod decide_privacy_request;
 pub mod describe_api;
 pub mod export;
 pub mod feed;
+pub mod format;
 pub mod list_keys;
 pub mod list_privacy_requests;
 pub mod privacy_view;
@@ -42,36 +43,22 @@ pub mod show_privacy_request;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]
-mod entry {
-    use crate::auth::keyed;
-    use crate::auth::{REGISTER_READ, authenticate, require};
-    use crate::config::{self, ApiConfig};
-    use crate::feed::{PRIVACY_REQUESTS, collection};
-    use crate::read_register::{self, Wanted};
-    use crate::{check_opt_outs, create_key, describe_api, list_keys, pull, revoke_key};
-    use crate::{decide_privacy_request, list_privacy_requests, show_privacy_request};
-    use crate::{set_demo_status, show_demo_request};
-    use http::{Method, Response};
-    use shared::entry::{Incoming, serve};
-    use shared::http::{ApiError, Reply, read_body};
-    use shared::store::{SpinBackend, Store};
-    use shared::time::Timestamp;
-    use std::rc::Rc;
+shared::entry::component! {
+    config: config::load(),
+    // Called by CRMs and scripts, not browsers: no CORS.
+    cors: |_| None,
+    route: async |incoming, config, store| {
+        use crate::auth::{REGISTER_READ, authenticate, keyed, require};
+        use crate::feed::{PRIVACY_REQUESTS, collection};
+        use crate::read_register::Wanted;
+        use http::Response;
+        use shared::http::{Reply, read_body};
+        use shared::time::Timestamp;
+        use std::rc::Rc;
 
-    /// The largest body key management reads.
-    const MAX_BODY: usize = 16 * 1024;
+        /// The largest body key management reads.
+        const MAX_BODY: usize = 16 * 1024;
 
-    #[spin_sdk::http_service]
-    async fn handle(request: spin_sdk::http::Request) -> Response<Reply> {
-        // Called by CRMs and scripts, not browsers: no CORS.
-        serve(request, config::load().await, |_| None, route).await
-    }
-
-    async fn route(
-        incoming: Incoming,
-        config: &'static ApiConfig,
-        store: Store<SpinBackend>,
-    ) -> Result<Response<Reply>, ApiError> {
         let store = Rc::new(store);
         let (headers, query, now) = (
             &incoming.headers,
@@ -79,6 +66,8 @@ mod entry {
             Timestamp::now(),
         );
         let whole = |response: Response<String>| response.map(Reply::from);
+        // Read whole already: handing it on costs a reference count.
+        let body = || incoming.request.body().clone();
         let what = format!("{} {}", incoming.method, incoming.path());
         let segments = incoming.segments();
         match (&incoming.method, &segments[..]) {
@@ -86,7 +75,7 @@ mod entry {
                 describe_api::load().await?,
             ))),
             (&Method::POST, ["api", "v1", "keys"]) => {
-                let body = read_body(headers, incoming.request.into_body(), MAX_BODY).await?;
+                let body = read_body(headers, body(), MAX_BODY).await?;
                 create_key::create_key(headers, &body, config, &store, now)
                     .await
                     .map(whole)
@@ -117,22 +106,19 @@ mod entry {
                 .await
             }
             (&Method::PATCH, ["api", "v1", "demo-requests", id]) => {
-                let id = id.to_string();
-                let (headers, body) = (incoming.headers.clone(), incoming.request.into_body());
-                keyed(&headers, &store, now, &what, async |key| {
-                    set_demo_status::set_demo_status(&id, &headers, body, key, &store, now)
+                keyed(headers, &store, now, &what, async |key| {
+                    set_demo_status::set_demo_status(id, headers, body(), key, &store, now)
                         .await
                         .map(whole)
                 })
                 .await
             }
             (&Method::POST, ["api", "v1", "opt-outs", "check"]) => {
-                let (headers, body) = (incoming.headers.clone(), incoming.request.into_body());
-                keyed(&headers, &store, now, &what, async |key| {
+                keyed(headers, &store, now, &what, async |key| {
                     let suppression_key = &config.suppression_key;
                     check_opt_outs::check_opt_outs(
-                        &headers,
-                        body,
+                        headers,
+                        body(),
                         key,
                         suppression_key,
                         &store,
@@ -172,13 +158,11 @@ mod entry {
                 .await
             }
             (&Method::PATCH, ["api", "v1", "privacy-requests", id]) => {
-                let id = id.to_string();
-                let (headers, body) = (incoming.headers.clone(), incoming.request.into_body());
-                keyed(&headers, &store, now, &what, async |key| {
+                keyed(headers, &store, now, &what, async |key| {
                     decide_privacy_request::decide_privacy_request(
-                        &id,
-                        &headers,
-                        body,
+                        id,
+                        headers,
+                        body(),
                         key,
                         &config.privacy,
                         &store,
@@ -203,5 +187,5 @@ mod entry {
             }
             _ => Err(ApiError::NotFound),
         }
-    }
+    },
 }

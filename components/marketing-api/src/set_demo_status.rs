@@ -5,7 +5,9 @@
 
 use crate::auth::{DEMO_REQUESTS_WRITE, IP_READ, NO_ETAG, actor, has, if_match, stale};
 use crate::view::tagged;
+use bytes::Bytes;
 use http::{HeaderMap, Response};
+use http_body_util::Full;
 use shared::body::{BodyRules, FieldReader, RawFields};
 use shared::http::ApiError;
 use shared::records::{Action, ApiKey, DemoRequest, DemoStatus};
@@ -17,18 +19,14 @@ const MAX_BODY: usize = 4096;
 
 /// Checks the scope and `If-Match` before reading the body, so a key without the scope costs no parse
 /// and is told what is wrong first.
-pub async fn set_demo_status<B: Backend, Bd>(
+pub async fn set_demo_status<B: Backend>(
     id: &str,
     headers: &HeaderMap,
-    body: Bd,
+    body: Full<Bytes>,
     key: &ApiKey,
     store: &Store<B>,
     now: Timestamp,
-) -> Result<Response<String>, ApiError>
-where
-    Bd: http_body::Body,
-    Bd::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
+) -> Result<Response<String>, ApiError> {
     let if_match = if_match(key, DEMO_REQUESTS_WRITE, headers)?;
     let (fields, _) = RawFields::read(headers, body, MAX_BODY, &BodyRules::any_json()).await?;
     let status = parse(FieldReader::new(fields))?;

@@ -1,8 +1,9 @@
 //! `POST /api/opt-out/phone`: anyone may ask not to be called. The number goes on the do-not-contact
 //! registry as a pseudonym, which survives the erasure of everything else about the person.
 
+use bytes::Bytes;
 use http::Response;
-use http_body::Body;
+use http_body_util::Full;
 use serde::Serialize;
 use shared::capture::{CaptureSettings, Offer, Post};
 use shared::domain::{FormId, PhoneNumber};
@@ -18,16 +19,11 @@ struct Answer {
     status: &'static str,
 }
 
-pub async fn do_not_call<B, K>(
-    request: http::Request<B>,
+pub async fn do_not_call<K: Backend>(
+    request: http::Request<Full<Bytes>>,
     settings: &CaptureSettings,
     store: &Store<K>,
-) -> Result<Response<String>, ApiError>
-where
-    B: Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    K: Backend,
-{
+) -> Result<Response<String>, ApiError> {
     let mut post = Post::read(request, settings, Offer::Bare).await?;
     let phone = post.fields().required("phone", PhoneNumber::parse);
     post.finish()?;

@@ -12,30 +12,10 @@ pub mod show_unsubscribe;
 pub mod unsubscribe;
 
 #[cfg(target_arch = "wasm32")]
-mod entry {
-    use crate::{config, do_not_call, show_unsubscribe, unsubscribe};
-    use http::{Method, Response};
-    use shared::capture::{CaptureSettings, preflight};
-    use shared::entry::{Incoming, serve};
-    use shared::http::ApiError;
-    use shared::store::{SpinBackend, Store};
-
-    #[spin_sdk::http_service]
-    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
-        serve(
-            request,
-            config::load().await,
-            |settings| Some(settings),
-            route,
-        )
-        .await
-    }
-
-    async fn route(
-        incoming: Incoming,
-        settings: &'static CaptureSettings,
-        store: Store<SpinBackend>,
-    ) -> Result<Response<String>, ApiError> {
+shared::entry::component! {
+    config: config::load(),
+    cors: |settings| Some(settings),
+    route: async |incoming, settings, store| {
         let segments = incoming.segments();
         match (&incoming.method, &segments[..]) {
             (&Method::GET, ["u", token]) => show_unsubscribe::show_unsubscribe(settings, token),
@@ -45,8 +25,10 @@ mod entry {
             (&Method::POST, ["api", "opt-out", "phone"]) => {
                 do_not_call::do_not_call(incoming.request, settings, &store).await
             }
-            (&Method::OPTIONS, ["api", ..]) => preflight(&incoming.headers, settings),
+            (&Method::OPTIONS, ["api", ..]) => {
+                shared::capture::preflight(&incoming.headers, settings)
+            }
             _ => Err(ApiError::NotFound),
         }
-    }
+    },
 }

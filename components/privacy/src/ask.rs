@@ -4,8 +4,9 @@
 //! reveals nobody. Opt-outs take effect at once; everything else waits for the emailed link.
 
 use crate::config::PrivacyConfig;
+use bytes::Bytes;
 use http::{Response, StatusCode};
-use http_body::Body;
+use http_body_util::Full;
 use serde::Serialize;
 use shared::body::BodyRules;
 use shared::capture::{Offer, Post};
@@ -58,16 +59,11 @@ fn lang(raw: &str) -> Result<String, Invalid> {
         .ok_or_else(|| Invalid::new("unknown_lang", "must be en, de or nl"))
 }
 
-pub async fn ask<B, K>(
-    request: http::Request<B>,
+pub async fn ask<K: Backend>(
+    request: http::Request<Full<Bytes>>,
     config: &PrivacyConfig,
     store: &Store<K>,
-) -> Result<Response<String>, ApiError>
-where
-    B: Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    K: Backend,
-{
+) -> Result<Response<String>, ApiError> {
     let settings = &config.capture;
     let rules = BodyRules::form().lists(&["rights"]);
     let mut post = Post::read_as(request, settings, Offer::Controls, &rules).await?;

@@ -24,25 +24,10 @@ pub mod texts;
 pub mod verify;
 
 #[cfg(target_arch = "wasm32")]
-mod entry {
-    use crate::config::{self, PrivacyConfig};
-    use crate::{ask, download, issue_token, show_centre, show_request, verify};
-    use http::{Method, Response};
-    use shared::capture::preflight;
-    use shared::entry::{Incoming, serve};
-    use shared::http::ApiError;
-    use shared::store::{SpinBackend, Store};
-
-    #[spin_sdk::http_service]
-    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
-        serve(request, config::load().await, |c| Some(&c.capture), route).await
-    }
-
-    async fn route(
-        incoming: Incoming,
-        config: &'static PrivacyConfig,
-        store: Store<SpinBackend>,
-    ) -> Result<Response<String>, ApiError> {
+shared::entry::component! {
+    config: config::load(),
+    cors: |c| Some(&c.capture),
+    route: async |incoming, config, store| {
         let segments = incoming.segments();
         let (headers, query) = (&incoming.headers, incoming.query.as_deref());
         match (&incoming.method, &segments[..]) {
@@ -62,8 +47,8 @@ mod entry {
             (&Method::GET, ["privacy", "download", token]) => {
                 download::download(headers, query, config, &store, token).await
             }
-            (&Method::OPTIONS, ["api", ..]) => preflight(headers, &config.capture),
+            (&Method::OPTIONS, ["api", ..]) => shared::capture::preflight(headers, &config.capture),
             _ => Err(ApiError::NotFound),
         }
-    }
+    },
 }

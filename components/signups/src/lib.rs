@@ -18,25 +18,10 @@ pub mod show_confirmation;
 pub mod subscribe;
 
 #[cfg(target_arch = "wasm32")]
-mod entry {
-    use crate::config::{self, SignupsConfig};
-    use crate::{confirm, issue_token, request_demo, show_confirmation, subscribe};
-    use http::{Method, Response};
-    use shared::capture::preflight;
-    use shared::entry::{Incoming, serve};
-    use shared::http::ApiError;
-    use shared::store::{SpinBackend, Store};
-
-    #[spin_sdk::http_service]
-    async fn handle(request: spin_sdk::http::Request) -> Response<String> {
-        serve(request, config::load().await, |c| Some(&c.capture), route).await
-    }
-
-    async fn route(
-        incoming: Incoming,
-        config: &'static SignupsConfig,
-        store: Store<SpinBackend>,
-    ) -> Result<Response<String>, ApiError> {
+shared::entry::component! {
+    config: config::load(),
+    cors: |c| Some(&c.capture),
+    route: async |incoming, config, store| {
         let segments = incoming.segments();
         match (&incoming.method, &segments[..]) {
             (&Method::POST, ["api", "newsletter"]) => {
@@ -57,8 +42,8 @@ mod entry {
             (&Method::GET, ["api", "demo", "token"]) => {
                 Ok(issue_token::issue_token(config, request_demo::FORM))
             }
-            (&Method::OPTIONS, _) => preflight(&incoming.headers, &config.capture),
+            (&Method::OPTIONS, _) => shared::capture::preflight(&incoming.headers, &config.capture),
             _ => Err(ApiError::NotFound),
         }
-    }
+    },
 }

@@ -1,8 +1,9 @@
 //! `POST /api/demo`: a demo request, stored as a lead with status `requested` for marketing to follow up.
 
 use crate::config::SignupsConfig;
+use bytes::Bytes;
 use http::Response;
-use http_body::Body;
+use http_body_util::Full;
 use serde::Serialize;
 use shared::capture::{ContactField, ContactFields, Offer, Post, lead_capture};
 use shared::domain::{ConsentId, FormId, PreferredTime};
@@ -22,16 +23,11 @@ struct Receipt<'a> {
     status: DemoStatus,
 }
 
-pub async fn request_demo<B, K>(
-    request: http::Request<B>,
+pub async fn request_demo<K: Backend>(
+    request: http::Request<Full<Bytes>>,
     config: &SignupsConfig,
     store: &Store<K>,
-) -> Result<Response<String>, ApiError>
-where
-    B: Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    K: Backend,
-{
+) -> Result<Response<String>, ApiError> {
     use ContactField::*;
     let settings = &config.capture;
     let ids = |list: &[&str]| {

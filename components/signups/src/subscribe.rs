@@ -3,8 +3,9 @@
 
 use crate::config::SignupsConfig;
 use crate::mail;
+use bytes::Bytes;
 use http::Response;
-use http_body::Body;
+use http_body_util::Full;
 use serde::Serialize;
 use shared::capture::{ContactField, ContactFields, Offer, Post};
 use shared::domain::{ConsentId, FormId};
@@ -23,16 +24,11 @@ struct Answer {
     status: &'static str,
 }
 
-pub async fn subscribe<B, K>(
-    request: http::Request<B>,
+pub async fn subscribe<K: Backend>(
+    request: http::Request<Full<Bytes>>,
     config: &SignupsConfig,
     store: &Store<K>,
-) -> Result<Response<String>, ApiError>
-where
-    B: Body,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    K: Backend,
-{
+) -> Result<Response<String>, ApiError> {
     let settings = &config.capture;
     let consent = [ConsentId::parse(CONSENT).expect("a valid id")];
     let offer = Offer::Visit {
