@@ -2,11 +2,11 @@
 //! (`{"items": [...], "next_cursor"}`) while the client reads it, so memory stays flat however long
 //! the export is.
 //!
-//! The export ends at the newest written entry when it began ([`feed::newest_written`]), which is the `Next-Cursor`
+//! The export ends at the newest written entry when it began ([`LogReader::newest`](shared::store::LogReader::newest)), which is the `Next-Cursor`
 //! sent in the headers before the first item. It reads [`BATCH`] entries at a time with one `get-many`,
 //! then their records with another, and produces the next chunk only when the client has taken the last
 //! one. A hole below the end is a number handed out before the export began: its writer is either still
-//! writing (the export waits for it, polling) or died (once a later entry is [`GRACE_MS`](feed::GRACE_MS) old it is
+//! writing (the export waits for it, polling) or died (once a later entry is [`GRACE_MS`](shared::store::GRACE_MS) old it is
 //! stepped over), so the cursor in the headers never skips an entry that lands late. A pending entry (a
 //! change still landing) is waited for the same way. A record named twice within a batch
 //! appears once; in two batches, twice (each time in its current state).
@@ -21,7 +21,7 @@ use crate::format::{Format, ndjson};
 use bytes::Bytes;
 use shared::http::Reply;
 use shared::records::{Action, Actor, ApiKey, LogEntry};
-use shared::store::{Backend, Event, Log, RecordKind, Store, StoreError};
+use shared::store::{Backend, Event, Log, RecordKind, Store, StoreError, past_grace};
 use shared::time::{Timestamp, pause};
 use std::rc::Rc;
 
@@ -221,7 +221,7 @@ impl<B: Backend> Run<B> {
 
     /// Entry `seq`, once its writer has written it (finally, if it was written pending); `None` once it
     /// is clear that writer died: a later entry (`later`, else the export's last) has been there for
-    /// [`GRACE_MS`](feed::GRACE_MS). A pending entry is taken as it is once it is that old itself.
+    /// [`GRACE_MS`](shared::store::GRACE_MS). A pending entry is taken as it is once it is that old itself.
     async fn wait_for(
         &self,
         log: Log,
@@ -230,7 +230,12 @@ impl<B: Backend> Run<B> {
     ) -> Result<Option<LogEntry>, StoreError> {
         let later = match later {
             Some(at) => Some(at),
-            None => feed::written_at(&self.store, log, self.export.end).await?,
+            None => {
+                self.store
+                    .reader(log, Timestamp::now())
+                    .written_at(self.export.end)
+                    .await?
+            }
         };
         loop {
             let mut found = self.store.log_entries(log, seq - 1, 1).await?;
@@ -245,7 +250,7 @@ impl<B: Backend> Run<B> {
     }
 }
 
-/// Whether something written at `at` is older than [`GRACE_MS`](feed::GRACE_MS) now.
+/// Whether something written at `at` is older than [`GRACE_MS`](shared::store::GRACE_MS) now.
 fn old(at: Timestamp) -> bool {
-    feed::older_than_grace(at, Timestamp::now())
+    past_grace(at, Timestamp::now())
 }

@@ -8,16 +8,16 @@
 //! erasure's entry. A record that changes after it was read gets a new entry, so it comes again after
 //! the client's cursor. A change's entry is written *pending* before the change lands and final after
 //! ([`Store::update`](shared::store::Store::update)): a page stops before a pending entry younger than
-//! [`GRACE_MS`], so it never hands out the old state with a cursor past the change.
+//! the store's grace, so it never hands out the old state with a cursor past the change.
 //!
 //! Consents are kept as a history, not one current state: each entry of the `consents` log names one
 //! decision (its `revision`), and the item is that decision with `id` = the consent id, so a sync sees
 //! every decision in order and keeps the latest.
 //!
 //! Holes (a writer died between taking a number and writing its entry, or is still writing): the page
-//! stops at a hole unless a later entry is older than [`GRACE_MS`], in which case the hole is stepped
-//! over for good. A page looks up to [`LOOKAHEAD`] entries past its `limit` to date a hole. (A stream,
-//! [`crate::export`], waits for its holes instead.)
+//! stops at a hole unless a later entry is older than the grace, in which case the hole is stepped over
+//! for good. Pages are read through the store's one log reader ([`shared::store::LogReader`]), whose
+//! rules these are. (A stream, [`crate::export`], waits for its holes instead.)
 
 use serde_json::{Value, json};
 use shared::http::ApiError;
@@ -26,10 +26,6 @@ use shared::store::{Backend, Log, RecordKind, Store, StoreError};
 use shared::time::Timestamp;
 use std::collections::HashSet;
 
-/// How long a hole may still be filled by a slow writer.
-pub const GRACE_MS: i64 = 60_000;
-/// Entries read past `limit` to find how old a hole is.
-pub const LOOKAHEAD: u64 = 64;
 /// Items a page holds when the client names no `limit`, and the most it may name.
 pub const DEFAULT_LIMIT: u64 = 100;
 pub const MAX_LIMIT: u64 = 1000;
@@ -190,85 +186,14 @@ pub async fn page<B: Backend>(
     full_ips: bool,
     now: Timestamp,
 ) -> Result<Page, StoreError> {
-    let end = head.min(after.saturating_add(limit).saturating_add(LOOKAHEAD));
-    let entries = store
-        .log_entries(collection.log, after, end.saturating_sub(after))
+    let count = head.min(after.saturating_add(limit)).saturating_sub(after);
+    let (entries, next) = store
+        .reader(collection.log, now)
+        .settled(after, count, head)
         .await?;
-    let mut next = after;
-    let mut named: Vec<&LogEntry> = Vec::new();
-    let old = |at: Timestamp| older_than_grace(at, now);
-    // When the newest entry past the window was written, looked up once, for a run of holes that fills it.
-    let mut beyond: Option<Option<Timestamp>> = None;
-    for (i, (seq, entry)) in entries.iter().enumerate() {
-        if named.len() as u64 == limit || *seq > after + limit {
-            break;
-        }
-        match entry {
-            // A change still landing: stop before it, or a sync would move past it with the old state.
-            Some(entry) if entry.pending && !old(entry.written()) => break,
-            Some(entry) => named.push(entry),
-            None => {
-                let later = entries[i + 1..]
-                    .iter()
-                    .find_map(|(_, e)| e.as_ref().map(LogEntry::written));
-                let later = match (later, beyond) {
-                    (Some(at), _) => Some(at),
-                    (None, Some(known)) => known,
-                    // A run of holes longer than the window: date it by the newest entry written past it.
-                    (None, None) => {
-                        let newest = newest_written(store, collection.log, end, head).await?;
-                        let at = if newest > end {
-                            written_at(store, collection.log, newest).await?
-                        } else {
-                            None
-                        };
-                        *beyond.insert(at)
-                    }
-                };
-                if !later.is_some_and(old) {
-                    break;
-                }
-            }
-        }
-        next = *seq;
-    }
+    let named: Vec<&LogEntry> = entries.iter().map(|(_, entry, _)| entry).collect();
     let items = items(store, collection, &named, full_ips).await?;
     Ok(Page { items, next })
-}
-
-/// Whether an entry written at `at` is older than [`GRACE_MS`] at `now`: its writer is done or dead.
-pub fn older_than_grace(at: Timestamp, now: Timestamp) -> bool {
-    at.unix_millis() + GRACE_MS <= now.unix_millis()
-}
-
-/// The newest *written* entry above `after` and at or below `head` (`after` if there is none), looked
-/// for backwards [`LOOKAHEAD`] entries at a time.
-pub async fn newest_written<B: Backend>(
-    store: &Store<B>,
-    log: Log,
-    after: u64,
-    head: u64,
-) -> Result<u64, StoreError> {
-    let mut top = head;
-    while top > after {
-        let from = top.saturating_sub(LOOKAHEAD).max(after);
-        let entries = store.log_entries(log, from, top - from).await?;
-        if let Some((seq, _)) = entries.iter().rev().find(|(_, e)| e.is_some()) {
-            return Ok(*seq);
-        }
-        top = from;
-    }
-    Ok(after)
-}
-
-/// When entry `seq` was written, if it is.
-pub async fn written_at<B: Backend>(
-    store: &Store<B>,
-    log: Log,
-    seq: u64,
-) -> Result<Option<Timestamp>, StoreError> {
-    let mut entry = store.log_entries(log, seq.saturating_sub(1), 1).await?;
-    Ok(entry.pop().and_then(|(_, e)| e).map(|e| e.written()))
 }
 
 /// The items a run of log entries names, in entry order, with full IP addresses only when `full_ips`.

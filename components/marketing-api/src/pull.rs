@@ -47,7 +47,10 @@ pub async fn pull<B: Backend + 'static>(
         Limit::Page(limit) => limit,
         Limit::All => {
             // Holes above the newest written entry are left to the next pull.
-            let end = feed::newest_written(&store, collection.log, after, head).await?;
+            let end = store
+                .reader(collection.log, now)
+                .newest(after, head)
+                .await?;
             let export = crate::export::Export {
                 collection,
                 format,

@@ -24,6 +24,8 @@ use crate::time::Timestamp;
 pub const GRACE_MS: i64 = 60_000;
 /// Entries read per `get-many`.
 pub const PAGE: u64 = 256;
+/// Entries read past a window to date a run of holes at its end.
+pub const LOOKAHEAD: u64 = 64;
 
 /// Whether something written at `at` is older than [`GRACE_MS`] at `now`.
 pub fn past_grace(at: Timestamp, now: Timestamp) -> bool {
@@ -185,19 +187,42 @@ impl<B: Backend> LogReader<'_, B> {
         Ok(seqs.into_iter().zip(values).collect())
     }
 
-    /// When the newest entry above `end` and at or below `head` was written (`None` if there is none),
-    /// looked for backwards a page at a time: what dates a run of holes that fills a window's end.
+    /// When the entry nearest above `end` (and at or below `head`) was written, `None` if there is none:
+    /// what dates a run of holes that fills a window's end. It looks [`LOOKAHEAD`] entries ahead, then
+    /// for the newest written entry.
     async fn written_beyond(&self, end: u64, head: u64) -> Result<Option<Timestamp>, StoreError> {
+        let ahead = self
+            .raw(end, LOOKAHEAD.min(head.saturating_sub(end)))
+            .await?;
+        if let Some((entry, _)) = ahead.into_iter().find_map(|(_, e)| e) {
+            return Ok(Some(entry.written()));
+        }
+        let newest = self.newest(end, head).await?;
+        if newest > end {
+            return self.written_at(newest).await;
+        }
+        Ok(None)
+    }
+
+    /// The newest *written* entry above `after` and at or below `head` (`after` if there is none), looked
+    /// for backwards [`LOOKAHEAD`] entries at a time.
+    pub async fn newest(&self, after: u64, head: u64) -> Result<u64, StoreError> {
         let mut top = head;
-        while top > end {
-            let from = top.saturating_sub(PAGE).max(end);
+        while top > after {
+            let from = top.saturating_sub(LOOKAHEAD).max(after);
             let entries = self.raw(from, top - from).await?;
-            if let Some((entry, _)) = entries.into_iter().rev().find_map(|(_, e)| e) {
-                return Ok(Some(entry.written()));
+            if let Some((seq, _)) = entries.iter().rev().find(|(_, e)| e.is_some()) {
+                return Ok(*seq);
             }
             top = from;
         }
-        Ok(None)
+        Ok(after)
+    }
+
+    /// When entry `seq` was written, if it is.
+    pub async fn written_at(&self, seq: u64) -> Result<Option<Timestamp>, StoreError> {
+        let mut entry = self.at(&[seq]).await?;
+        Ok(entry.pop().flatten().map(|(e, _)| e.written()))
     }
 }
 
