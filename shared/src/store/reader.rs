@@ -229,17 +229,65 @@ impl<B: Backend> LogReader<'_, B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::{Action, Actor};
+    use crate::store::memory::{Memory, block_on};
 
     #[test]
     fn grace_is_measured_from_the_write() {
         let now = Timestamp::from_unix_millis(1_000_000);
-        assert!(past_grace(
-            Timestamp::from_unix_millis(1_000_000 - GRACE_MS),
-            now
-        ));
-        assert!(!past_grace(
-            Timestamp::from_unix_millis(1_000_001 - GRACE_MS),
-            now
-        ));
+        assert!(past_grace(Timestamp::from_unix_millis(1_000_000 - GRACE_MS), now));
+        assert!(!past_grace(Timestamp::from_unix_millis(1_000_001 - GRACE_MS), now));
+    }
+
+    /// A store whose `outbox` log holds entries `(seq, at, written_at)`, numbered up to `head`.
+    fn log_of(entries: &[(u64, i64, i64)], head: u64) -> Store<Memory> {
+        let memory = Memory::default();
+        let store = Store::new(memory.clone());
+        block_on(memory.increment(&Key::LogHead(Log::Outbox).to_string(), head as i64)).unwrap();
+        for (seq, at, written) in entries {
+            let entry = LogEntry {
+                v: 1,
+                seq: *seq,
+                at: Timestamp::from_unix_millis(*at),
+                action: Action::Captured,
+                record: Some("r".into()),
+                actor: Actor::System,
+                detail: None,
+                revision: None,
+                pending: false,
+                written_at: Some(Timestamp::from_unix_millis(*written)),
+            };
+            let bytes = serde_json::to_vec(&entry).unwrap();
+            memory
+                .0
+                .borrow_mut()
+                .insert(Key::LogEntry(Log::Outbox, *seq).to_string(), bytes);
+        }
+        store
+    }
+
+    fn settled(store: &Store<Memory>, now: i64) -> u64 {
+        let reader = store.reader(Log::Outbox, Timestamp::from_unix_millis(now));
+        let head = block_on(reader.head()).unwrap();
+        block_on(reader.settled(0, head, head)).unwrap().1
+    }
+
+    #[test]
+    fn a_reader_stops_at_a_young_hole_and_steps_over_an_old_one() {
+        let young = log_of(&[(1, 990_000, 990_000), (3, 995_000, 995_000)], 3);
+        assert_eq!(settled(&young, 1_000_000), 1);
+        let old = log_of(&[(1, 0, 0), (3, 1_000, 1_000)], 3);
+        assert_eq!(settled(&old, 1_000_000), 3);
+        let trailing = log_of(&[(1, 0, 0)], 2);
+        assert_eq!(settled(&trailing, 1_000_000), 1);
+    }
+
+    /// The outbox once dated holes by an entry's `at` (when the event happened), which a slow writer
+    /// may have stamped long before it wrote: a hole before it was then passed while its writer could
+    /// still fill it.
+    #[test]
+    fn a_hole_is_dated_by_when_the_entries_after_it_were_written_not_by_their_events() {
+        let store = log_of(&[(1, 0, 0), (3, 0, 995_000)], 3);
+        assert_eq!(settled(&store, 1_000_000), 1);
     }
 }
