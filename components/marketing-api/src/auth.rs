@@ -5,9 +5,9 @@
 //! store keeps only `sha256:` + hex SHA-256 of the whole key; a request's key is found by its id and its
 //! hash compared in constant time.
 
-use http::HeaderMap;
+use http::{HeaderMap, Response};
 use sha2::{Digest, Sha256};
-use shared::http::{ApiError, bearer, constant_time_eq};
+use shared::http::{ApiError, Reply, bearer, constant_time_eq};
 use shared::ids::{is_id, new_id};
 use shared::records::{Action, Actor, ApiKey};
 use shared::store::{Backend, Event, Log, RecordKind, Store};
@@ -84,13 +84,13 @@ pub async fn authenticate<B: Backend>(
 /// missing scope, a bad cursor, a stale `If-Match`, an internal error...) is registered in the `access`
 /// log as `what` and the error's code, so every request made with a key leaves an entry; successes
 /// register themselves, with what they read or changed.
-pub async fn keyed<B: Backend, T>(
+pub async fn keyed<B: Backend, T: Into<Reply>>(
     headers: &HeaderMap,
     store: &Store<B>,
     now: Timestamp,
     what: &str,
-    handler: impl AsyncFnOnce(&ApiKey) -> Result<T, ApiError>,
-) -> Result<T, ApiError> {
+    handler: impl AsyncFnOnce(&ApiKey) -> Result<Response<T>, ApiError>,
+) -> Result<Response<Reply>, ApiError> {
     let key = authenticate(headers, store, now).await?;
     let result = handler(&key).await;
     if let Err(error) = &result {
@@ -109,7 +109,7 @@ pub async fn keyed<B: Backend, T>(
             noted?;
         }
     }
-    result
+    result.map(|response| response.map(T::into))
 }
 
 /// The register's actor for `key`.

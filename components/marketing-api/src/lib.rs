@@ -99,17 +99,13 @@ shared::entry::component! {
             }
             (&Method::GET, ["api", "v1", "demo-requests", id]) => {
                 keyed(headers, &store, now, &what, async |key| {
-                    show_demo_request::show_demo_request(id, key, &store, now)
-                        .await
-                        .map(whole)
+                    show_demo_request::show_demo_request(id, key, &store, now).await
                 })
                 .await
             }
             (&Method::PATCH, ["api", "v1", "demo-requests", id]) => {
                 keyed(headers, &store, now, &what, async |key| {
-                    set_demo_status::set_demo_status(id, headers, body(), key, &store, now)
-                        .await
-                        .map(whole)
+                    set_demo_status::set_demo_status(id, headers, body(), key, &store, now).await
                 })
                 .await
             }
@@ -125,15 +121,12 @@ shared::entry::component! {
                         now,
                     )
                     .await
-                    .map(whole)
                 })
                 .await
             }
             (&Method::GET, ["api", "v1", "privacy-requests"]) => {
                 keyed(headers, &store, now, &what, async |key| {
-                    list_privacy_requests::list_privacy_requests(query, key, &store, now)
-                        .await
-                        .map(whole)
+                    list_privacy_requests::list_privacy_requests(query, key, &store, now).await
                 })
                 .await
             }
@@ -153,7 +146,6 @@ shared::entry::component! {
                         now,
                     )
                     .await
-                    .map(whole)
                 })
                 .await
             }
@@ -169,7 +161,6 @@ shared::entry::component! {
                         now,
                     )
                     .await
-                    .map(whole)
                 })
                 .await
             }

@@ -16,15 +16,19 @@ pub async fn open<K: Backend>(
     config: &PrivacyConfig,
     store: &Store<K>,
     token: &str,
-) -> Result<(PrivacyLink, DataRequest), ApiError> {
+) -> Result<DataRequest, ApiError> {
     let link = PrivacyLink::open(&config.privacy.keys, token, PrivacyLinkKind::Verify)?;
-    let request = store
+    store
         .get(RecordKind::DataRequest, &link.request)
         .await?
-        .ok_or(ApiError::Gone {
-            message: "This request no longer exists.".into(),
-        })?;
-    Ok((link, request))
+        .ok_or_else(gone)
+}
+
+/// The answer for a request erased since its link was sent.
+pub fn gone() -> ApiError {
+    ApiError::Gone {
+        message: "This request no longer exists.".into(),
+    }
 }
 
 pub async fn show_request<K: Backend>(
@@ -33,7 +37,7 @@ pub async fn show_request<K: Backend>(
     token: &str,
 ) -> Result<Response<String>, ApiError> {
     let now = Timestamp::now();
-    let (_, request) = open(config, store, token).await?;
+    let request = open(config, store, token).await?;
     match request.status_at(now) {
         RequestStatus::Unverified => {
             let rights: String = request

@@ -3,7 +3,7 @@
 //! confirmed"); an expired link is refused (410) and the request expires, keeping no personal data.
 
 use crate::config::PrivacyConfig;
-use crate::show_request::open;
+use crate::show_request::{gone, open};
 use crate::status::status_page;
 use http::{HeaderMap, Response};
 use shared::capture::client_ip;
@@ -23,7 +23,7 @@ pub async fn verify<K: Backend>(
     token: &str,
 ) -> Result<Response<String>, ApiError> {
     let now = Timestamp::now();
-    let (_, request) = open(config, store, token).await?;
+    let request = open(config, store, token).await?;
     let actor = Actor::Visitor {
         ip_truncated: client_ip(headers, &config.capture)?.truncated().to_string(),
     };
@@ -61,9 +61,7 @@ pub async fn verify<K: Backend>(
         )
         .await?;
     match updated {
-        Updated::Missing => Err(ApiError::Gone {
-            message: "This request no longer exists.".into(),
-        }),
+        Updated::Missing => Err(gone()),
         // Another click won the race: the request is confirmed either way.
         Updated::Unchanged(request) => Ok(already(&request, now)),
         Updated::Changed(request) => {
