@@ -235,8 +235,14 @@ mod tests {
     #[test]
     fn grace_is_measured_from_the_write() {
         let now = Timestamp::from_unix_millis(1_000_000);
-        assert!(past_grace(Timestamp::from_unix_millis(1_000_000 - GRACE_MS), now));
-        assert!(!past_grace(Timestamp::from_unix_millis(1_000_001 - GRACE_MS), now));
+        assert!(past_grace(
+            Timestamp::from_unix_millis(1_000_000 - GRACE_MS),
+            now
+        ));
+        assert!(!past_grace(
+            Timestamp::from_unix_millis(1_000_001 - GRACE_MS),
+            now
+        ));
     }
 
     /// A store whose `outbox` log holds entries `(seq, at, written_at)`, numbered up to `head`.
