@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 const MAX_LINES: usize = 500;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 /// The floors of the README's Layout table (`| floor | name | modules |`), lowest first: each module
@@ -215,7 +218,8 @@ fn cycles(graph: &BTreeMap<PathBuf, BTreeSet<PathBuf>>) -> Vec<Vec<PathBuf>> {
         }
         seen
     };
-    let reach: BTreeMap<&PathBuf, BTreeSet<PathBuf>> = graph.keys().map(|f| (f, reaches(f))).collect();
+    let reach: BTreeMap<&PathBuf, BTreeSet<PathBuf>> =
+        graph.keys().map(|f| (f, reaches(f))).collect();
     let mut found: BTreeSet<Vec<PathBuf>> = BTreeSet::new();
     for file in graph.keys() {
         let circle: Vec<PathBuf> = graph
@@ -231,7 +235,10 @@ fn cycles(graph: &BTreeMap<PathBuf, BTreeSet<PathBuf>>) -> Vec<Vec<PathBuf>> {
 }
 
 fn relative(path: &Path) -> String {
-    path.strip_prefix(root()).unwrap_or(path).display().to_string()
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 fn crates() -> Vec<PathBuf> {
@@ -263,7 +270,11 @@ fn no_file_imports_another_in_a_circle() {
             problems.push(edges.join(", "));
         }
     }
-    assert!(problems.is_empty(), "import cycles:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "import cycles:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -271,7 +282,12 @@ fn no_module_of_the_shared_crate_imports_one_on_a_higher_floor() {
     let floors = floors();
     let src = root().join("shared/src");
     let floor_of = |file: &Path| -> Option<u32> {
-        let top = file.strip_prefix(&src).ok()?.iter().next()?.to_string_lossy();
+        let top = file
+            .strip_prefix(&src)
+            .ok()?
+            .iter()
+            .next()?
+            .to_string_lossy();
         let name = top.trim_end_matches(".rs");
         if name == "lib" {
             return None;
@@ -289,7 +305,11 @@ fn no_module_of_the_shared_crate_imports_one_on_a_higher_floor() {
             }
         }
     }
-    assert!(problems.is_empty(), "imports up a floor:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "imports up a floor:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -303,7 +323,11 @@ fn inside_a_component_nothing_imports_its_route_table() {
             }
         }
     }
-    assert!(problems.is_empty(), "imports up a floor:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "imports up a floor:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -315,14 +339,22 @@ fn no_source_file_is_over_500_lines() {
             let lines: Vec<&str> = text.lines().collect();
             let end = lines
                 .windows(2)
-                .position(|w| w[0].trim() == "#[cfg(test)]" && w[1].trim_start().starts_with("mod ") && w[1].ends_with('{'))
+                .position(|w| {
+                    w[0].trim() == "#[cfg(test)]"
+                        && w[1].trim_start().starts_with("mod ")
+                        && w[1].ends_with('{')
+                })
                 .unwrap_or(lines.len());
             if end > MAX_LINES {
                 problems.push(format!("{}: {end} lines", relative(file)));
             }
         }
     }
-    assert!(problems.is_empty(), "files over {MAX_LINES} lines:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "files over {MAX_LINES} lines:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -341,9 +373,18 @@ fn the_checks_see_a_cycle_and_an_upward_import() {
     ));
     assert_eq!(
         paths,
-        ["super::Store", "super::keys::Key", "crate::records::Log", "crate::records::kind::A", "crate::records::kind::B"]
+        [
+            "super::Store",
+            "super::keys::Key",
+            "crate::records::Log",
+            "crate::records::kind::A",
+            "crate::records::kind::B"
+        ]
     );
-    assert_eq!(resolve("super::Store", &at, &modules), Some(vec!["store".to_owned()]));
+    assert_eq!(
+        resolve("super::Store", &at, &modules),
+        Some(vec!["store".to_owned()])
+    );
     assert_eq!(resolve("crate::store::core::Store", &at, &modules), None);
     let graph: BTreeMap<PathBuf, BTreeSet<PathBuf>> = [
         ("a.rs", vec!["b.rs"]),
@@ -352,10 +393,19 @@ fn the_checks_see_a_cycle_and_an_upward_import() {
         ("d.rs", vec!["a.rs"]),
     ]
     .into_iter()
-    .map(|(f, to)| (PathBuf::from(f), to.into_iter().map(PathBuf::from).collect()))
+    .map(|(f, to)| {
+        (
+            PathBuf::from(f),
+            to.into_iter().map(PathBuf::from).collect(),
+        )
+    })
     .collect();
     assert_eq!(
         cycles(&graph),
-        [vec![PathBuf::from("a.rs"), PathBuf::from("b.rs"), PathBuf::from("c.rs")]]
+        [vec![
+            PathBuf::from("a.rs"),
+            PathBuf::from("b.rs"),
+            PathBuf::from("c.rs")
+        ]]
     );
 }
