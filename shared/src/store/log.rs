@@ -42,6 +42,17 @@ struct Codec<O, E> {
     encode: E,
 }
 
+impl<O, E> Codec<O, E> {
+    /// A codec of records of type `T` (named by the bounds, so the closures need no annotations).
+    fn of<T>(open: O, encode: E) -> Self
+    where
+        O: Fn(&str, &[u8]) -> Result<T, StoreError>,
+        E: Fn(&T) -> Result<Vec<u8>, serde_json::Error>,
+    {
+        Self { open, encode }
+    }
+}
+
 /// The outcome of [`Store::update`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Updated<R> {
@@ -94,10 +105,10 @@ impl<B: Backend> Store<B> {
         event: Event,
         change: impl FnMut(&mut R) -> bool,
     ) -> Result<Updated<R>, StoreError> {
-        let codec = Codec {
-            open: |key: &str, bytes: &[u8]| decode(key, bytes),
-            encode: |record: &R| serde_json::to_vec(record),
-        };
+        let codec = Codec::of(
+            |key: &str, bytes: &[u8]| decode(key, bytes),
+            |record: &R| serde_json::to_vec(record),
+        );
         self.update_with(kind, id, event, codec, change).await
     }
 
@@ -110,15 +121,15 @@ impl<B: Backend> Store<B> {
         event: Event,
         change: impl FnMut(&mut Box<dyn Described>) -> bool,
     ) -> Result<bool, StoreError> {
-        let codec = Codec {
-            open: |key: &str, bytes: &[u8]| {
+        let codec = Codec::of(
+            |key: &str, bytes: &[u8]| {
                 described(kind, bytes).map_err(|source| StoreError::Corrupt {
                     key: key.to_owned(),
                     source,
                 })
             },
-            encode: |record: &Box<dyn Described>| record.to_bytes(),
-        };
+            |record| Described::to_bytes(&**record),
+        );
         Ok(self
             .update_with(kind, id, event, codec, change)
             .await?
