@@ -305,13 +305,13 @@ impl TestApp {
         id: &str,
         change: impl FnMut(&mut R) -> bool,
     ) {
-        let event = shared::store::Event {
-            log: kind.log(),
-            action: shared::records::Action::Updated,
-            actor: shared::records::Actor::System,
-            detail: Some("test: changed by the test".into()),
-            at: shared::time::Timestamp::now(),
-        };
+        let event = shared::store::Event::by(
+            shared::records::Actor::System,
+            kind.log(),
+            shared::records::Action::Updated,
+            Some("test: changed by the test".into()),
+            shared::time::Timestamp::now(),
+        );
         let updated = self.store().update(kind, id, event, change).await.unwrap();
         assert!(updated.changed(), "the test's change to {id} landed");
     }

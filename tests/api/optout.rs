@@ -236,13 +236,13 @@ async fn opt_outs_survive_the_erasure_of_the_persons_records_and_a_confirmed_sig
     let store = app.store();
     let id = only_subscriber(&app).await.id;
 
-    let erasure = Event {
-        log: Log::Subscribers,
-        action: Action::Erased,
-        actor: Actor::System,
-        detail: None,
-        at: Timestamp::now(),
-    };
+    let erasure = Event::by(
+        Actor::System,
+        Log::Subscribers,
+        Action::Erased,
+        None,
+        Timestamp::now(),
+    );
     store
         .erase(RecordKind::Subscriber, &id, erasure)
         .await

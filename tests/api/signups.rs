@@ -547,13 +547,13 @@ async fn a_pending_signup_after_the_interval_gets_a_new_mail_and_this_signups_pr
     .await;
     assert_eq!(outbox(&app).await.len(), 1);
     let earlier = person.confirmation_sent_at.unwrap().plus_seconds(-3600);
-    let event = Event {
-        log: Log::Subscribers,
-        action: Action::Updated,
-        actor: Actor::System,
-        detail: None,
-        at: Timestamp::now(),
-    };
+    let event = Event::by(
+        Actor::System,
+        Log::Subscribers,
+        Action::Updated,
+        None,
+        Timestamp::now(),
+    );
     app.store()
         .update(
             RecordKind::Subscriber,

@@ -144,13 +144,7 @@ async fn seed(kv: &KvStore, count: usize) -> Result<()> {
             })
             .collect();
         let refs: Vec<(&str, &Value)> = records.iter().map(|(id, r)| (id.as_str(), r)).collect();
-        let event = Event {
-            log: Log::Submissions,
-            action: Action::Captured,
-            actor: Actor::System,
-            detail: Some("bench".into()),
-            at: now,
-        };
+        let event = Event::system(Log::Submissions, Action::Captured, "bench".into(), now);
         store
             .append_many(RecordKind::Submission, &refs, event)
             .await?;

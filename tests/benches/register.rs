@@ -141,13 +141,7 @@ async fn seed(kv: &KvStore, count: usize, at: Timestamp) -> Result<()> {
             })
             .collect();
         let refs: Vec<(&str, &Value)> = records.iter().map(|(id, r)| (id.as_str(), r)).collect();
-        let event = Event {
-            log: Log::Submissions,
-            action: Action::CapturedAsSpam,
-            actor: Actor::System,
-            detail: Some("bench".into()),
-            at,
-        };
+        let event = Event::system(Log::Submissions, Action::CapturedAsSpam, "bench".into(), at);
         store
             .append_many(RecordKind::Submission, &refs, event)
             .await?;

@@ -105,17 +105,17 @@ pub async fn record_consent<K: Backend>(
         country: shared::geo::lookup(intake.client.ip()).map(|l| l.country().to_owned()),
         ip_truncated: ip_truncated.clone(),
     };
-    let event = Event {
-        log: Log::Consents,
-        action: if first {
+    let event = Event::by(
+        Actor::Visitor { ip_truncated },
+        Log::Consents,
+        if first {
             Action::Captured
         } else {
             Action::Updated
         },
-        actor: Actor::Visitor { ip_truncated },
-        detail: None,
-        at: now,
-    };
+        None,
+        now,
+    );
     store.record_consent(&mut decision, first, event).await?;
     Ok(json_response(
         StatusCode::CREATED,

@@ -30,18 +30,18 @@ pub async fn list_outbox<B: Backend>(
     }
     let messages = pending(store, now, limit(query)?).await?;
     // Recipients and live links are personal data: reading them is a staff read, so it is registered.
-    let event = Event {
-        log: Log::Access,
-        action: Action::Read,
-        actor: Actor::ApiKey {
+    let event = Event::by(
+        Actor::ApiKey {
             key_id: "outbox_token".into(),
         },
-        detail: Some(format!(
+        Log::Access,
+        Action::Read,
+        Some(format!(
             "outbox: {} pending messages listed",
             messages.len()
         )),
-        at: now,
-    };
+        now,
+    );
     store.note("outbox", event).await?;
     Ok(json_response(
         StatusCode::OK,

@@ -94,13 +94,13 @@ pub async fn keyed<B: Backend, T: Into<Reply>>(
     let key = authenticate(headers, store, now).await?;
     let result = handler(&key).await;
     if let Err(error) = &result {
-        let event = Event {
-            log: Log::Access,
-            action: Action::Refused,
-            actor: actor(&key),
-            detail: Some(format!("{what} {}", error.code())),
-            at: now,
-        };
+        let event = Event::by(
+            actor(&key),
+            Log::Access,
+            Action::Refused,
+            Some(format!("{what} {}", error.code())),
+            now,
+        );
         let noted = store.note_many(event).await;
         if let (ApiError::Internal(_), Err(cause)) = (error, &noted) {
             // The store is failing already; the request's own error is the one to answer.
@@ -134,13 +134,13 @@ pub async fn read_tagged<B: Backend, R: serde::de::DeserializeOwned>(
         .get_tagged::<R>(kind, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let event = Event {
-        log: Log::Access,
-        action: Action::Read,
-        actor: actor(key),
-        detail: Some(detail.to_owned()),
-        at: now,
-    };
+    let event = Event::by(
+        actor(key),
+        Log::Access,
+        Action::Read,
+        Some(detail.to_owned()),
+        now,
+    );
     store.note(id, event).await?;
     Ok(tagged)
 }

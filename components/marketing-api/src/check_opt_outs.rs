@@ -116,17 +116,17 @@ pub async fn check_opt_outs<B: Backend>(
         .chain(&answer.phones)
         .filter(|c| c.opted_out)
         .count();
-    let event = Event {
-        log: Log::Access,
-        action: Action::Read,
-        actor: actor(key),
-        detail: Some(format!(
+    let event = Event::by(
+        actor(key),
+        Log::Access,
+        Action::Read,
+        Some(format!(
             "opt-outs check emails={} phones={} matched={matched}",
             answer.emails.len(),
             answer.phones.len()
         )),
-        at: now,
-    };
+        now,
+    );
     store.note_many(event).await?;
     Ok(json_response(StatusCode::OK, &answer))
 }

@@ -52,15 +52,15 @@ pub async fn create_key<B: Backend>(
         secret_hash: hash,
         ..record
     };
-    let event = Event {
-        log: Log::Access,
-        action: Action::Updated,
-        actor: Actor::ApiKey {
+    let event = Event::by(
+        Actor::ApiKey {
             key_id: ADMIN.into(),
         },
-        detail: Some(format!("api-key created: {}", record.scopes.join(" "))),
-        at: now,
-    };
+        Log::Access,
+        Action::Updated,
+        Some(format!("api-key created: {}", record.scopes.join(" "))),
+        now,
+    );
     store.create_api_key(&record, event).await?;
     let view = KeyView::of(&record, None);
     Ok(json_response(

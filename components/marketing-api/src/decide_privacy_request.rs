@@ -127,13 +127,13 @@ pub async fn decide_privacy_request<B: Backend>(
         Act::Rectify(corrections) => {
             let found = find(store, settings, &request, now).await?;
             let changed = rectify(store, &found, corrections, &actor, now).await?;
-            let event = Event {
-                log: Log::Requests,
-                action: Action::Updated,
-                actor: actor.clone(),
-                detail: Some(format!("rectified records={changed}")),
-                at: now,
-            };
+            let event = Event::by(
+                actor.clone(),
+                Log::Requests,
+                Action::Updated,
+                Some(format!("rectified records={changed}")),
+                now,
+            );
             store
                 .update(RecordKind::DataRequest, id, event, |r: &mut DataRequest| {
                     let outcome = r.outcome.get_or_insert_with(Outcome::default);

@@ -108,16 +108,17 @@ impl Export {
     /// The register entry for a stage of the export, with the number of records sent so far once known.
     fn event(&self, stage: &str, count: Option<u64>, at: Timestamp) -> Event {
         let count = count.map(|n| format!(" count={n}")).unwrap_or_default();
-        Event {
-            log: Log::Access,
-            action: Action::Read,
-            actor: self.actor.clone(),
-            detail: Some(format!(
-                "collection={} after={} to={}{count} stream={stage}",
-                self.collection.name, self.after, self.end
-            )),
+        let detail = format!(
+            "collection={} after={} to={}{count} stream={stage}",
+            self.collection.name, self.after, self.end
+        );
+        Event::by(
+            self.actor.clone(),
+            Log::Access,
+            Action::Read,
+            Some(detail),
             at,
-        }
+        )
     }
 }
 

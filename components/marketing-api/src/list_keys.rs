@@ -23,15 +23,15 @@ pub async fn list_keys<B: Backend>(
 ) -> Result<Response<String>, ApiError> {
     config.check_admin(headers)?;
     let keys = store.api_keys().await?;
-    let event = Event {
-        log: Log::Access,
-        action: Action::Read,
-        actor: Actor::ApiKey {
+    let event = Event::by(
+        Actor::ApiKey {
             key_id: ADMIN.into(),
         },
-        detail: Some(format!("api-keys listed count={}", keys.len())),
-        at: now,
-    };
+        Log::Access,
+        Action::Read,
+        Some(format!("api-keys listed count={}", keys.len())),
+        now,
+    );
     store.note_many(event).await?;
     let keys = keys
         .iter()

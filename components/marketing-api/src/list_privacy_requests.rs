@@ -43,13 +43,13 @@ pub async fn list_privacy_requests<B: Backend>(
     requests.retain(|r| wanted.is_none_or(|s| r.status_at(now) == s));
     requests.sort_by_key(|r| (r.due_at.is_none(), r.due_at, r.asked_at));
     let items: Vec<_> = requests.iter().map(|r| item(r, now)).collect();
-    let event = Event {
-        log: Log::Access,
-        action: Action::Read,
-        actor: actor(key),
-        detail: Some(format!("privacy-requests listed count={}", items.len())),
-        at: now,
-    };
+    let event = Event::by(
+        actor(key),
+        Log::Access,
+        Action::Read,
+        Some(format!("privacy-requests listed count={}", items.len())),
+        now,
+    );
     store.note_many(event).await?;
     Ok(json_response(StatusCode::OK, &json!({ "items": items })))
 }

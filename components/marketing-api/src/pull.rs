@@ -67,18 +67,18 @@ pub async fn pull<B: Backend + 'static>(
         }
     };
     let page = feed::page(&store, collection, after, head, limit, full_ips, now).await?;
-    let event = Event {
-        log: Log::Access,
-        action: Action::Read,
-        actor: actor(key),
-        detail: Some(format!(
+    let event = Event::by(
+        actor(key),
+        Log::Access,
+        Action::Read,
+        Some(format!(
             "collection={} after={after} to={} count={}",
             collection.name,
             page.next,
             page.items.len()
         )),
-        at: now,
-    };
+        now,
+    );
     store.note_many(event).await?;
     let next_cursor = collection.cursor(page.next);
     Ok(match format {

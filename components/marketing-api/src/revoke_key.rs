@@ -17,15 +17,15 @@ pub async fn revoke_key<B: Backend>(
     now: Timestamp,
 ) -> Result<Response<String>, ApiError> {
     config.check_admin(headers)?;
-    let event = Event {
-        log: Log::Access,
-        action: Action::Updated,
-        actor: Actor::ApiKey {
+    let event = Event::by(
+        Actor::ApiKey {
             key_id: ADMIN.into(),
         },
-        detail: Some("api-key revoked".into()),
-        at: now,
-    };
+        Log::Access,
+        Action::Updated,
+        Some("api-key revoked".into()),
+        now,
+    );
     let updated = store
         .update(RecordKind::ApiKey, id, event, |key: &mut ApiKey| {
             let fresh = key.revoked_at.is_none();

@@ -30,13 +30,13 @@ pub async fn set_demo_status<B: Backend>(
     let if_match = if_match(key, DEMO_REQUESTS_WRITE, headers)?;
     let (fields, _) = RawFields::read(headers, body, MAX_BODY, &BodyRules::any_json()).await?;
     let status = parse(FieldReader::new(fields))?;
-    let event = Event {
-        log: Log::DemoRequests,
-        action: Action::Updated,
-        actor: actor(key),
-        detail: Some(format!("status={}", status.as_str())),
-        at: now,
-    };
+    let event = Event::by(
+        actor(key),
+        Log::DemoRequests,
+        Action::Updated,
+        Some(format!("status={}", status.as_str())),
+        now,
+    );
     let outcome = store
         .update_if(
             RecordKind::DemoRequest,
@@ -55,13 +55,13 @@ pub async fn set_demo_status<B: Backend>(
         Conditional::Stale => Err(stale(if_match)),
         Conditional::Unchanged(record, etag) => {
             // Nothing changed, but the key read the record: registered as a read.
-            let event = Event {
-                log: Log::Access,
-                action: Action::Read,
-                actor: actor(key),
-                detail: Some(format!("demo-request status already {}", status.as_str())),
-                at: now,
-            };
+            let event = Event::by(
+                actor(key),
+                Log::Access,
+                Action::Read,
+                Some(format!("demo-request status already {}", status.as_str())),
+                now,
+            );
             store.note(id, event).await?;
             answer(record, &etag, key)
         }

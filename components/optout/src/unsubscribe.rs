@@ -25,13 +25,13 @@ pub async fn unsubscribe<K: Backend>(
         UnsubscribeScope::AllEmail => "all email".to_owned(),
         UnsubscribeScope::List(list) => format!("list {list}"),
     };
-    let event = Event {
-        log: Log::Subscribers,
-        action: Action::Updated,
-        actor: actor.clone(),
-        detail: Some(detail),
-        at: now,
-    };
+    let event = Event::by(
+        actor.clone(),
+        Log::Subscribers,
+        Action::Updated,
+        Some(detail),
+        now,
+    );
     // The subscriber's id is the same pseudonym as the link's, so no address is needed.
     store
         .update(

@@ -16,7 +16,7 @@ use shared::ids::{is_id, new_id};
 use shared::mailer::enqueue;
 use shared::privacy::answer::apply_opt_outs;
 use shared::privacy::{DataRequest, RESEND_MINUTES, RequestStatus, Step, mail};
-use shared::records::{Action, Actor, SCHEMA_VERSION};
+use shared::records::{Action, Actor};
 use shared::store::{Backend, Capture, Event, Log, RecordKind, Store, Updated};
 use shared::time::Timestamp;
 
@@ -109,13 +109,8 @@ pub async fn ask<K: Backend>(
         .spam(spam);
     let now = post.at();
     let actor = post.actor();
-    let note = |action, detail: String| Event {
-        log: Log::Requests,
-        action,
-        actor: actor.clone(),
-        detail: Some(detail),
-        at: now,
-    };
+    let note =
+        |action, detail: String| Event::by(actor.clone(), Log::Requests, action, Some(detail), now);
     if let Some(reason) = spam {
         let reason = serde_json::to_value(reason).unwrap_or_default();
         store
@@ -165,11 +160,11 @@ async fn again<K: Backend>(
     let due = open
         .verification_sent_at
         .is_none_or(|sent| sent.plus_seconds(RESEND_MINUTES * 60) <= now);
-    let event = Event {
-        log: Log::Requests,
-        action: Action::Updated,
-        actor: actor.clone(),
-        detail: Some(
+    let event = Event::by(
+        actor.clone(),
+        Log::Requests,
+        Action::Updated,
+        Some(
             if due {
                 "asked again: link re-sent"
             } else {
@@ -177,8 +172,8 @@ async fn again<K: Backend>(
             }
             .into(),
         ),
-        at: now,
-    };
+        now,
+    );
     if !due {
         store.note(&open.id, event).await?;
         return Ok(true);
@@ -217,13 +212,8 @@ async fn take<K: Backend>(
     let privacy = &config.privacy;
     let email_pseudonym = privacy.pseudonym(&asked.email.normalized());
     let day = (now.unix_millis() / 86_400_000).max(0) as u64;
-    let event = |action, detail: String| Event {
-        log: Log::Requests,
-        action,
-        actor: actor.clone(),
-        detail: Some(detail),
-        at: now,
-    };
+    let event =
+        |action, detail: String| Event::by(actor.clone(), Log::Requests, action, Some(detail), now);
     if again(store, config, asked, &email_pseudonym, &actor, now).await? {
         return Ok(());
     }
@@ -242,31 +232,20 @@ async fn take<K: Backend>(
         _ => None,
     };
     let rights = asked.rights.as_slice().to_vec();
-    let mut request = DataRequest {
-        v: SCHEMA_VERSION,
-        id: new_id(),
-        status: RequestStatus::Unverified,
-        rights: rights.clone(),
-        email: Some(asked.email.as_str().to_owned()),
-        phone: asked.phone.as_ref().map(|p| p.as_str().to_owned()),
+    let mut request = DataRequest::asked(
+        new_id(),
+        rights.clone(),
         email_pseudonym,
-        phone_pseudonym: asked.phone.as_ref().map(|p| privacy.pseudonym(p.as_str())),
-        details: asked.details.as_ref().map(|d| d.as_str().to_owned()),
-        california_resident: asked.california_resident,
-        consent_id,
-        asked_at: now,
-        verify_until: now.plus_seconds(privacy.verify_ttl_minutes * 60),
-        verification_sent_at: Some(now),
-        received_at: None,
-        due_at: None,
-        acknowledge_by: None,
-        acknowledged_at: None,
-        extension: None,
-        decision: None,
-        fulfilled_at: None,
-        outcome: None,
-        timeline: Vec::new(),
-    };
+        now,
+        now.plus_seconds(privacy.verify_ttl_minutes * 60),
+    );
+    request.email = Some(asked.email.as_str().to_owned());
+    request.phone = asked.phone.as_ref().map(|p| p.as_str().to_owned());
+    request.phone_pseudonym = asked.phone.as_ref().map(|p| privacy.pseudonym(p.as_str()));
+    request.details = asked.details.as_ref().map(|d| d.as_str().to_owned());
+    request.california_resident = asked.california_resident;
+    request.consent_id = consent_id;
+    request.verification_sent_at = Some(now);
     request.step(Step::Received, now, "visitor", None);
     if asked.rights.as_slice().iter().any(|r| r.is_opt_out()) {
         apply_opt_outs(store, &request, &actor, now).await?;

@@ -53,16 +53,16 @@ pub async fn download<K: Backend>(
     let actor = Actor::Visitor {
         ip_truncated: client_ip(headers, &config.capture)?.truncated().to_string(),
     };
-    let event = Event {
-        log: Log::Requests,
-        action: Action::Read,
+    let event = Event::by(
         actor,
-        detail: Some(format!(
+        Log::Requests,
+        Action::Read,
+        Some(format!(
             "downloaded as {}",
             if json { "json" } else { "html" }
         )),
-        at: now,
-    };
+        now,
+    );
     store
         .update(
             RecordKind::DataRequest,

@@ -27,12 +27,14 @@ pub async fn verify<K: Backend>(
     let actor = Actor::Visitor {
         ip_truncated: client_ip(headers, &config.capture)?.truncated().to_string(),
     };
-    let event = |detail: &str| Event {
-        log: Log::Requests,
-        action: Action::Updated,
-        actor: actor.clone(),
-        detail: Some(detail.to_owned()),
-        at: now,
+    let event = |detail: &str| {
+        Event::by(
+            actor.clone(),
+            Log::Requests,
+            Action::Updated,
+            Some(detail.to_owned()),
+            now,
+        )
     };
     match request.status_at(now) {
         RequestStatus::Unverified => {}

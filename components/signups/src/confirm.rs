@@ -27,13 +27,13 @@ pub async fn confirm<K: Backend>(
     let actor = Actor::Visitor {
         ip_truncated: proof.origin.ip_truncated.clone(),
     };
-    let event = Event {
-        log: Log::Subscribers,
-        action: Action::Updated,
-        actor: actor.clone(),
-        detail: Some("confirmed".into()),
-        at: now,
-    };
+    let event = Event::by(
+        actor.clone(),
+        Log::Subscribers,
+        Action::Updated,
+        Some("confirmed".into()),
+        now,
+    );
     let mut superseded = false;
     let updated = store
         .update(
@@ -84,13 +84,13 @@ async fn lift_email_opt_out<K: Backend>(
     now: Timestamp,
 ) -> Result<(), ApiError> {
     let id = Channel::Email.opt_out_id(&subscriber.id);
-    let event = Event {
-        log: Log::OptOuts,
-        action: Action::Updated,
+    let event = Event::by(
         actor,
-        detail: Some("lifted by confirmed signup".into()),
-        at: now,
-    };
+        Log::OptOuts,
+        Action::Updated,
+        Some("lifted by confirmed signup".into()),
+        now,
+    );
     store
         .update(RecordKind::OptOut, &id, event, |o: &mut OptOut| {
             let in_force = o.in_force();

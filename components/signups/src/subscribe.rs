@@ -84,12 +84,14 @@ pub async fn subscribe<K: Backend>(
         spam,
     };
     let actor = post.actor();
-    let event = |action, detail: Option<&str>| Event {
-        log: Log::Subscribers,
-        action,
-        actor: actor.clone(),
-        detail: detail.map(str::to_owned),
-        at: now,
+    let event = |action, detail: Option<&str>| {
+        Event::by(
+            actor.clone(),
+            Log::Subscribers,
+            action,
+            detail.map(str::to_owned),
+            now,
+        )
     };
 
     // A new address is stored with its confirmation mail in the batch; a known one is changed after

@@ -135,17 +135,18 @@ impl Post {
 
     /// The register's event for this post's capture in `log`: captured, or captured as spam.
     pub fn event(&self, log: Log, spam: Option<SpamReason>, detail: Option<&str>) -> Event {
-        Event {
+        let action = if spam.is_some() {
+            Action::CapturedAsSpam
+        } else {
+            Action::Captured
+        };
+        Event::by(
+            self.actor(),
             log,
-            action: if spam.is_some() {
-                Action::CapturedAsSpam
-            } else {
-                Action::Captured
-            },
-            actor: self.actor(),
-            detail: detail.map(str::to_owned),
-            at: self.at(),
-        }
+            action,
+            detail.map(str::to_owned),
+            self.at(),
+        )
     }
 
     /// Stores the post's `capture` together with the other posts in flight (group commit), counting it

@@ -13,13 +13,13 @@ pub async fn expire<B: Backend>(
     actor: &Actor,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let event = Event {
-        log: Log::Requests,
-        action: Action::Updated,
-        actor: actor.clone(),
-        detail: Some("expired".into()),
-        at: now,
-    };
+    let event = Event::by(
+        actor.clone(),
+        Log::Requests,
+        Action::Updated,
+        Some("expired".into()),
+        now,
+    );
     let updated = store
         .update(RecordKind::DataRequest, id, event, |r: &mut DataRequest| {
             if r.status != RequestStatus::Unverified || r.status_at(now) != RequestStatus::Expired {

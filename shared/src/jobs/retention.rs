@@ -32,16 +32,25 @@ pub struct RuleReport {
     pub held: u64,
 }
 
+impl RuleReport {
+    /// A rule's report before it changed anything: `examined` entries walked up to `cutoff`.
+    fn walked(rule: String, cutoff: Timestamp, examined: u64) -> Self {
+        Self {
+            rule,
+            cutoff,
+            examined,
+            changed: 0,
+            held: 0,
+        }
+    }
+}
+
 /// What a retention run did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RetentionReport {
     pub rules: Vec<RuleReport>,
     /// The register's size when the run ended (its report is an entry after that).
     pub register_size: u64,
-}
-
-fn system(log: Log, action: Action, detail: String, at: Timestamp) -> Event {
-    Event::system(log, action, detail, at)
 }
 
 /// Entries of `log` after the mark `name`, in order, while older than `cutoff` (at most `budget`), and
@@ -89,13 +98,7 @@ pub async fn apply<B: Backend>(
         let name = rule.name();
         let cutoff = now.plus_days(-rule.after_days);
         let (entries, pos) = walk_older(store, rule.kind.log(), &name, cutoff, budget, now).await?;
-        let mut report = RuleReport {
-            rule: name.clone(),
-            cutoff,
-            examined: entries.len() as u64,
-            changed: 0,
-            held: 0,
-        };
+        let mut report = RuleReport::walked(name.clone(), cutoff, entries.len() as u64);
         let ids = named(&entries);
         let mut due: Vec<&str> = Vec::new();
         for (id, record) in ids.iter().zip(store.described(rule.kind, &ids).await?) {
@@ -111,7 +114,7 @@ pub async fn apply<B: Backend>(
         }
         report.changed = due.len() as u64;
         if !dry_run {
-            let event = system(
+            let event = Event::system(
                 rule.kind.log(),
                 Action::Erased,
                 format!("retention {name}"),
@@ -136,11 +139,8 @@ pub async fn apply<B: Backend>(
     }
     let sweep = store.sweep_rate_limits(now, dry_run).await?;
     rules.push(RuleReport {
-        rule: RATE_LIMIT_RULE.to_owned(),
-        cutoff: now,
-        examined: sweep.examined,
         changed: sweep.changed,
-        held: 0,
+        ..RuleReport::walked(RATE_LIMIT_RULE.to_owned(), now, sweep.examined)
     });
     let register_size = store.register_size().await?;
     // A run that found nothing to do leaves no entry: the scheduler calls every minute. Nor does the
@@ -158,7 +158,7 @@ pub async fn apply<B: Backend>(
             summary.join(" ")
         );
         store
-            .note_many(system(Log::Access, Action::Updated, detail, now))
+            .note_many(Event::system(Log::Access, Action::Updated, detail, now))
             .await?;
     }
     Ok(RetentionReport {
@@ -186,13 +186,7 @@ async fn minimise_ips<B: Backend>(
 ) -> Result<RuleReport, StoreError> {
     let name = format!("full-ip-{}", kind.as_str());
     let (entries, pos) = walk_older(store, kind.log(), &name, cutoff, budget, now).await?;
-    let mut report = RuleReport {
-        rule: name.clone(),
-        cutoff,
-        examined: entries.len() as u64,
-        changed: 0,
-        held: 0,
-    };
+    let mut report = RuleReport::walked(name.clone(), cutoff, entries.len() as u64);
     for id in named(&entries) {
         let changed = if dry_run {
             store
@@ -202,7 +196,7 @@ async fn minimise_ips<B: Backend>(
                 .flatten()
                 .is_some_and(|mut r| r.drop_full_ips(cutoff))
         } else {
-            let event = system(
+            let event = Event::system(
                 kind.log(),
                 Action::Updated,
                 format!("retention {name}"),

@@ -5,7 +5,7 @@
 
 use super::provider::{Mailer, Transport};
 use crate::ids::new_id;
-use crate::records::{Action, Actor, Message, OutboxMessage, OutboxStatus, SCHEMA_VERSION};
+use crate::records::{Action, Message, OutboxMessage, OutboxStatus, SCHEMA_VERSION};
 use crate::store::{Backend, Event, Log, RecordKind, Store, StoreError, Updated, Write};
 use crate::time::Timestamp;
 
@@ -25,15 +25,6 @@ pub const GIVE_UP_AFTER: u32 = 12;
 
 /// A delivery claim holds for one to two windows of this length (see keys.rs, "The outbox").
 pub const LEASE_SECONDS: i64 = 600;
-fn event(action: Action, detail: String, at: Timestamp) -> Event {
-    Event {
-        log: Log::Outbox,
-        action,
-        actor: Actor::System,
-        detail: Some(detail),
-        at,
-    }
-}
 
 /// Writes `message` to the outbox, due at once: one `increment` and one `set-many` (the record and its
 /// `outbox` log entry). Returns the message's id.
@@ -94,7 +85,7 @@ fn new_message(message: Message, at: Timestamp, erase_after_send: bool) -> (Stri
 }
 
 fn queued(at: Timestamp) -> Event {
-    event(Action::Captured, "queued".into(), at)
+    Event::system(Log::Outbox, Action::Captured, "queued".into(), at)
 }
 
 /// What [`deliver_now`] did.
@@ -149,11 +140,16 @@ pub async fn attempt<B: Backend, T: Transport>(
     let stale = move |r: &OutboxMessage| r.status == OutboxStatus::Sent || r.attempts >= n;
     let (event, outcome) = match &result {
         Ok(provider_id) => (
-            event(Action::Updated, "sent".into(), now),
+            Event::system(Log::Outbox, Action::Updated, "sent".into(), now),
             Delivery::Sent(provider_id.clone()),
         ),
         Err(error) => (
-            event(Action::Updated, format!("attempt {n} failed"), now),
+            Event::system(
+                Log::Outbox,
+                Action::Updated,
+                format!("attempt {n} failed"),
+                now,
+            ),
             Delivery::Failed(error.clone()),
         ),
     };
@@ -200,7 +196,7 @@ pub async fn attempt<B: Backend, T: Transport>(
                     .erase(
                         RecordKind::Outbox,
                         &r.id,
-                        self::event(Action::Erased, detail.into(), now),
+                        Event::system(Log::Outbox, Action::Erased, detail.into(), now),
                     )
                     .await?;
             }
@@ -221,7 +217,7 @@ pub async fn reschedule<B: Backend>(
         .update(
             RecordKind::Outbox,
             id,
-            event(Action::Updated, "rescheduled".into(), now),
+            Event::system(Log::Outbox, Action::Updated, "rescheduled".into(), now),
             |r: &mut OutboxMessage| {
                 if !r.is_pending() {
                     return false;

@@ -241,17 +241,17 @@ pub async fn carry_out<B: Backend>(
     } else {
         enqueue(store, mail, now).await?;
     }
-    let event = Event {
-        log: Log::Requests,
-        action: Action::Updated,
-        actor: actor.clone(),
-        detail: Some(format!(
+    let event = Event::by(
+        actor.clone(),
+        Log::Requests,
+        Action::Updated,
+        Some(format!(
             "fulfilled erased={} kept={}",
             outcome.erased.iter().map(|(_, n)| n).sum::<u64>(),
             outcome.kept.len()
         )),
-        at: now,
-    };
+        now,
+    );
     let updated = store
         .update(
             RecordKind::DataRequest,

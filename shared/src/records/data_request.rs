@@ -4,7 +4,7 @@
 //! `completed` or `denied`; `unverified` → `expired`. The record holds the person's address, phone
 //! and free text (personal data) only while they are needed; the `requests` log holds steps by id.
 
-use super::kind::RecordKind;
+use super::kind::{RecordKind, SCHEMA_VERSION};
 use super::record::{Erasure, PersonKey, Record};
 use super::retention::{DeleteRule, From, Only};
 use crate::domain::{Right, Rights};
@@ -201,6 +201,42 @@ pub struct DataRequest {
 }
 
 impl DataRequest {
+    /// A request just asked, unverified until `verify_until`, holding nothing yet but its rights and the
+    /// mailbox's pseudonym: the person's details are set by the asking, the rest by the steps to come.
+    pub fn asked(
+        id: String,
+        rights: Vec<Right>,
+        email_pseudonym: String,
+        asked_at: Timestamp,
+        verify_until: Timestamp,
+    ) -> Self {
+        Self {
+            v: SCHEMA_VERSION,
+            id,
+            status: RequestStatus::Unverified,
+            rights,
+            email: None,
+            phone: None,
+            email_pseudonym,
+            phone_pseudonym: None,
+            details: None,
+            california_resident: false,
+            consent_id: None,
+            asked_at,
+            verify_until,
+            verification_sent_at: None,
+            received_at: None,
+            due_at: None,
+            acknowledge_by: None,
+            acknowledged_at: None,
+            extension: None,
+            decision: None,
+            fulfilled_at: None,
+            outcome: None,
+            timeline: Vec::new(),
+        }
+    }
+
     pub fn rights(&self) -> Rights {
         Rights::new(self.rights.clone())
             .unwrap_or_else(|_| Rights::new(vec![Right::Access]).unwrap())
@@ -348,31 +384,15 @@ mod tests {
 
     #[test]
     fn an_unverified_request_reads_as_expired_after_its_link_expired() {
-        let mut request = DataRequest {
-            v: 1,
-            id: "r".into(),
-            status: RequestStatus::Unverified,
-            rights: vec![Right::Access],
-            email: Some("ada@example.com".into()),
-            phone: None,
-            email_pseudonym: "p".into(),
-            phone_pseudonym: None,
-            details: Some("my name is wrong".into()),
-            california_resident: false,
-            consent_id: None,
-            asked_at: at("2026-01-01T00:00:00Z"),
-            verify_until: at("2026-01-01T01:00:00Z"),
-            verification_sent_at: None,
-            received_at: None,
-            due_at: None,
-            acknowledge_by: None,
-            acknowledged_at: None,
-            extension: None,
-            decision: None,
-            fulfilled_at: None,
-            outcome: None,
-            timeline: vec![],
-        };
+        let mut request = DataRequest::asked(
+            "r".into(),
+            vec![Right::Access],
+            "p".into(),
+            at("2026-01-01T00:00:00Z"),
+            at("2026-01-01T01:00:00Z"),
+        );
+        request.email = Some("ada@example.com".into());
+        request.details = Some("my name is wrong".into());
         assert_eq!(
             request.status_at(at("2026-01-01T00:59:00Z")),
             RequestStatus::Unverified

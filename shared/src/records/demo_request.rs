@@ -1,9 +1,8 @@
 //! A demo request (`rec:demo-request:{id}`) and where marketing stands with it.
 
 use super::kind::{Channel, RecordKind};
-use super::lead::{ConsentSnapshot, ContactDetails, Lead, NetworkOrigin, SpamReason, VisitContext};
-use super::record::{Erasure, PersonKey, Record, captured};
-use super::retention::DeleteRule;
+use super::lead::{ConsentSnapshot, ContactDetails, NetworkOrigin, SpamReason, VisitContext};
+use super::record::lead_record;
 use crate::domain::Invalid;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -75,28 +74,7 @@ pub struct DemoRequest {
     pub do_not_contact: Vec<Channel>,
 }
 
-impl Lead for DemoRequest {
-    fn notes(&mut self) -> (&mut Option<SpamReason>, &mut Vec<Channel>) {
-        (&mut self.spam, &mut self.do_not_contact)
-    }
-}
-
-impl Record for DemoRequest {
-    const KIND: RecordKind = RecordKind::DemoRequest;
-    const ERASURE: Erasure = Erasure::Erased;
-
-    fn people(&self) -> Vec<PersonKey> {
-        PersonKey::contact(&self.contact)
-    }
-
-    fn due_since(&self, rule: &DeleteRule) -> Option<Timestamp> {
-        captured(rule, self.spam.is_some(), self.received_at)
-    }
-
-    fn drop_full_ips(&mut self, cutoff: Timestamp) -> bool {
-        self.received_at < cutoff && self.origin.ip.take().is_some()
-    }
-}
+lead_record!(DemoRequest, RecordKind::DemoRequest);
 
 #[cfg(test)]
 mod tests {

@@ -112,6 +112,46 @@ impl<R: Record> Described for R {
     }
 }
 
+/// The [`Lead`](super::lead::Lead) and [`Record`] impls of a captured lead (a submission, a demo
+/// request): the same fields (`contact`, `spam`, `do_not_contact`, `received_at`, `origin`) answer the
+/// same questions.
+macro_rules! lead_record {
+    ($record:ty, $kind:expr) => {
+        impl $crate::records::lead::Lead for $record {
+            fn notes(
+                &mut self,
+            ) -> (
+                &mut Option<$crate::records::lead::SpamReason>,
+                &mut Vec<$crate::records::kind::Channel>,
+            ) {
+                (&mut self.spam, &mut self.do_not_contact)
+            }
+        }
+
+        impl $crate::records::record::Record for $record {
+            const KIND: $crate::records::kind::RecordKind = $kind;
+            const ERASURE: $crate::records::record::Erasure =
+                $crate::records::record::Erasure::Erased;
+
+            fn people(&self) -> Vec<$crate::records::record::PersonKey> {
+                $crate::records::record::PersonKey::contact(&self.contact)
+            }
+
+            fn due_since(
+                &self,
+                rule: &$crate::records::retention::DeleteRule,
+            ) -> Option<$crate::time::Timestamp> {
+                $crate::records::record::captured(rule, self.spam.is_some(), self.received_at)
+            }
+
+            fn drop_full_ips(&mut self, cutoff: $crate::time::Timestamp) -> bool {
+                self.received_at < cutoff && self.origin.ip.take().is_some()
+            }
+        }
+    };
+}
+pub(super) use lead_record;
+
 /// For records that only have a capture (submissions, demo requests): when they were captured, if the
 /// rule is about capture and names them (all of them, or the spam).
 pub fn captured(rule: &DeleteRule, spam: bool, received_at: Timestamp) -> Option<Timestamp> {

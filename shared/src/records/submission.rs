@@ -2,10 +2,9 @@
 
 use super::kind::{Channel, RecordKind, SCHEMA_VERSION};
 use super::lead::{
-    ConsentSnapshot, Contact, ContactDetails, Lead, NetworkOrigin, SpamReason, VisitContext,
+    ConsentSnapshot, Contact, ContactDetails, NetworkOrigin, SpamReason, VisitContext,
 };
-use super::record::{Erasure, PersonKey, Record, captured};
-use super::retention::DeleteRule;
+use super::record::lead_record;
 use crate::domain::{FormId, FormKind};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -59,25 +58,4 @@ impl Submission {
     }
 }
 
-impl Lead for Submission {
-    fn notes(&mut self) -> (&mut Option<SpamReason>, &mut Vec<Channel>) {
-        (&mut self.spam, &mut self.do_not_contact)
-    }
-}
-
-impl Record for Submission {
-    const KIND: RecordKind = RecordKind::Submission;
-    const ERASURE: Erasure = Erasure::Erased;
-
-    fn people(&self) -> Vec<PersonKey> {
-        PersonKey::contact(&self.contact)
-    }
-
-    fn due_since(&self, rule: &DeleteRule) -> Option<Timestamp> {
-        captured(rule, self.spam.is_some(), self.received_at)
-    }
-
-    fn drop_full_ips(&mut self, cutoff: Timestamp) -> bool {
-        self.received_at < cutoff && self.origin.ip.take().is_some()
-    }
-}
+lead_record!(Submission, RecordKind::Submission);

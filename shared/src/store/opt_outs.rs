@@ -28,12 +28,14 @@ impl<B: Backend> Store<B> {
             source,
             lifted_at: None,
         };
-        let event = |action, detail: Option<&str>| Event {
-            log: Log::OptOuts,
-            action,
-            actor: actor.clone(),
-            detail: detail.map(str::to_owned),
-            at,
+        let event = |action, detail: Option<&str>| {
+            Event::by(
+                actor.clone(),
+                Log::OptOuts,
+                action,
+                detail.map(str::to_owned),
+                at,
+            )
         };
         if !self.claim_new(RecordKind::OptOut, &id).await? {
             let again = event(Action::Updated, Some("back in force"));

@@ -65,13 +65,13 @@ async fn a_cursor_walk_returns_every_submission_once_in_order_and_then_waits() {
 
     // A later capture and a change to an exported record come after the kept cursor, once each.
     let late = capture(&app, 2500, Timestamp::now()).await;
-    let event = Event {
-        log: Log::Submissions,
-        action: Action::Updated,
-        actor: Actor::System,
-        detail: None,
-        at: Timestamp::now(),
-    };
+    let event = Event::by(
+        Actor::System,
+        Log::Submissions,
+        Action::Updated,
+        None,
+        Timestamp::now(),
+    );
     app.store()
         .update(
             RecordKind::Submission,

@@ -136,13 +136,12 @@ async fn an_erased_record_comes_after_the_cursor_as_a_tombstone_in_every_format(
         .as_str()
         .unwrap()
         .to_owned();
-    let event = Event {
-        log: Log::Submissions,
-        action: Action::Erased,
-        actor: Actor::System,
-        detail: Some("erasure request".into()),
-        at: Timestamp::now(),
-    };
+    let event = Event::system(
+        Log::Submissions,
+        Action::Erased,
+        "erasure request".into(),
+        Timestamp::now(),
+    );
     app.store()
         .erase(RecordKind::Submission, &erased, event)
         .await
@@ -232,13 +231,13 @@ async fn an_entry_naming_a_record_that_never_existed_is_no_tombstone() {
     let app = spawn().await;
     let (_, key) = create_key(&app, &["opt-outs:read"], None).await;
     // A bot's do-not-call request is registered without creating an opt-out.
-    let event = Event {
-        log: Log::OptOuts,
-        action: Action::CapturedAsSpam,
-        actor: Actor::System,
-        detail: None,
-        at: Timestamp::now(),
-    };
+    let event = Event::by(
+        Actor::System,
+        Log::OptOuts,
+        Action::CapturedAsSpam,
+        None,
+        Timestamp::now(),
+    );
     let never = Channel::Phone.opt_out_id(&test_settings().pseudonym("+31201234567"));
     app.store().note(&never, event).await.unwrap();
     let page: Value = get_with(&app, &key, "/api/v1/opt-outs", &[])
@@ -297,12 +296,14 @@ async fn an_erasure_followed_by_a_late_entry_for_the_same_record_still_gives_its
         .as_str()
         .unwrap()
         .to_owned();
-    let event = |action| Event {
-        log: Log::Submissions,
-        action,
-        actor: Actor::System,
-        detail: None,
-        at: Timestamp::now(),
+    let event = |action| {
+        Event::by(
+            Actor::System,
+            Log::Submissions,
+            action,
+            None,
+            Timestamp::now(),
+        )
     };
     let store = app.store();
     store

@@ -108,15 +108,15 @@ pub(super) async fn capture_with(
     let id = shared::ids::new_id();
     let mut record = submission(&id, n);
     change(&mut record);
-    let event = Event {
-        log: Log::Submissions,
-        action: Action::Captured,
-        actor: Actor::Visitor {
+    let event = Event::by(
+        Actor::Visitor {
             ip_truncated: "203.0.113.0".into(),
         },
-        detail: Some("contact".into()),
+        Log::Submissions,
+        Action::Captured,
+        Some("contact".into()),
         at,
-    };
+    );
     app.store()
         .append(RecordKind::Submission, &id, &record, event)
         .await
@@ -134,13 +134,7 @@ pub(super) async fn capture_many(app: &TestApp, count: usize, at: Timestamp) -> 
         })
         .collect();
     let refs: Vec<(&str, &Submission)> = records.iter().map(|(id, r)| (id.as_str(), r)).collect();
-    let event = Event {
-        log: Log::Submissions,
-        action: Action::Captured,
-        actor: Actor::System,
-        detail: Some("import".into()),
-        at,
-    };
+    let event = Event::system(Log::Submissions, Action::Captured, "import".into(), at);
     app.store()
         .append_many(RecordKind::Submission, &refs, event)
         .await
