@@ -21,7 +21,7 @@ use crate::format::{Format, ndjson};
 use bytes::Bytes;
 use shared::http::Reply;
 use shared::records::{Action, Actor, ApiKey, LogEntry};
-use shared::store::{Backend, Event, Log, RecordKind, Store, StoreError, past_grace};
+use shared::store::{Backend, Event, Log, RecordKind, Slot, Store, StoreError};
 use shared::time::{Timestamp, pause};
 use std::rc::Rc;
 
@@ -192,25 +192,25 @@ impl<B: Backend> Run<B> {
         anyhow::bail!("the export's key was revoked or expired")
     }
 
-    /// The items of the next [`BATCH`] entries, holes waited for.
+    /// The items of the next [`BATCH`] entries, holes and pending entries waited for.
     async fn batch(&mut self) -> Result<Vec<serde_json::Value>, StoreError> {
         let log = self.export.collection.log;
-        let count = BATCH.min(self.export.end - self.next);
-        let mut entries = self.store.log_entries(log, self.next, count).await?;
-        for i in 0..entries.len() {
-            let settled = match &entries[i].1 {
-                Some(entry) => !entry.pending || old(entry.written()),
-                None => false,
+        let end = self.export.end;
+        let count = BATCH.min(end - self.next);
+        let reader = self.store.reader(log, Timestamp::now());
+        let mut named = Vec::with_capacity(count as usize);
+        for (seq, slot) in reader.slots(self.next, count, end).await? {
+            let slot = if slot.settled() {
+                slot
+            } else {
+                self.wait_for(log, seq).await?
             };
-            if !settled {
-                let later = entries[i + 1..]
-                    .iter()
-                    .find_map(|(_, e)| e.as_ref().map(LogEntry::written));
-                entries[i].1 = self.wait_for(log, entries[i].0, later).await?;
+            if let Slot::Entry(entry, _) = slot {
+                named.push(entry);
             }
         }
         self.next += count;
-        let named: Vec<&LogEntry> = entries.iter().filter_map(|(_, e)| e.as_ref()).collect();
+        let named: Vec<&LogEntry> = named.iter().collect();
         feed::items(
             &self.store,
             self.export.collection,
@@ -220,38 +220,16 @@ impl<B: Backend> Run<B> {
         .await
     }
 
-    /// Entry `seq`, once its writer has written it (finally, if it was written pending); `None` once it
-    /// is clear that writer died: a later entry (`later`, else the export's last) has been there for
-    /// [`GRACE_MS`](shared::store::GRACE_MS). A pending entry is taken as it is once it is that old itself.
-    async fn wait_for(
-        &self,
-        log: Log,
-        seq: u64,
-        later: Option<Timestamp>,
-    ) -> Result<Option<LogEntry>, StoreError> {
-        let later = match later {
-            Some(at) => Some(at),
-            None => {
-                self.store
-                    .reader(log, Timestamp::now())
-                    .written_at(self.export.end)
-                    .await?
-            }
-        };
+    /// Number `seq` once the log reader calls it settled: its writer wrote it (finally, or it is pending
+    /// past the grace), or it is a hole with an entry after it older than the grace (that writer died).
+    async fn wait_for(&self, log: Log, seq: u64) -> Result<Slot, StoreError> {
         loop {
-            let mut found = self.store.log_entries(log, seq - 1, 1).await?;
-            match found.pop().and_then(|(_, entry)| entry) {
-                Some(entry) if !entry.pending || old(entry.written()) => return Ok(Some(entry)),
-                Some(_) => {}
-                None if later.is_none_or(old) => return Ok(None),
-                None => {}
+            let reader = self.store.reader(log, Timestamp::now());
+            let mut slots = reader.slots(seq - 1, 1, self.export.end).await?;
+            if let Some((_, slot)) = slots.pop().filter(|(_, slot)| slot.settled()) {
+                return Ok(slot);
             }
             pause(HOLE_POLL_MS).await;
         }
     }
-}
-
-/// Whether something written at `at` is older than [`GRACE_MS`](shared::store::GRACE_MS) now.
-fn old(at: Timestamp) -> bool {
-    past_grace(at, Timestamp::now())
 }

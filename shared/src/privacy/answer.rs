@@ -323,7 +323,7 @@ pub async fn package<B: Backend>(
             "phone": request.phone,
         },
         "records": records,
-        "processing": processing(store, found).await?,
+        "processing": processing(store, found, now).await?,
         "about_this_processing": settings.facts,
     }))
 }
@@ -360,7 +360,11 @@ fn mail_view(value: Value) -> Value {
 /// The register entries about the person's records: every entry that names one (from the person index)
 /// and every staff read whose range covered one of them (pulls and exports name a collection and a
 /// cursor range). The `access` log is walked whole: O(staff activity), not O(store).
-async fn processing<B: Backend>(store: &Store<B>, found: &Found) -> Result<Vec<Value>, StoreError> {
+async fn processing<B: Backend>(
+    store: &Store<B>,
+    found: &Found,
+    now: Timestamp,
+) -> Result<Vec<Value>, StoreError> {
     let mut by_log: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     for r in found.references() {
         by_log.entry(r.log.as_str()).or_default().push(r.seq);
@@ -370,17 +374,20 @@ async fn processing<B: Backend>(store: &Store<B>, found: &Found) -> Result<Vec<V
         let Some(log) = Log::parse(log_name) else {
             continue;
         };
-        for entry in store.log_entries_at(log, seqs).await?.into_iter().flatten() {
+        let reader = store.reader(log, now);
+        for (entry, _) in reader.at(seqs).await?.into_iter().flatten() {
             out.push(register_view(log, &entry));
         }
     }
     let ids: BTreeSet<&str> = found.records().into_iter().map(|(_, id)| id).collect();
-    let head = store.log_head(Log::Access).await?;
+    let reader = store.reader(Log::Access, now);
+    let head = reader.head().await?;
     let mut pos = 0;
+    // The whole log a page at a time, young holes and pending entries too: every read so far.
     while pos < head {
         let want = ACCESS_PAGE.min(head - pos);
-        for (_, entry) in store.log_entries(Log::Access, pos, want).await? {
-            let Some(entry) = entry else { continue };
+        for (_, slot) in reader.slots(pos, want, head).await? {
+            let Some(entry) = slot.entry() else { continue };
             let named = entry.record.as_deref().is_some_and(|id| ids.contains(id));
             let covered = entry.detail.as_deref().and_then(read_range).is_some_and(
                 |(collection, after, to)| {
@@ -390,7 +397,7 @@ async fn processing<B: Backend>(store: &Store<B>, found: &Found) -> Result<Vec<V
                 },
             );
             if (named || covered) && entry.action == Action::Read {
-                out.push(register_view(Log::Access, &entry));
+                out.push(register_view(Log::Access, entry));
             }
         }
         pos += want;

@@ -344,7 +344,8 @@ impl<B: Backend> Store<B> {
         Ok(u64::try_from(head).unwrap_or_default())
     }
 
-    /// Entries `after + 1 ..= after + limit` of `log`, `None` where a number has no entry (yet).
+    /// Entries `after + 1 ..= after + limit` of `log` as stored, `None` where a number has no entry (yet):
+    /// for tests and tools. Readers that walk a log in order use [`super::reader::LogReader`].
     pub async fn log_entries(
         &self,
         log: Log,
@@ -366,18 +367,5 @@ impl<B: Backend> Store<B> {
                 Ok((seq, entry))
             })
             .collect()
-    }
-
-    /// The entries `seqs` of `log` in one batch read, `None` where a number has no entry.
-    pub async fn log_entries_at(
-        &self,
-        log: Log,
-        seqs: &[u64],
-    ) -> Result<Vec<Option<LogEntry>>, StoreError> {
-        let keys = seqs
-            .iter()
-            .map(|s| Key::LogEntry(log, *s).to_string())
-            .collect();
-        self.get_decoded(keys).await
     }
 }
