@@ -8,7 +8,7 @@
 use anyhow::{Context, Result, ensure};
 use host::{App, KvStore, workspace_root};
 use serde_json::{Value, json};
-use shared::records::{Action, Actor};
+use shared::records::Action;
 use shared::store::{Event, Log, RecordKind, Store};
 use shared::time::Timestamp;
 use std::time::Instant;

@@ -89,10 +89,8 @@ pub async fn seal<B: Backend>(
         let reader = store.reader(log, now);
         for (seq, entry) in seqs.iter().zip(reader.at(&seqs).await?) {
             let slot = match entry {
-                Some((entry, _)) if entry.pending && !past_grace(entry.written(), now) => {
-                    Slot::Pending(entry)
-                }
-                Some((entry, bytes)) => Slot::Entry(entry, bytes),
+                Some((entry, bytes)) => reader.judge(entry, bytes),
+                // Dated by when the register first saw it, below.
                 None => Slot::Hole { passable: false },
             };
             found.insert((log, *seq), slot);

@@ -22,7 +22,7 @@ use crate::time::Timestamp;
 /// How long a writer may take between numbering an entry and writing it final: a younger hole or
 /// pending entry is waited for, an older one is its writer's last word. The one grace of every log reader.
 pub const GRACE_MS: i64 = 60_000;
-/// Entries read per `get-many`.
+/// Entries a walk reads at a time (one `get-many`), for walks that page through a whole log.
 pub const PAGE: u64 = 256;
 /// Entries read past a window to date a run of holes at its end.
 pub const LOOKAHEAD: u64 = 64;
@@ -77,21 +77,13 @@ impl<B: Backend> Store<B> {
 }
 
 impl<B: Backend> LogReader<'_, B> {
-    pub fn log(&self) -> Log {
-        self.log
-    }
-
-    pub fn now(&self) -> Timestamp {
-        self.now
-    }
-
     /// The last number handed out (0 when the log is empty).
     pub async fn head(&self) -> Result<u64, StoreError> {
         self.store.log_head(self.log).await
     }
 
-    /// Numbers `after + 1 ..= after + count` (read in pages), each as a [`Slot`]; `head` is the log's head
-    /// as the caller read it, for dating a run of holes at the end of the window.
+    /// Numbers `after + 1 ..= after + count` (one batch read: callers bound `count`), each as a [`Slot`];
+    /// `head` is the log's head as the caller read it, for dating a run of holes at the end of the window.
     pub async fn slots(
         &self,
         after: u64,
@@ -99,13 +91,7 @@ impl<B: Backend> LogReader<'_, B> {
         head: u64,
     ) -> Result<Vec<(u64, Slot)>, StoreError> {
         let end = after.saturating_add(count);
-        let mut raw = Vec::with_capacity(count as usize);
-        let mut from = after;
-        while from < end {
-            let want = PAGE.min(end - from);
-            raw.extend(self.raw(from, want).await?);
-            from += want;
-        }
+        let raw = self.raw(after, count).await?;
         // The oldest write after each number, from the back: a hole is passable once any entry after it
         // is past the grace.
         let mut later: Option<Timestamp> = None;
@@ -116,11 +102,7 @@ impl<B: Backend> LogReader<'_, B> {
                 Some((entry, bytes)) => {
                     let written = entry.written();
                     later = Some(later.map_or(written, |l| l.min(written)));
-                    if entry.pending && !past_grace(written, self.now) {
-                        Slot::Pending(entry)
-                    } else {
-                        Slot::Entry(entry, bytes)
-                    }
+                    self.judge(entry, bytes)
                 }
                 None => {
                     if later.is_none() && !beyond_looked {
@@ -136,6 +118,15 @@ impl<B: Backend> LogReader<'_, B> {
         }
         out.reverse();
         Ok(out)
+    }
+
+    /// A written entry as a reader takes it: pending and younger than the grace, or as it stands.
+    pub fn judge(&self, entry: LogEntry, bytes: Vec<u8>) -> Slot {
+        if entry.pending && !past_grace(entry.written(), self.now) {
+            Slot::Pending(entry)
+        } else {
+            Slot::Entry(entry, bytes)
+        }
     }
 
     /// Up to `count` numbers after `after` while they are settled (in log order, stopping before the first
