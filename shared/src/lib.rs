@@ -17,11 +17,14 @@
 //! | [`jobs`] | the scheduler's jobs under one lease frame: outbox, person index, privacy, retention, register |
 //! | [`register`] | the processing register as a transparency log: leaves, RFC 6962 hashing, tiles, signed checkpoints |
 //! | [`privacy`] | data-subject requests: the record, its lifecycle, its legal deadlines |
+//! | [`contacts`] | contacts from other sources: the import, the Art. 14 notice and its reminders, the objection |
+//! | [`texts`] | every mail's words in every language (`mail_texts`) |
 //! | [`time`], [`ids`] | timestamps and random ids |
 
 pub mod body;
 pub mod capture;
 pub mod config;
+pub mod contacts;
 pub mod domain;
 #[cfg(target_arch = "wasm32")]
 pub mod entry;
@@ -39,6 +42,7 @@ pub mod records;
 pub mod register;
 pub mod routes;
 pub mod store;
+pub mod texts;
 pub mod time;
 pub mod tokens;
 #[cfg(target_arch = "wasm32")]

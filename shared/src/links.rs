@@ -181,6 +181,31 @@ impl PrivacyLink {
     }
 }
 
+/// The objection link of an Art. 14 notice: which contact (the pseudonym of its address). It does not
+/// expire: the link in an old notice must still work, and it only ever reduces processing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectLink {
+    pub contact: String,
+}
+
+impl ObjectLink {
+    pub fn seal(&self, keys: &Keyring) -> String {
+        keys.seal(Purpose::Object, self.contact.as_bytes())
+    }
+
+    pub fn open(keys: &Keyring, token: &str) -> Result<Self, LinkError> {
+        let payload = keys
+            .open(Purpose::Object, token)
+            .map_err(LinkError::Invalid)?;
+        let malformed = LinkError::Invalid(TokenError::Malformed);
+        let contact = String::from_utf8(payload).map_err(|_| malformed)?;
+        if contact.is_empty() {
+            return Err(malformed);
+        }
+        Ok(Self { contact })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,5 +258,16 @@ mod tests {
         assert_eq!(UnsubscribeLink::open(&keys(), &token), Ok(link));
         assert!(ConfirmLink::open(&keys(), &token, Timestamp::from_unix_millis(0)).is_err());
         assert!(!token.contains('@'));
+    }
+
+    #[test]
+    fn an_objection_link_opens_only_as_one() {
+        let link = ObjectLink {
+            contact: "p".into(),
+        };
+        let token = link.seal(&keys());
+        assert_eq!(ObjectLink::open(&keys(), &token), Ok(link));
+        assert!(UnsubscribeLink::open(&keys(), &token).is_err());
+        assert!(ObjectLink::open(&keys(), &token[..token.len() - 2]).is_err());
     }
 }

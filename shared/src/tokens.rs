@@ -26,6 +26,8 @@ pub enum Purpose {
     PrivacyVerify,
     /// A data-subject request's access-package download link.
     PrivacyDownload,
+    /// The objection link of an Art. 14 notice.
+    Object,
 }
 
 impl Purpose {
@@ -38,6 +40,7 @@ impl Purpose {
             Self::Pseudonym => b"pseudonym",
             Self::PrivacyVerify => b"privacy-verify",
             Self::PrivacyDownload => b"privacy-download",
+            Self::Object => b"object",
         }
     }
 }

@@ -9,7 +9,12 @@ use shared::records::retention::Retention;
 use shared::register::note::NoteSigner;
 
 /// The variables this component reads besides the mail and privacy settings'.
-pub const VARIABLES: [&str; 3] = ["jobs_token", "register_signing_key", "retention"];
+pub const VARIABLES: [&str; 4] = [
+    "jobs_token",
+    "register_signing_key",
+    "retention",
+    "contact_reminder_months",
+];
 
 pub struct JobsConfig {
     pub mail: MailSettings,
@@ -19,6 +24,8 @@ pub struct JobsConfig {
     pub register: Option<NoteSigner>,
     /// How long each kind of record is kept (`retention`, TOML).
     pub retention: Retention,
+    /// Months after a contact's last notice that it is reminded it can object.
+    pub contact_reminder_months: i64,
     jobs_token: String,
 }
 
@@ -34,6 +41,10 @@ impl JobsConfig {
             privacy,
             register,
             retention: Retention::parse(&get("retention").unwrap_or_default())?,
+            contact_reminder_months: shared::config::positive_number(
+                "contact_reminder_months",
+                &get("contact_reminder_months").unwrap_or_else(|| "12".into()),
+            )?,
             jobs_token: get("jobs_token").unwrap_or_default().trim().to_owned(),
         })
     }

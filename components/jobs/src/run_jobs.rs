@@ -1,5 +1,5 @@
-//! `POST /api/jobs/run?only=outbox,people&dry_run=true`: one run of the background jobs (outbox delivery,
-//! the person index, the expiry of unconfirmed privacy requests, the register's sealing), for a scheduler
+//! `POST /api/jobs/run?only=outbox,people&dry_run=true`: one run of the background jobs (the Art. 14
+//! notices, outbox delivery, the person index, the expiry of unconfirmed privacy requests, the register's sealing), for a scheduler
 //! that calls every minute (cron, a Kubernetes CronJob, `serve`). Each job runs under a lease, so two
 //! schedulers calling at once never run one job twice at the same time (the second reports it busy), and
 //! a crashed runner's lease lapses within two lease windows. Each job's work per call is bounded and
@@ -9,7 +9,7 @@
 use http::{HeaderMap, Response, StatusCode};
 use serde_json::{Map, json};
 use shared::http::{ApiError, json_response};
-use shared::jobs::{JOBS, leased, outbox, people, privacy, register, retention};
+use shared::jobs::{JOBS, leased, notices, outbox, people, privacy, register, retention};
 use shared::mailer::{Mailer, Transport};
 use shared::store::{Backend, Store};
 use shared::time::Timestamp;
@@ -22,6 +22,11 @@ const OUTBOX_BATCH: usize = 100;
 const PEOPLE_BUDGET: u64 = 20_000;
 /// Log entries one retention rule walks at most per run.
 const RETENTION_BUDGET: u64 = 10_000;
+/// Log entries each walk of the notices job reads at most, and the notices and reminders it queues.
+const NOTICES_BUDGET: notices::Budget = notices::Budget {
+    entries: 10_000,
+    mails: 1_000,
+};
 /// Log entries one run of the register seals at most.
 const REGISTER_BUDGET: u64 = 20_000;
 
@@ -122,6 +127,16 @@ pub async fn run_jobs<B: Backend, T: Transport>(
                     .await
                     .map(|r| json!(r))
             }
+            "notices" => notices::run(
+                store,
+                &config.privacy,
+                config.contact_reminder_months,
+                NOTICES_BUDGET,
+                now,
+                dry_run,
+            )
+            .await
+            .map(|r| json!(r)),
             "privacy" => privacy::expire_unverified(store, now, dry_run)
                 .await
                 .map(|n| json!({"expired": n})),

@@ -9,9 +9,11 @@ mod country;
 mod email;
 mod form;
 mod invalid;
+mod language;
 mod phone;
 mod rights;
 pub mod shape;
+pub mod source;
 mod text;
 mod url;
 
@@ -23,11 +25,13 @@ pub use country::CountryCode;
 pub use email::EmailAddress;
 pub use form::{FormId, FormKind};
 pub use invalid::Invalid;
+pub use language::Language;
 pub use phone::PhoneNumber;
 pub use rights::{Right, Rights};
 pub use shape::Shape;
+pub use source::{ContactSource, LegalBasis, ObtainedOn, SourceKind};
 pub use text::{
-    CompanyName, JobTitle, Message, OfficerText, PersonName, PreferredTime, RequestDetails,
-    UtmValue,
+    CompanyName, ExternalId, JobTitle, Message, OfficerText, PersonName, PreferredTime,
+    RequestDetails, SourceName, UtmValue,
 };
 pub use url::WebUrl;

@@ -119,6 +119,14 @@ text_type!(
     PreferredTime, max = 200, multiline = false, forbidden = &['<', '>', '{', '}', '\\']
 );
 text_type!(
+    /// The name of a source contacts were obtained from ("Hannover Messe 2026", "Acme licensed list").
+    SourceName, max = 200, multiline = false, forbidden = &['<', '>', '{', '}', '\\']
+);
+text_type!(
+    /// The id a contact has in the system it was imported from (a CRM's record id).
+    ExternalId, max = 200, multiline = false, forbidden = &[]
+);
+text_type!(
     /// One UTM campaign parameter (`utm_source`, `utm_medium`, ...).
     UtmValue, max = 200, multiline = false, forbidden = &[]
 );

@@ -6,6 +6,7 @@
 //! | job | file | what |
 //! |---|---|---|
 //! | `outbox` | [`outbox`] | deliver due mail, move the outbox's low-water mark |
+//! | `notices` | [`notices`] | queue the Art. 14 notices owed to contacts from other sources, and their reminders |
 //! | `people` | [`people`] | extend the person index from each log's mark |
 //! | `privacy` | [`privacy`] | expire unconfirmed data-subject requests |
 //! | `retention` | [`retention`] | apply the retention policy, sweep the rate limit |
@@ -13,6 +14,7 @@
 //!
 //! Every job reads logs through the store's one log reader ([`crate::store::LogReader`]).
 
+pub mod notices;
 pub mod outbox;
 pub mod people;
 pub mod privacy;
@@ -23,8 +25,16 @@ use crate::store::{Backend, Store, StoreError};
 use crate::time::Timestamp;
 use serde_json::{Value, json};
 
-/// The jobs, in the order they run (the register last, so it seals what the others wrote).
-pub const JOBS: [&str; 5] = ["outbox", "people", "privacy", "retention", "register"];
+/// The jobs, in the order they run (notices before the outbox, so a notice queued leaves in the same
+/// run; the register last, so it seals what the others wrote).
+pub const JOBS: [&str; 6] = [
+    "notices",
+    "outbox",
+    "people",
+    "privacy",
+    "retention",
+    "register",
+];
 
 /// Runs `work` as job `job` under its lease: `{"ran": false, "reason"}` while another run holds it, else
 /// the job's report with `ran` and `ms` added. The lease is given back whatever the work answered.

@@ -8,7 +8,7 @@
 
 use crate::records::retention::Retention;
 use crate::records::{Action, Event, Log, LogEntry, RecordKind};
-use crate::store::{Backend, Slot, Store, StoreError};
+use crate::store::{Backend, Store, StoreError};
 use crate::time::Timestamp;
 use serde::Serialize;
 
@@ -53,35 +53,6 @@ pub struct RetentionReport {
     pub register_size: u64,
 }
 
-/// Entries of `log` after the mark `name`, in order, while older than `cutoff` (at most `budget`), and
-/// the number the walk reached. It stops at a young hole or pending entry, as every log reader does.
-async fn walk_older<B: Backend>(
-    store: &Store<B>,
-    log: Log,
-    name: &str,
-    cutoff: Timestamp,
-    budget: u64,
-    now: Timestamp,
-) -> Result<(Vec<LogEntry>, u64), StoreError> {
-    let reader = store.reader(log, now);
-    let mut pos = store.retention_mark(name).await?;
-    let head = reader.head().await?;
-    let mut out = Vec::new();
-    'walk: while pos < head && (out.len() as u64) < budget {
-        let want = PAGE.min(head - pos).min(budget - out.len() as u64);
-        for (seq, slot) in reader.slots(pos, want, head).await? {
-            match slot {
-                Slot::Entry(entry, _) if entry.at >= cutoff => break 'walk,
-                Slot::Entry(entry, _) => out.push(entry),
-                Slot::Hole { passable: true } => {}
-                _ => break 'walk,
-            }
-            pos = seq;
-        }
-    }
-    Ok((out, pos))
-}
-
 /// One retention run: each deletion rule, then the minimisation of full IPs, then the rate limit's
 /// sweep; records of a kind in `held` are counted, not deleted. Deletions are tombstones in the feeds.
 /// The report of a run that changed or held any record is registered (an `access` entry by the system).
@@ -97,7 +68,9 @@ pub async fn apply<B: Backend>(
     for rule in &policy.delete {
         let name = rule.name();
         let cutoff = now.plus_days(-rule.after_days);
-        let (entries, pos) = walk_older(store, rule.kind.log(), &name, cutoff, budget, now).await?;
+        let mark = store.retention_mark(&name).await?;
+        let reader = store.reader(rule.kind.log(), now);
+        let (entries, pos) = reader.older(mark, cutoff, budget).await?;
         let mut report = RuleReport::walked(name.clone(), cutoff, entries.len() as u64);
         let ids = named(&entries);
         let mut due: Vec<&str> = Vec::new();
@@ -168,7 +141,7 @@ pub async fn apply<B: Backend>(
 }
 
 /// The records the entries name, each once, sorted.
-fn named(entries: &[LogEntry]) -> Vec<&str> {
+pub fn named(entries: &[LogEntry]) -> Vec<&str> {
     let mut ids: Vec<&str> = entries.iter().filter_map(|e| e.record.as_deref()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -185,7 +158,11 @@ async fn minimise_ips<B: Backend>(
     budget: u64,
 ) -> Result<RuleReport, StoreError> {
     let name = format!("full-ip-{}", kind.as_str());
-    let (entries, pos) = walk_older(store, kind.log(), &name, cutoff, budget, now).await?;
+    let mark = store.retention_mark(&name).await?;
+    let (entries, pos) = store
+        .reader(kind.log(), now)
+        .older(mark, cutoff, budget)
+        .await?;
     let mut report = RuleReport::walked(name.clone(), cutoff, entries.len() as u64);
     for id in named(&entries) {
         let changed = if dry_run {

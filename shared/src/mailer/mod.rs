@@ -28,8 +28,8 @@ pub use crate::records::{
     OutboxStatus,
 };
 pub use outbox::{
-    Delivery, GIVE_UP_AFTER, LEASE_SECONDS, attempt, deliver_now, enqueue, enqueue_then_erase,
-    enqueue_write, reschedule, retry_delay_seconds,
+    Delivery, GIVE_UP_AFTER, LEASE_SECONDS, attempt, deliver_now, enqueue, enqueue_notice,
+    enqueue_then_erase, enqueue_write, reschedule, retry_delay_seconds,
 };
 #[cfg(target_arch = "wasm32")]
 pub use provider::SpinTransport;

@@ -20,7 +20,8 @@ pub fn retry_delay_seconds(attempts: u32) -> i64 {
     }
 }
 
-/// Failed attempts after which a message marked `erase_after_send` is dropped (about two days of retries).
+/// Failed attempts after which a message is given up on as undeliverable (about two days of retries);
+/// one marked `erase_after_send` is then dropped.
 pub const GIVE_UP_AFTER: u32 = 12;
 
 /// A delivery claim holds for one to two windows of this length (see keys.rs, "The outbox").
@@ -34,6 +35,25 @@ pub async fn enqueue<B: Backend>(
     at: Timestamp,
 ) -> Result<String, StoreError> {
     queue(store, message, at, false).await
+}
+
+/// As [`enqueue`], under the id `id` chosen beforehand (the contact's record names its notice before the
+/// notice is queued): the Art. 14 notice of contact `contact`.
+pub async fn enqueue_notice<B: Backend>(
+    store: &Store<B>,
+    id: &str,
+    message: Message,
+    contact: &str,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    let record = OutboxMessage {
+        notice_for: Some(contact.to_owned()),
+        ..new_message(id.to_owned(), message, at, false)
+    };
+    store
+        .append(RecordKind::Outbox, id, &record, queued(at))
+        .await?;
+    Ok(())
 }
 
 /// As [`enqueue`], for a message that is erased as soon as it was delivered (or given up on): the last
@@ -52,7 +72,8 @@ async fn queue<B: Backend>(
     at: Timestamp,
     erase_after_send: bool,
 ) -> Result<String, StoreError> {
-    let (id, record) = new_message(message, at, erase_after_send);
+    let id = new_id();
+    let record = new_message(id.clone(), message, at, erase_after_send);
     store
         .append(RecordKind::Outbox, &id, &record, queued(at))
         .await?;
@@ -61,16 +82,21 @@ async fn queue<B: Backend>(
 
 /// `message` as an outbox write due at once, to be stored with other writes (a signup's batch).
 pub fn enqueue_write(message: Message, at: Timestamp) -> Result<Write, StoreError> {
-    let (id, record) = new_message(message, at, false);
+    let id = new_id();
+    let record = new_message(id.clone(), message, at, false);
     Write::record(RecordKind::Outbox, &id, &record, queued(at))
 }
 
-/// A new outbox record for `message`, due at `at`, under a fresh id.
-fn new_message(message: Message, at: Timestamp, erase_after_send: bool) -> (String, OutboxMessage) {
-    let id = new_id();
-    let record = OutboxMessage {
+/// A new outbox record for `message` under `id`, due at `at`.
+fn new_message(
+    id: String,
+    message: Message,
+    at: Timestamp,
+    erase_after_send: bool,
+) -> OutboxMessage {
+    OutboxMessage {
         v: SCHEMA_VERSION,
-        id: id.clone(),
+        id,
         message,
         status: OutboxStatus::Queued,
         attempts: 0,
@@ -80,8 +106,8 @@ fn new_message(message: Message, at: Timestamp, erase_after_send: bool) -> (Stri
         sent_at: None,
         provider_message_id: None,
         erase_after_send,
-    };
-    (id, record)
+        notice_for: None,
+    }
 }
 
 fn queued(at: Timestamp) -> Event {
@@ -170,6 +196,10 @@ pub async fn attempt<B: Backend, T: Transport>(
                         r.provider_message_id = Some(provider_id.clone());
                         r.last_error = None;
                     }
+                    Err(error) if n >= GIVE_UP_AFTER => {
+                        r.status = OutboxStatus::Undeliverable;
+                        r.last_error = Some(error.clone());
+                    }
                     Err(error) => {
                         r.status = OutboxStatus::Failed;
                         r.last_error = Some(error.clone());
@@ -185,7 +215,11 @@ pub async fn attempt<B: Backend, T: Transport>(
         Updated::Unchanged(r) if r.status == OutboxStatus::Sent => Delivery::AlreadySent,
         Updated::Unchanged(_) => Delivery::Queued,
         Updated::Changed(r) => {
-            let done = r.status == OutboxStatus::Sent || r.attempts >= GIVE_UP_AFTER;
+            let done = !r.is_pending();
+            if let Some(contact) = r.notice_for.as_deref().filter(|_| done) {
+                let sent = r.status == OutboxStatus::Sent;
+                store.settle_notice(contact, &r.id, sent, now).await?;
+            }
             if r.erase_after_send && done {
                 let detail = if r.status == OutboxStatus::Sent {
                     "erased after delivery"

@@ -324,7 +324,7 @@ pub async fn package<B: Backend>(
         },
         "records": records,
         "processing": processing(store, found, now).await?,
-        "about_this_processing": settings.facts,
+        "about_this_processing": settings.facts.of(mail::language(settings, request)),
     }))
 }
 
@@ -339,6 +339,7 @@ fn collection_name(kind: RecordKind) -> &'static str {
         RecordKind::DataRequest => "privacy_requests",
         RecordKind::Consent => "consent_decisions",
         RecordKind::ApiKey => "api_keys",
+        RecordKind::Contact => "contacts_from_other_sources",
     }
 }
 

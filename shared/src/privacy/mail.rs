@@ -1,11 +1,14 @@
-//! The mails of a data-subject request: verification, acknowledgement, extension, denial, completion.
-//! Each links the request's status page, so the person can always see where it stands.
+//! The mails of a data-subject request: verification, acknowledgement, extension, denial, completion,
+//! each in the request's language (`mail_texts`), from the privacy sender. Each links the request's
+//! status page, so the person can always see where it stands.
 
 use super::settings::PrivacySettings;
-use super::{DataRequest, Outcome, deny_reason};
+use super::{DataRequest, Outcome};
+use crate::domain::Language;
 use crate::http::ApiError;
 use crate::links::{PrivacyLink, PrivacyLinkKind};
 use crate::mailer::Message;
+use crate::texts::MailKind;
 use crate::time::Timestamp;
 
 /// The link that verifies the request and later shows its status.
@@ -28,11 +31,26 @@ pub fn download_url(settings: &PrivacySettings, request: &DataRequest, until: Ti
     format!("{}/privacy/download/{token}", settings.public_base_url)
 }
 
-fn rights_list(request: &DataRequest) -> String {
+/// The language the request's mails and pages are written in.
+pub fn language(settings: &PrivacySettings, request: &DataRequest) -> Language {
+    settings.language(
+        request
+            .language
+            .as_deref()
+            .and_then(|l| Language::parse(l).ok()),
+    )
+}
+
+/// The request's rights in people's words, one a line.
+fn rights_list(settings: &PrivacySettings, request: &DataRequest) -> String {
+    let language = language(settings, request);
     request
         .rights
         .iter()
-        .map(|r| format!("  - {}", r.as_str().replace('_', " ")))
+        .map(|r| {
+            let key = format!("right_{}", r.as_str());
+            format!("  - {}", settings.texts.phrase(language, &key, &[]))
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -42,16 +60,22 @@ fn date(at: Option<Timestamp>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// Mail `kind` to the request's address in its language, with `values` and the status link `{url}`.
 fn compose(
     settings: &PrivacySettings,
     request: &DataRequest,
-    subject: &str,
-    text: &str,
+    kind: MailKind,
+    values: &[(&str, &str)],
 ) -> Result<Message, ApiError> {
     let to = request.email.as_deref().ok_or_else(|| {
         ApiError::Internal(anyhow::anyhow!("request {} has no address", request.id))
     })?;
-    Message::new(to, &settings.mail_from, subject, text)
+    let url = status_url(settings, request);
+    let rights = rights_list(settings, request);
+    let mut all = vec![("url", url.as_str()), ("rights", rights.as_str())];
+    all.extend_from_slice(values);
+    let mail = settings.texts.mail(language(settings, request), kind, &all);
+    Message::new(to, &settings.mail_from, &mail.subject, &mail.body)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("composing a privacy mail: {e:?}")))
 }
 
@@ -60,34 +84,23 @@ pub fn verification(
     settings: &PrivacySettings,
     request: &DataRequest,
 ) -> Result<Message, ApiError> {
-    let url = status_url(settings, request);
     let opt_outs = request.rights().as_slice().iter().any(|r| r.is_opt_out());
     let in_effect = if opt_outs {
-        "Your opt-outs (no more marketing, restriction, no sale or sharing) are already in effect.\n\n"
+        let phrase = settings
+            .texts
+            .phrase(language(settings, request), "in_effect", &[]);
+        format!("{phrase}\n\n")
     } else {
-        ""
+        String::new()
     };
-    let text = if request.rights().only_opt_outs() {
-        format!(
-            "Hello,\n\nwe received your privacy request:\n\n{}\n\n{in_effect}Nothing else is needed from you. \
-             You can see its status here:\n\n{url}\n",
-            rights_list(request)
-        )
+    let minutes = settings.verify_ttl_minutes.to_string();
+    let values = [("in_effect", in_effect.as_str()), ("minutes", &minutes)];
+    let kind = if request.rights().only_opt_outs() {
+        MailKind::PrivacyReceived
     } else {
-        format!(
-            "Hello,\n\nwe received a privacy request for this address:\n\n{}\n\n{in_effect}To make sure it comes from you, \
-             please confirm it here within {} minutes:\n\n{url}\n\nIf you did not ask for this, ignore this email and \
-             nothing will happen.\n",
-            rights_list(request),
-            settings.verify_ttl_minutes
-        )
+        MailKind::PrivacyVerify
     };
-    compose(
-        settings,
-        request,
-        "Please confirm your privacy request",
-        &text,
-    )
+    compose(settings, request, kind, &values)
 }
 
 /// Confirms that a verified request is on the clock, with its due date.
@@ -95,15 +108,9 @@ pub fn acknowledgement(
     settings: &PrivacySettings,
     request: &DataRequest,
 ) -> Result<Message, ApiError> {
-    let text = format!(
-        "Hello,\n\nthank you for confirming your privacy request:\n\n{}\n\nWe received it on {} and will answer by {} \
-         at the latest. You can see its status at any time here:\n\n{}\n",
-        rights_list(request),
-        date(request.received_at),
-        date(request.due_at),
-        status_url(settings, request)
-    );
-    compose(settings, request, "We received your privacy request", &text)
+    let (received, due) = (date(request.received_at), date(request.due_at));
+    let values = [("received", received.as_str()), ("due", &due)];
+    compose(settings, request, MailKind::PrivacyAcknowledgement, &values)
 }
 
 /// Tells the person the deadline was extended, and why.
@@ -113,18 +120,9 @@ pub fn extension(settings: &PrivacySettings, request: &DataRequest) -> Result<Me
         .as_ref()
         .map(|e| e.reason.as_str())
         .unwrap_or_default();
-    let text = format!(
-        "Hello,\n\nwe need more time to answer your privacy request. The new deadline is {}.\n\nThe reason:\n\n{reason}\n\n\
-         Status: {}\n",
-        date(request.due_at),
-        status_url(settings, request)
-    );
-    compose(
-        settings,
-        request,
-        "Your privacy request: more time needed",
-        &text,
-    )
+    let due = date(request.due_at);
+    let values = [("due", due.as_str()), ("reason", reason)];
+    compose(settings, request, MailKind::PrivacyExtension, &values)
 }
 
 /// Tells the person the request was refused, why, and that they may complain.
@@ -132,16 +130,17 @@ pub fn denial(settings: &PrivacySettings, request: &DataRequest) -> Result<Messa
     let decision = request.decision.as_ref();
     let reason = decision
         .and_then(|d| d.reason.as_deref())
-        .and_then(deny_reason)
+        .filter(|code| super::deny_reason(code).is_some())
+        .map(|code| {
+            let key = format!("deny_{code}");
+            settings
+                .texts
+                .phrase(language(settings, request), &key, &[])
+        })
         .unwrap_or_default();
     let text = decision.and_then(|d| d.text.as_deref()).unwrap_or_default();
-    let body = format!(
-        "Hello,\n\nwe cannot carry out your privacy request.\n\n{reason}\n\n{text}\n\nYou have the right to lodge a \
-         complaint with a supervisory authority (GDPR Art. 77), in particular in the EU member state where you live \
-         or work, and to seek a judicial remedy.\n\nStatus: {}\n",
-        status_url(settings, request)
-    );
-    compose(settings, request, "Your privacy request", &body)
+    let values = [("reason", reason.as_str()), ("text", text)];
+    compose(settings, request, MailKind::PrivacyDenial, &values)
 }
 
 /// Tells the person what was done; for access, with the download link.
@@ -151,30 +150,33 @@ pub fn completion(
     outcome: &Outcome,
     download: Option<&str>,
 ) -> Result<Message, ApiError> {
-    let mut text = format!(
-        "Hello,\n\nwe have answered your privacy request:\n\n{}\n\n",
-        rights_list(request)
-    );
+    let language = language(settings, request);
+    let phrase = |key: &str, values: &[(&str, &str)]| settings.texts.phrase(language, key, values);
+    let mut details = Vec::new();
     if let Some(url) = download {
-        text.push_str(&format!(
-            "Your data is ready to download until {} (a readable page, and JSON for other services):\n\n{url}\n\n",
-            date(outcome.download_until)
+        let until = date(outcome.download_until);
+        details.push(phrase(
+            "completion_download",
+            &[("until", &until), ("download_url", url)],
         ));
     }
     if !outcome.erased.is_empty() {
-        text.push_str(
-            "Your data has been erased. We keep only a one-way code of your address on our do-not-contact \
-             list, so that we never email you again unless you sign up anew.\n\n",
-        );
+        details.push(phrase("completion_erased", &[]));
     }
     for (kind, reason) in &outcome.kept {
-        text.push_str(&format!(
-            "Kept, because the law requires it: {kind} ({reason}).\n"
+        details.push(phrase(
+            "completion_kept",
+            &[("kind", kind), ("reason", reason)],
         ));
     }
     if outcome.rectified.is_some() {
-        text.push_str("The corrections you asked for have been made.\n");
+        details.push(phrase("completion_rectified", &[]));
     }
-    text.push_str(&format!("\nStatus: {}\n", status_url(settings, request)));
-    compose(settings, request, "Your privacy request is complete", &text)
+    let details = details.join("\n\n");
+    compose(
+        settings,
+        request,
+        MailKind::PrivacyCompletion,
+        &[("details", &details)],
+    )
 }

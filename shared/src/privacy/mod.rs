@@ -3,6 +3,7 @@
 //! [`crate::records::DataRequest`].
 
 pub mod answer;
+pub mod facts;
 pub mod mail;
 pub mod rectify;
 pub mod settings;

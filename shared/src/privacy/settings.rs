@@ -1,8 +1,11 @@
 //! The privacy centre's settings, read from Spin variables by both components that answer requests
 //! (`privacy` for the person, `marketing-api` for staff).
 
+use super::facts::Facts;
 use crate::config::{mail_from, positive_number, public_base_url};
+use crate::domain::Language;
 use crate::store::RecordKind;
+use crate::texts::MailTexts;
 use crate::tokens::{Keyring, SigningKey};
 use anyhow::{Context, bail};
 
@@ -15,11 +18,12 @@ pub struct LegalHold {
 
 /// The record kinds an erasure removes (opt-out entries stay: they hold only a pseudonym, and keep
 /// the person from being mailed again).
-pub const ERASABLE: [RecordKind; 4] = [
+pub const ERASABLE: [RecordKind; 5] = [
     RecordKind::Submission,
     RecordKind::Subscriber,
     RecordKind::DemoRequest,
     RecordKind::Outbox,
+    RecordKind::Contact,
 ];
 
 #[derive(Debug)]
@@ -33,17 +37,19 @@ pub struct PrivacySettings {
     pub verify_ttl_minutes: i64,
     pub download_ttl_days: i64,
     pub legal_hold: Vec<LegalHold>,
-    /// The Art. 15(1) facts (purposes, recipients, retention, source, ...) as configured, for the
-    /// access package.
-    pub facts: serde_json::Value,
+    /// The facts about the processing in every language (the access package's, the notice's).
+    pub facts: Facts,
+    /// Every mail's words in every language.
+    pub texts: MailTexts,
 }
 
 impl PrivacySettings {
-    pub const VARIABLES: [&'static str; 8] = [
+    pub const VARIABLES: [&'static str; 9] = [
         "signing_key",
         "suppression_key",
         "public_base_url",
-        "mail_from",
+        "privacy_mail_from",
+        "mail_texts",
         "privacy_verify_ttl_minutes",
         "privacy_download_ttl_days",
         "privacy_legal_hold",
@@ -59,17 +65,26 @@ impl PrivacySettings {
             suppression_key: SigningKey::parse(&var("suppression_key"))
                 .map_err(|e| anyhow::anyhow!("variable suppression_key: {}", e.message))?,
             public_base_url: public_base_url(&var("public_base_url"))?,
-            mail_from: mail_from(&var("mail_from"))?,
+            mail_from: mail_from(&var("privacy_mail_from"))
+                .context("variable privacy_mail_from")?,
             verify_ttl_minutes: number("privacy_verify_ttl_minutes")?,
             download_ttl_days: number("privacy_download_ttl_days")?,
             legal_hold: legal_hold(&var("privacy_legal_hold"))?,
-            facts: facts(&var("privacy_facts"))?,
+            facts: Facts::parse(&var("privacy_facts"))?,
+            texts: MailTexts::parse(&var("mail_texts"))?,
         })
     }
 
     /// The pseudonym of a normalised email address or E.164 phone number (the suppression key's).
     pub fn pseudonym(&self, value: &str) -> String {
         self.suppression_key.pseudonym(value)
+    }
+
+    /// The language a person's mails are written in: `wanted` if the texts offer it, else English.
+    pub fn language(&self, wanted: Option<Language>) -> Language {
+        wanted
+            .filter(|l| self.texts.offers(*l))
+            .unwrap_or(Language::ENGLISH)
     }
 
     /// The hold on `kind`, if any.
@@ -92,7 +107,7 @@ fn legal_hold(raw: &str) -> anyhow::Result<Vec<LegalHold>> {
                 .filter(|k| ERASABLE.contains(k))
                 .with_context(|| {
                     format!(
-                        "variable privacy_legal_hold: {:?} is not one of submission, subscriber, demo-request, outbox",
+                        "variable privacy_legal_hold: {:?} is not one of submission, subscriber, demo-request, outbox, contact",
                         kind.trim()
                     )
                 })?;
@@ -106,14 +121,6 @@ fn legal_hold(raw: &str) -> anyhow::Result<Vec<LegalHold>> {
             })
         })
         .collect()
-}
-
-/// The facts table (TOML) as JSON.
-fn facts(raw: &str) -> anyhow::Result<serde_json::Value> {
-    let table: toml::Table = toml::from_str(raw).map_err(|e| {
-        anyhow::anyhow!("variable privacy_facts is not valid TOML: {}", e.message())
-    })?;
-    serde_json::to_value(table).context("variable privacy_facts")
 }
 
 #[cfg(test)]

@@ -166,6 +166,9 @@ pub struct DataRequest {
     pub phone_pseudonym: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
+    /// The language its mails and pages are written in (absent on requests asked before languages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     pub california_resident: bool,
     /// The cookie banner's consent id the person gave (only if it exists).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -220,6 +223,7 @@ impl DataRequest {
             email_pseudonym,
             phone_pseudonym: None,
             details: None,
+            language: None,
             california_resident: false,
             consent_id: None,
             asked_at,

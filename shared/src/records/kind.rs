@@ -14,10 +14,12 @@ pub enum RecordKind {
     ApiKey,
     Outbox,
     OptOut,
+    /// A contact from another source (a fair, a licensed list, the CRM).
+    Contact,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 8] = [
+    pub const ALL: [RecordKind; 9] = [
         Self::Submission,
         Self::Subscriber,
         Self::DemoRequest,
@@ -26,6 +28,7 @@ impl RecordKind {
         Self::ApiKey,
         Self::Outbox,
         Self::OptOut,
+        Self::Contact,
     ];
 
     pub fn parse(raw: &str) -> Option<Self> {
@@ -43,6 +46,7 @@ impl RecordKind {
             Self::ApiKey => Log::Access,
             Self::Outbox => Log::Outbox,
             Self::OptOut => Log::OptOuts,
+            Self::Contact => Log::Contacts,
         }
     }
 
@@ -56,6 +60,7 @@ impl RecordKind {
             Self::ApiKey => "api-key",
             Self::Outbox => "outbox",
             Self::OptOut => "opt-out",
+            Self::Contact => "contact",
         }
     }
 }
@@ -71,10 +76,11 @@ pub enum Log {
     Requests,
     Access,
     Outbox,
+    Contacts,
 }
 
 impl Log {
-    pub const ALL: [Log; 8] = [
+    pub const ALL: [Log; 9] = [
         Self::Submissions,
         Self::Subscribers,
         Self::DemoRequests,
@@ -83,6 +89,7 @@ impl Log {
         Self::Requests,
         Self::Access,
         Self::Outbox,
+        Self::Contacts,
     ];
 
     pub fn parse(raw: &str) -> Option<Self> {
@@ -99,6 +106,7 @@ impl Log {
             Self::Requests => "requests",
             Self::Access => "access",
             Self::Outbox => "outbox",
+            Self::Contacts => "contacts",
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::api_key::ApiKey;
 use super::consent::ConsentDecision;
+use super::contact::ImportedContact;
 use super::data_request::DataRequest;
 use super::demo_request::DemoRequest;
 use super::kind::RecordKind;
@@ -14,7 +15,7 @@ use super::subscriber::Subscriber;
 type Open = fn(&[u8]) -> Result<Box<dyn Described>, serde_json::Error>;
 
 /// Every kind, its opener and its erasure: one line a kind.
-const KINDS: [(RecordKind, Open, Erasure); 8] = [
+const KINDS: [(RecordKind, Open, Erasure); 9] = [
     kind::<Submission>(),
     kind::<Subscriber>(),
     kind::<DemoRequest>(),
@@ -23,6 +24,7 @@ const KINDS: [(RecordKind, Open, Erasure); 8] = [
     kind::<ApiKey>(),
     kind::<OutboxMessage>(),
     kind::<OptOut>(),
+    kind::<ImportedContact>(),
 ];
 
 const fn kind<R: Record>() -> (RecordKind, Open, Erasure) {

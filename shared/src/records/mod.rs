@@ -8,7 +8,7 @@
 //! | `record`, `list` | the [`Record`] trait, its object-safe face [`Described`]; the list of kinds ([`described`]) |
 //! | `log` | [`LogEntry`], [`Event`], [`Action`], [`Actor`]: the change feed and the register in one |
 //! | `lead` | what every captured lead holds: contact, visit, network origin, consent snapshot, spam |
-//! | `submission`, `subscriber`, `demo_request`, `opt_out`, `consent`, `api_key`, `data_request`, `outbox` | one record kind each |
+//! | `submission`, `subscriber`, `demo_request`, `opt_out`, `consent`, `api_key`, `data_request`, `outbox`, `contact` | one record kind each |
 //! | `message` | one email, as the outbox keeps it |
 //! | `retention` | the retention policy the records are judged by |
 //!
@@ -17,6 +17,7 @@
 
 mod api_key;
 mod consent;
+mod contact;
 mod data_request;
 mod demo_request;
 mod kind;
@@ -33,6 +34,7 @@ mod subscriber;
 
 pub use api_key::ApiKey;
 pub use consent::{ConsentDecision, ConsentMethod};
+pub use contact::{ImportedContact, NoticeKind, NoticeMail, NoticeStatus, SourceRecord};
 pub use data_request::{
     DataRequest, Deadlines, Decision, Extension, Outcome, RequestStatus, Step, TimelineEntry,
 };

@@ -17,6 +17,8 @@ pub enum OptOutSource {
     PrivacyRequest,
     /// An erasure: the address is gone, its pseudonym stays so it is never mailed again.
     Erasure,
+    /// The objection link of an Art. 14 notice (a contact from another source objected).
+    NoticeObjection,
 }
 
 /// A do-not-contact entry (`rec:opt-out:{channel}:{pseudonym}`). It holds no address, only the

@@ -18,6 +18,8 @@ pub enum OutboxStatus {
     Sent,
     /// The last attempt failed; it is retried at `next_attempt_at`.
     Failed,
+    /// Given up on after `mailer::GIVE_UP_AFTER` failed attempts (final).
+    Undeliverable,
 }
 
 /// One message in the outbox (`rec:outbox:{id}`).
@@ -45,12 +47,16 @@ pub struct OutboxMessage {
     /// erasure is the last value holding the address, and only until it is out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub erase_after_send: bool,
+    /// The contact from another source whose notice (GDPR Art. 14) this is: its delivery, or the
+    /// outbox giving up, is noted on the contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_for: Option<String>,
 }
 
 impl OutboxMessage {
     /// Whether it still waits for delivery (queued, or failed and to be retried).
     pub fn is_pending(&self) -> bool {
-        self.status != OutboxStatus::Sent
+        matches!(self.status, OutboxStatus::Queued | OutboxStatus::Failed)
     }
 }
 

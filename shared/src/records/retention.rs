@@ -5,10 +5,10 @@
 //! full_ip_days = 30          # a full IP address is replaced by its truncated network after this many days
 //!
 //! [[delete]]
-//! kind = "submission"        # submission | subscriber | demo-request | outbox | dsr
+//! kind = "submission"        # submission | subscriber | demo-request | outbox | dsr | contact
 //! only = "spam"              # all | spam | unconfirmed | unsubscribed | sent | expired
 //! after_days = 30
-//! from = "captured"          # captured | unsubscribed | sent | expired
+//! from = "captured"          # captured | unsubscribed | sent | expired | notified
 //! ```
 
 use super::kind::RecordKind;
@@ -35,6 +35,8 @@ pub enum From {
     Unsubscribed,
     Sent,
     Expired,
+    /// The last notice or reminder a contact from another source was sent (or, none sent, its import).
+    Notified,
 }
 
 /// One deletion rule.
@@ -55,6 +57,7 @@ impl DeleteRule {
             From::Unsubscribed => "unsubscribed",
             From::Sent => "sent",
             From::Expired => "expired",
+            From::Notified => "notified",
         };
         format!("{}-{only}-{}d-{from}", self.kind.as_str(), self.after_days)
     }
@@ -102,12 +105,13 @@ fn all() -> Only {
 }
 
 /// The kinds retention deletes.
-const KINDS: [RecordKind; 5] = [
+const KINDS: [RecordKind; 6] = [
     RecordKind::Submission,
     RecordKind::Subscriber,
     RecordKind::DemoRequest,
     RecordKind::Outbox,
     RecordKind::DataRequest,
+    RecordKind::Contact,
 ];
 
 impl Retention {
@@ -129,7 +133,7 @@ impl Retention {
                 .filter(|k| KINDS.contains(k))
                 .with_context(|| {
                     format!(
-                        "variable retention, rule {}: kind {:?} is not submission, subscriber, demo-request, outbox or dsr",
+                        "variable retention, rule {}: kind {:?} is not submission, subscriber, demo-request, outbox, dsr or contact",
                         i + 1,
                         rule.kind
                     )

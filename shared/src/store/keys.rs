@@ -34,12 +34,15 @@
 //! | `reg:bundle:{N}`, `reg:bundle:partial` | entry bundles (the leaves themselves) | register job |
 //! | `reg:checkpoint`, `reg:verifier` | the signed checkpoint (C2SP signed note) and the verifier key | register job |
 //! | `ret:{rule}:mark` | how far a retention rule has walked its log (entries older than its cutoff, in order) | retention job |
+//! | `rec:contact:{pseudonym}` | a contact from another source: one per mailbox, its sources, language and notices | marketing-api (import) |
+//! | `notice:{walk}:mark` | how far the notices job has walked the `contacts` log: `notices` (every entry, for the first notice), `reminders` (entries older than the reminder interval) | notices job |
 //! | `meta:backend-probe` | counter only ever incremented by 0: 8 zero bytes on SQLite, `0` on Redis; tells the store which backend it is on | store |
 //! | `swap:{key}:{state}:{epoch}` | counter: the claim on changing the value at `key` out of `state` (hash of its bytes) in one minute, on backends without a trustworthy compare-and-swap; deleted after the change | store |
 //! | `claim:job:{job}:{window}` | counter: the lease of a background job in one lease window (taken for two adjacent windows, deleted when the run ends) | jobs |
 //!
 //! Logs: `submissions`, `subscribers`, `demo-requests`, `consents`, `opt-outs`, `requests` (data-subject
-//! requests), `access` (staff reads, exports, key management) and `outbox` (mail to send).
+//! requests), `access` (staff reads, exports, key management), `outbox` (mail to send) and `contacts`
+//! (contacts from other sources: imports, notices, objections).
 //!
 //! # The person index
 //! Records are keyed by random ids, so "everything about ada@example.com" is found through a derived
@@ -147,6 +150,8 @@ pub enum Key<'a> {
     },
     /// How far retention rule `name` has walked its log.
     RetentionMark(&'a str),
+    /// How far walk `name` of the notices job (`notices`, `reminders`) has walked the `contacts` log.
+    NoticeMark(&'a str),
     /// The register's state.
     RegisterState,
     /// A full hash tile of the register (level, index).
@@ -208,6 +213,7 @@ impl fmt::Display for Key<'_> {
             Self::JobLease { job, window } => write!(f, "claim:job:{job}:{window}"),
             Self::RequestMailbox(p) => write!(f, "idx:dsr-mailbox:{p}"),
             Self::RetentionMark(name) => write!(f, "ret:{name}:mark"),
+            Self::NoticeMark(name) => write!(f, "notice:{name}:mark"),
             Self::RegisterState => write!(f, "reg:state"),
             Self::RegisterTile(level, n) => write!(f, "reg:tile:{level}:{n:020}"),
             Self::RegisterPartialTile(level) => write!(f, "reg:tile:{level}:partial"),

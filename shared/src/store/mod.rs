@@ -11,7 +11,7 @@
 //! | `reader` | [`LogReader`]: the one way to read a log in order (holes, pending entries, one grace) |
 //! | `records` | ETags and conditional changes, imports, lists kept as counters |
 //! | `capture`, [`group`], `rate` | the capture batch (group commit), the rate limit's slot table |
-//! | `opt_outs`, `consents`, `outbox`, `api_keys`, `requests` | one area each |
+//! | `opt_outs`, `consents`, `outbox`, `api_keys`, `requests`, `contacts` | one area each |
 //! | `claims` | create-if-absent claims and the jobs' leases |
 //! | `people`, `register`, `marks` | what the jobs keep: the person index, the register's tiles, walk marks |
 
@@ -20,6 +20,7 @@ mod backend;
 mod capture;
 mod claims;
 mod consents;
+mod contacts;
 mod core;
 pub mod group;
 pub mod keys;

@@ -71,6 +71,17 @@ impl<B: Backend> Store<B> {
         &self,
         wanted: &[(Channel, String)],
     ) -> Result<Vec<Channel>, StoreError> {
+        let in_force = self.in_force(wanted).await?;
+        Ok(wanted
+            .iter()
+            .zip(in_force)
+            .filter(|(_, on)| *on)
+            .map(|((channel, _), _)| *channel)
+            .collect())
+    }
+
+    /// For each of `wanted`, whether its do-not-contact entry is in force, in one batch read.
+    pub async fn in_force(&self, wanted: &[(Channel, String)]) -> Result<Vec<bool>, StoreError> {
         let ids: Vec<String> = wanted
             .iter()
             .map(|(channel, p)| channel.opt_out_id(p))
@@ -78,10 +89,8 @@ impl<B: Backend> Store<B> {
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
         let entries: Vec<Option<OptOut>> = self.records(RecordKind::OptOut, &ids).await?;
         Ok(entries
-            .into_iter()
-            .flatten()
-            .filter(OptOut::in_force)
-            .map(|entry| entry.channel)
+            .iter()
+            .map(|entry| entry.as_ref().is_some_and(OptOut::in_force))
             .collect())
     }
 

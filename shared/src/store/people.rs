@@ -13,13 +13,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The logs whose entries name records that belong to a person, with the kind of record they name.
-pub const INDEXED: [(Log, RecordKind); 6] = [
+pub const INDEXED: [(Log, RecordKind); 7] = [
     (Log::Submissions, RecordKind::Submission),
     (Log::Subscribers, RecordKind::Subscriber),
     (Log::DemoRequests, RecordKind::DemoRequest),
     (Log::OptOuts, RecordKind::OptOut),
     (Log::Outbox, RecordKind::Outbox),
     (Log::Requests, RecordKind::DataRequest),
+    (Log::Contacts, RecordKind::Contact),
 ];
 
 /// One log entry that names one of a person's records (`idx:person:{pseudonym}:{n}`).

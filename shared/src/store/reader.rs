@@ -129,6 +129,33 @@ impl<B: Backend> LogReader<'_, B> {
         }
     }
 
+    /// The entries after `after`, in order, while older than `cutoff` (by their event's time), at most
+    /// `budget`, and the last number passed: a walk that acts on what is old enough (retention, the
+    /// notices job). It stops at a young hole or pending entry, as every reader does.
+    pub async fn older(
+        &self,
+        after: u64,
+        cutoff: Timestamp,
+        budget: u64,
+    ) -> Result<(Vec<LogEntry>, u64), StoreError> {
+        let head = self.head().await?;
+        let mut pos = after;
+        let mut out = Vec::new();
+        'walk: while pos < head && (out.len() as u64) < budget {
+            let want = PAGE.min(head - pos).min(budget - out.len() as u64);
+            for (seq, slot) in self.slots(pos, want, head).await? {
+                match slot {
+                    Slot::Entry(entry, _) if entry.at >= cutoff => break 'walk,
+                    Slot::Entry(entry, _) => out.push(entry),
+                    Slot::Hole { passable: true } => {}
+                    _ => break 'walk,
+                }
+                pos = seq;
+            }
+        }
+        Ok((out, pos))
+    }
+
     /// Up to `count` numbers after `after` while they are settled (in log order, stopping before the first
     /// young hole or pending entry): the entries among them, and the last number passed.
     pub async fn settled(
