@@ -97,6 +97,19 @@ async fn capture_everything(app: &TestApp) {
         app.post_json("/api/privacy/requests", &ask).await.status(),
         202
     );
+    let contacts = key(app, &["contacts:write"]).await;
+    let import = json!({"source": {"name": "Hannover Messe 2026", "kind": "event", "obtained_at": "2026-11-02",
+        "public": false, "legal_basis": "legitimate_interest"},
+        "contacts": [{"email": "ada@example.org", "name": "Ada Lovelace"}]});
+    let imported = app
+        .send(
+            app.client
+                .post(app.url("/api/v1/contacts/import"))
+                .bearer_auth(&contacts)
+                .json(&import),
+        )
+        .await;
+    assert_eq!(imported.status(), 200);
     let leads = key(app, &["leads:read"]).await;
     let pulled = app
         .send(

@@ -25,7 +25,9 @@ pub const IP_READ: &str = "ip:read";
 pub const PRIVACY_READ: &str = "privacy:read";
 pub const PRIVACY_WRITE: &str = "privacy:write";
 pub const REGISTER_READ: &str = "register:read";
-pub const SCOPES: [&str; 8] = [
+pub const CONTACTS_READ: &str = "contacts:read";
+pub const CONTACTS_WRITE: &str = "contacts:write";
+pub const SCOPES: [&str; 10] = [
     LEADS_READ,
     DEMO_REQUESTS_WRITE,
     CONSENTS_READ,
@@ -34,6 +36,8 @@ pub const SCOPES: [&str; 8] = [
     PRIVACY_READ,
     PRIVACY_WRITE,
     REGISTER_READ,
+    CONTACTS_READ,
+    CONTACTS_WRITE,
 ];
 
 /// A new key for id `id`: the key as shown once, and the hash to store.

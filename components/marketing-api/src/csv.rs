@@ -195,6 +195,24 @@ pub const OPT_OUT_COLUMNS: Columns = &[root(&[
     DELETED,
 ])];
 
+/// The columns of `contacts`.
+pub const CONTACT_COLUMNS: Columns = &[root(&[
+    at("id", "/id"),
+    at("email", "/email"),
+    at("name", "/name"),
+    at("company", "/company"),
+    at("title", "/title"),
+    at("phone", "/phone"),
+    at("country", "/country"),
+    at("language", "/language"),
+    at("sources", "/source_names"),
+    at("notice_status", "/notice/status"),
+    at("notice_due_by", "/notice/due_by"),
+    at("last_notified_at", "/notice/last_notified_at"),
+    at("imported_at", "/imported_at"),
+    DELETED,
+])];
+
 /// The columns of `privacy-requests`.
 pub const PRIVACY_REQUEST_COLUMNS: Columns = &[root(&[
     at("id", "/id"),
@@ -509,6 +527,7 @@ mod tests {
             CONSENT_COLUMNS,
             OPT_OUT_COLUMNS,
             PRIVACY_REQUEST_COLUMNS,
+            CONTACT_COLUMNS,
         ] {
             let names: Vec<_> = each(columns).map(|(_, c)| c.name).collect();
             assert_eq!(names[0], "id");

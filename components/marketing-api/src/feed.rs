@@ -21,7 +21,7 @@
 
 use serde_json::{Value, json};
 use shared::http::ApiError;
-use shared::records::{Action, LogEntry};
+use shared::records::{Action, ImportedContact, LogEntry, NoticeStatus};
 use shared::store::{Backend, Log, RecordKind, Store, StoreError};
 use shared::time::Timestamp;
 use std::collections::HashSet;
@@ -37,6 +37,9 @@ pub enum Source {
     Records(RecordKind),
     /// Cookie-consent decisions, each as it was made.
     ConsentDecisions,
+    /// Contacts from other sources, once their notice is queued or sent; one whose mailbox proved
+    /// undeliverable, objected or was erased is a tombstone.
+    Contacts,
 }
 
 /// One collection of the API: its name in URLs, its log, its items and the scope that reads it.
@@ -100,9 +103,24 @@ pub const PRIVACY_REQUESTS: Collection = Collection {
     columns: crate::csv::PRIVACY_REQUEST_COLUMNS,
 };
 
+/// Contacts from other sources (`GET /api/v1/contacts`).
+pub const CONTACTS: Collection = Collection {
+    name: "contacts",
+    log: Log::Contacts,
+    source: Source::Contacts,
+    scope: crate::auth::CONTACTS_READ,
+    columns: crate::csv::CONTACT_COLUMNS,
+};
+
 /// The collections served, by their name in URLs.
-pub const COLLECTIONS: [Collection; 5] =
-    [SUBMISSIONS, SUBSCRIBERS, DEMO_REQUESTS, CONSENTS, OPT_OUTS];
+pub const COLLECTIONS: [Collection; 6] = [
+    SUBMISSIONS,
+    SUBSCRIBERS,
+    DEMO_REQUESTS,
+    CONSENTS,
+    OPT_OUTS,
+    CONTACTS,
+];
 
 /// The collection named `name` in a URL.
 pub fn collection(name: &str) -> Option<&'static Collection> {
@@ -206,38 +224,92 @@ pub async fn items<B: Backend>(
     full_ips: bool,
 ) -> Result<Vec<Value>, StoreError> {
     let mut items: Vec<Value> = match collection.source {
-        Source::Records(kind) => {
-            // Each record once, at its last entry; a missing one is a tombstone if the run erased it.
-            let erased: HashSet<&str> = entries
-                .iter()
-                .filter(|entry| entry.action == Action::Erased)
-                .filter_map(|entry| entry.record.as_deref())
-                .collect();
-            let mut seen = HashSet::new();
-            let mut ids: Vec<&str> = entries
-                .iter()
-                .rev()
-                .filter_map(|entry| entry.record.as_deref())
-                .filter(|id| seen.insert(*id))
-                .collect();
-            ids.reverse();
-            let records: Vec<Option<Value>> = store.records(kind, &ids).await?;
-            ids.iter()
-                .zip(records)
-                .filter_map(|(id, record)| match record {
-                    Some(record) => Some(record),
-                    None if erased.contains(id) => Some(tombstone(id)),
-                    // Gone since its entry was written: its erasure comes later in the feed.
-                    None => None,
-                })
-                .collect()
-        }
+        Source::Records(kind) => record_items(store, kind, entries).await?,
         Source::ConsentDecisions => consent_items(store, entries).await?,
+        Source::Contacts => record_items(store, RecordKind::Contact, entries)
+            .await?
+            .into_iter()
+            .filter_map(contact_item)
+            .collect(),
     };
     if !full_ips {
         items.iter_mut().for_each(truncate_ips);
     }
     Ok(items)
+}
+
+/// Each record the entries name once, at its last entry; a missing one is a tombstone if the run erased
+/// it.
+async fn record_items<B: Backend>(
+    store: &Store<B>,
+    kind: RecordKind,
+    entries: &[&LogEntry],
+) -> Result<Vec<Value>, StoreError> {
+    let erased: HashSet<&str> = entries
+        .iter()
+        .filter(|entry| entry.action == Action::Erased)
+        .filter_map(|entry| entry.record.as_deref())
+        .collect();
+    let mut seen = HashSet::new();
+    let mut ids: Vec<&str> = entries
+        .iter()
+        .rev()
+        .filter_map(|entry| entry.record.as_deref())
+        .filter(|id| seen.insert(*id))
+        .collect();
+    ids.reverse();
+    let records: Vec<Option<Value>> = store.records(kind, &ids).await?;
+    Ok(ids
+        .iter()
+        .zip(records)
+        .filter_map(|(id, record)| match record {
+            Some(record) => Some(record),
+            None if erased.contains(id) => Some(tombstone(id)),
+            // Gone since its entry was written: its erasure comes later in the feed.
+            None => None,
+        })
+        .collect())
+}
+
+/// A contact as marketing sees it: only once its notice is on its way or sent (before that, no item;
+/// its notice's entry brings it); a contact that proved undeliverable as a tombstone.
+fn contact_item(value: Value) -> Option<Value> {
+    if value.get("deleted").is_some() {
+        return Some(value);
+    }
+    let contact: ImportedContact = serde_json::from_value(value).ok()?;
+    match contact.notice_status() {
+        NoticeStatus::Due => None,
+        NoticeStatus::Undeliverable => Some(tombstone(&contact.id)),
+        NoticeStatus::Queued | NoticeStatus::Sent => {
+            let d = &contact.details;
+            Some(json!({
+                "id": contact.id,
+                "email": contact.email,
+                "name": d.name,
+                "company": d.company,
+                "title": d.title,
+                "phone": d.phone,
+                "country": d.country,
+                "language": contact.language,
+                "sources": contact.sources.iter().map(|s| json!({
+                    "name": s.name,
+                    "kind": s.kind,
+                    "obtained_at": &s.obtained_at.to_rfc3339()[..10],
+                    "public": s.public,
+                    "legal_basis": s.legal_basis,
+                    "external_id": s.external_id,
+                })).collect::<Vec<_>>(),
+                "source_names": contact.sources.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
+                "notice": {
+                    "status": contact.notice_status(),
+                    "due_by": contact.notice_due_by,
+                    "last_notified_at": contact.last_notified(),
+                },
+                "imported_at": contact.imported_at,
+            }))
+        }
+    }
 }
 
 /// Each decision an entry names, with the consent id as its `id` and without the browser's user agent;

@@ -15,6 +15,9 @@
 //! | `GET /api/v1/privacy-requests/changes?after=&limit=&format=` | [`pull::pull`]: their change feed | `privacy:read` |
 //! | `GET /api/v1/privacy-requests/{id}` | [`show_privacy_request::show_privacy_request`]: one request, its timeline and what is held about the person | `privacy:read` |
 //! | `GET /api/v1/register/{checkpoint,key,tile/...}` | [`read_register::read_register`]: the register as C2SP tlog-tiles | `register:read` (or none with `register_public`) |
+//! | `POST /api/v1/contacts/import` | [`import_contacts::import_contacts`]: contacts from another source (JSON or CSV) | `contacts:write` |
+//! | `GET /api/v1/contacts?after=&limit=&format=` | [`pull::pull`]: the contacts feed (only once their notice is queued or sent) | `contacts:read` |
+//! | `GET /api/v1/contacts/notices?status=` | [`list_notices::list_notices`]: Art. 14 notices owed, overdue or undeliverable | `contacts:read` |
 //! | `PATCH /api/v1/privacy-requests/{id}` | [`decide_privacy_request::decide_privacy_request`]: approve, deny, extend or rectify, under `If-Match` | `privacy:write` |
 //!
 //! The admin key is the Spin variable `admin_api_key` (a secret of at least 32 characters; unset or
@@ -31,7 +34,9 @@ pub mod describe_api;
 pub mod export;
 pub mod feed;
 pub mod format;
+pub mod import_contacts;
 pub mod list_keys;
+pub mod list_notices;
 pub mod list_privacy_requests;
 pub mod privacy_view;
 pub mod pull;
@@ -89,6 +94,19 @@ shared::entry::component! {
                 revoke_key::revoke_key(headers, id, config, &store, now)
                     .await
                     .map(whole)
+            }
+            (&Method::POST, ["api", "v1", "contacts", "import"]) => {
+                keyed(headers, &store, now, &what, async |key| {
+                    import_contacts::import_contacts(headers, query, body(), key, config, &store, now)
+                        .await
+                })
+                .await
+            }
+            (&Method::GET, ["api", "v1", "contacts", "notices"]) => {
+                keyed(headers, &store, now, &what, async |key| {
+                    list_notices::list_notices(query, key, &store, now).await
+                })
+                .await
             }
             (&Method::GET, ["api", "v1", name]) if collection(name).is_some() => {
                 let collection = collection(name).ok_or(ApiError::NotFound)?;

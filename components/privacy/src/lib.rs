@@ -10,12 +10,15 @@
 //! | `GET /privacy/verify/{token}` | [`show_request::show_request`]: a button to confirm, later the status; changes nothing |
 //! | `POST /privacy/verify/{token}` | [`verify::verify`]: confirm; the clock starts; acknowledgement mail |
 //! | `GET /privacy/download/{token}` | [`download::download`]: the access package, JSON or a readable page |
+//! | `GET /privacy/object/{token}` | [`object::show_objection`]: what objecting does, in the contact's language; changes nothing |
+//! | `POST /privacy/object/{token}` | [`object::object_to_use`]: the objection of a contact from another source (`erase=on`: erasure too) |
 //! | `OPTIONS /api/privacy/...` | CORS preflight for allowed origins |
 
 pub mod ask;
 pub mod config;
 pub mod download;
 pub mod issue_token;
+pub mod object;
 pub mod package_page;
 pub mod show_centre;
 pub mod show_request;
@@ -46,6 +49,17 @@ shared::entry::component! {
             }
             (&Method::GET, ["privacy", "download", token]) => {
                 download::download(headers, query, config, &store, token).await
+            }
+            (&Method::GET, ["privacy", "object", token]) => {
+                object::show_objection(headers, config, &store, token).await
+            }
+            (&Method::POST, ["privacy", "object", token]) => {
+                let client = shared::capture::client_ip(headers, &config.capture)?;
+                let actor = shared::records::Actor::Visitor {
+                    ip_truncated: client.truncated().to_string(),
+                };
+                let body = incoming.request.body().clone();
+                object::object_to_use(headers, body, actor, config, &store, token).await
             }
             (&Method::OPTIONS, ["api", ..]) => shared::capture::preflight(headers, &config.capture),
             _ => Err(ApiError::NotFound),

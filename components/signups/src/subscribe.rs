@@ -74,6 +74,7 @@ pub async fn subscribe<K: Backend>(
         email: email.as_str().to_owned(),
         name: contact.name.map(|n| n.as_str().to_owned()),
         lists,
+        language: None,
         status: SubscriberStatus::Pending,
         consent: post.common.consent.clone(),
         visit: post.common.visit.clone(),

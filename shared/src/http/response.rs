@@ -15,15 +15,25 @@ pub fn html_response(status: StatusCode, body: String) -> Response<String> {
     with_type(status, body, "text/html; charset=utf-8")
 }
 
-/// A small self-contained HTML page (the pages people reach from links in emails). `body` is HTML the
-/// caller built with [`escape_html`] around anything not its own.
+/// A small self-contained HTML page (the pages people reach from links in emails), in English. `body`
+/// is HTML the caller built with [`escape_html`] around anything not its own.
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response<String> {
+    page_in(status, "en", title, body)
+}
+
+/// As [`page`], in `lang` (an ISO 639-1 code): its content in one `main` landmark.
+pub fn page_in(status: StatusCode, lang: &str, title: &str, body: &str) -> Response<String> {
+    let lang: String = lang
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .take(8)
+        .collect();
     let html = format!(
-        "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
+        "<!doctype html><html lang={lang}><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
          <meta name=robots content=noindex><title>{title}</title>\
          <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#222}}\
          button{{font:inherit;padding:.6rem 1.2rem;border-radius:.4rem;border:1px solid #333;background:#222;color:#fff;cursor:pointer}}</style>\
-         <h1>{title}</h1>{body}",
+         <main><h1>{title}</h1>{body}</main>",
         title = escape_html(title)
     );
     let mut response = html_response(status, html);

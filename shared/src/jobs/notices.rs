@@ -205,3 +205,38 @@ fn owes(contact: &ImportedContact, kind: NoticeKind, cutoff: Timestamp) -> bool 
         }
     }
 }
+
+/// The contacts still owed their first notice: all of them sit after the `notices` walk's mark (the walk
+/// passes no contact it left owed), so this reads at most `budget` entries from there.
+pub async fn owed<B: Backend>(
+    store: &Store<B>,
+    now: Timestamp,
+    budget: u64,
+) -> Result<Vec<ImportedContact>, StoreError> {
+    let mark = store.notice_mark(NOTICES).await?;
+    let reader = store.reader(Log::Contacts, now);
+    let (entries, _) = reader
+        .older(mark, Timestamp::from_unix_millis(i64::MAX), budget)
+        .await?;
+    let ids = named(&entries);
+    let contacts: Vec<Option<ImportedContact>> = store.records(RecordKind::Contact, &ids).await?;
+    Ok(contacts
+        .into_iter()
+        .flatten()
+        .filter(|c| c.notice_status() == NoticeStatus::Due)
+        .collect())
+}
+
+/// The contacts whose latest notice proved undeliverable.
+pub async fn undeliverable<B: Backend>(
+    store: &Store<B>,
+) -> Result<Vec<ImportedContact>, StoreError> {
+    let ids = store.undeliverable_contacts().await?;
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let contacts: Vec<Option<ImportedContact>> = store.records(RecordKind::Contact, &ids).await?;
+    Ok(contacts
+        .into_iter()
+        .flatten()
+        .filter(|c| c.notice_status() == NoticeStatus::Undeliverable)
+        .collect())
+}

@@ -172,7 +172,8 @@ pub fn completion(
     if outcome.rectified.is_some() {
         details.push(phrase("completion_rectified", &[]));
     }
-    let details = details.join("\n\n");
+    // Each part is a paragraph of its own, before the status line.
+    let details: String = details.iter().map(|p| format!("{p}\n\n")).collect();
     compose(
         settings,
         request,

@@ -1,13 +1,16 @@
-//! Contacts from other sources: noting how a notice mail ended on its contact.
+//! Contacts from other sources: noting how a notice mail ended on its contact, and the list of contacts
+//! whose notice proved undeliverable.
 
 use super::backend::Backend;
 use super::core::{Store, StoreError};
+use super::keys::Key;
 use crate::records::{Action, Event, ImportedContact, Log, NoticeStatus, RecordKind};
 use crate::time::Timestamp;
 
 impl<B: Backend> Store<B> {
     /// Notes on contact `contact` that its notice mail `message` was sent (or, `sent` false, given up
-    /// on: the contact is then undeliverable). A contact erased meanwhile is left alone.
+    /// on: the contact is then undeliverable, and listed as such). A contact erased meanwhile is left
+    /// alone.
     pub async fn settle_notice(
         &self,
         contact: &str,
@@ -21,13 +24,36 @@ impl<B: Backend> Store<B> {
             (NoticeStatus::Undeliverable, "notice undeliverable")
         };
         let event = Event::system(Log::Contacts, Action::Updated, detail.into(), now);
-        self.update(
-            RecordKind::Contact,
-            contact,
-            event,
-            |c: &mut ImportedContact| c.settle(message, status, now),
-        )
-        .await?;
+        let updated = self
+            .update(
+                RecordKind::Contact,
+                contact,
+                event,
+                |c: &mut ImportedContact| c.settle(message, status, now),
+            )
+            .await?;
+        if updated.changed() && !sent {
+            let n = self
+                .backend
+                .increment(&Key::UndeliverableHead.to_string(), 1)
+                .await?;
+            let n = u64::try_from(n).unwrap_or_default();
+            let id = serde_json::to_vec(contact).map_err(StoreError::Encode)?;
+            self.backend
+                .set_many(vec![(Key::UndeliverableEntry(n).to_string(), id)])
+                .await?;
+        }
         Ok(())
+    }
+
+    /// The contacts whose notice proved undeliverable, each once, oldest first (some may have been
+    /// erased since: callers read their current state).
+    pub async fn undeliverable_contacts(&self) -> Result<Vec<String>, StoreError> {
+        let mut ids = self
+            .listed(Key::UndeliverableHead, Key::UndeliverableEntry)
+            .await?;
+        let mut seen = std::collections::HashSet::new();
+        ids.retain(|id| seen.insert(id.clone()));
+        Ok(ids)
     }
 }

@@ -35,6 +35,7 @@
 //! | `reg:checkpoint`, `reg:verifier` | the signed checkpoint (C2SP signed note) and the verifier key | register job |
 //! | `ret:{rule}:mark` | how far a retention rule has walked its log (entries older than its cutoff, in order) | retention job |
 //! | `rec:contact:{pseudonym}` | a contact from another source: one per mailbox, its sources, language and notices | marketing-api (import) |
+//! | `idx:contact-undeliverable:head`, `idx:contact-undeliverable:{n}` | counter and list of the contacts whose notice the outbox gave up on (readers check each one's current state) | mailer |
 //! | `notice:{walk}:mark` | how far the notices job has walked the `contacts` log: `notices` (every entry, for the first notice), `reminders` (entries older than the reminder interval) | notices job |
 //! | `meta:backend-probe` | counter only ever incremented by 0: 8 zero bytes on SQLite, `0` on Redis; tells the store which backend it is on | store |
 //! | `swap:{key}:{state}:{epoch}` | counter: the claim on changing the value at `key` out of `state` (hash of its bytes) in one minute, on backends without a trustworthy compare-and-swap; deleted after the change | store |
@@ -150,6 +151,10 @@ pub enum Key<'a> {
     },
     /// How far retention rule `name` has walked its log.
     RetentionMark(&'a str),
+    /// Counter: how many contacts proved undeliverable.
+    UndeliverableHead,
+    /// The id of the `n`-th contact that proved undeliverable (from 1).
+    UndeliverableEntry(u64),
     /// How far walk `name` of the notices job (`notices`, `reminders`) has walked the `contacts` log.
     NoticeMark(&'a str),
     /// The register's state.
@@ -214,6 +219,8 @@ impl fmt::Display for Key<'_> {
             Self::RequestMailbox(p) => write!(f, "idx:dsr-mailbox:{p}"),
             Self::RetentionMark(name) => write!(f, "ret:{name}:mark"),
             Self::NoticeMark(name) => write!(f, "notice:{name}:mark"),
+            Self::UndeliverableHead => write!(f, "idx:contact-undeliverable:head"),
+            Self::UndeliverableEntry(n) => write!(f, "idx:contact-undeliverable:{n:020}"),
             Self::RegisterState => write!(f, "reg:state"),
             Self::RegisterTile(level, n) => write!(f, "reg:tile:{level}:{n:020}"),
             Self::RegisterPartialTile(level) => write!(f, "reg:tile:{level}:partial"),

@@ -1,5 +1,6 @@
 //! The marketing API through the test host, one module per subject.
 
+mod contacts;
 mod csv;
 pub(crate) mod demo_status;
 mod export;

@@ -282,7 +282,8 @@ async fn opt_outs_take_effect_when_asked_without_verification_or_a_staff_step() 
     );
     let request = only_request(&app).await;
     assert_eq!(request.status, RequestStatus::Completed);
-    let mail = mail_with_subject(&app, "Please confirm your privacy request").await;
+    // Nothing to confirm: the mail says so in its subject.
+    let mail = mail_with_subject(&app, "Your privacy request: nothing more needed from you").await;
     assert!(mail.message.text_body.contains("already in effect"));
     let opt_outs: Vec<_> = crate::signups::log(&app, Log::OptOuts).await;
     assert_eq!(opt_outs.len(), 3, "one registry entry per channel");
