@@ -1,6 +1,8 @@
 //! The signups component through the test host: newsletter double opt-in, confirmation links, demo requests.
 
-use crate::harness::{TestApp, invalid_fields, test_signing_keys, test_unsubscribe_keys};
+use crate::harness::{
+    TestApp, invalid_fields, test_settings, test_signing_keys, test_unsubscribe_keys,
+};
 use crate::mailer::{PROVIDER_TOKEN, Provider};
 use serde_json::{Value, json};
 use shared::links::{ConfirmLink, UnsubscribeLink, UnsubscribeScope};
@@ -586,4 +588,63 @@ async fn a_pending_signup_after_the_interval_gets_a_new_mail_and_this_signups_pr
         410,
         "the earlier mail's link is superseded"
     );
+}
+
+#[tokio::test]
+async fn a_signup_in_german_gets_its_confirmation_in_german_and_the_browser_decides_without_a_field()
+ {
+    let app = spawn().await;
+    let mut german = signup("anna@example.de");
+    german["language"] = json!("de");
+    assert_eq!(
+        app.post_json("/api/newsletter", &german).await.status(),
+        201
+    );
+    let dutch = app
+        .post_json_with(
+            "/api/newsletter",
+            &signup("joost@example.nl"),
+            &[("accept-language", "nl-BE,nl;q=0.9,en;q=0.5")],
+        )
+        .await;
+    assert_eq!(dutch.status(), 201);
+    let mails = outbox(&app).await;
+    let to = |address: &str| {
+        &mails
+            .iter()
+            .find(|m| m.message.to == address)
+            .unwrap()
+            .message
+    };
+    assert_eq!(
+        to("anna@example.de").subject,
+        "Bitte bestätigen Sie Ihre Newsletter-Anmeldung"
+    );
+    assert!(
+        to("anna@example.de")
+            .text_body
+            .contains("/api/newsletter/confirm/")
+    );
+    assert!(
+        to("joost@example.nl").text_body.starts_with("Goedendag"),
+        "{}",
+        to("joost@example.nl").text_body
+    );
+    let subscriber: Subscriber = app
+        .store()
+        .get(
+            RecordKind::Subscriber,
+            &test_settings().pseudonym("anna@example.de"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(subscriber.visit.language.as_deref(), Some("de"));
+    let refused = {
+        let mut bad = signup("bad@example.com");
+        bad["language"] = json!("deutsch");
+        app.post_json("/api/newsletter", &bad).await
+    };
+    assert_eq!(refused.status(), 422);
+    assert_eq!(invalid_fields(refused).await, ["language"]);
 }

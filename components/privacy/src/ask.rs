@@ -10,7 +10,9 @@ use http_body_util::Full;
 use serde::Serialize;
 use shared::body::BodyRules;
 use shared::capture::{Offer, Post};
-use shared::domain::{EmailAddress, FormId, Invalid, PhoneNumber, RequestDetails, Right, Rights};
+use shared::domain::{
+    EmailAddress, FormId, Invalid, Language, PhoneNumber, RequestDetails, Right, Rights,
+};
 use shared::http::{ApiError, json_response, see_other};
 use shared::ids::{is_id, new_id};
 use shared::mailer::enqueue;
@@ -53,10 +55,10 @@ fn consent_id(raw: &str) -> Result<String, Invalid> {
     }
 }
 
+/// A language tag (`de`, `de-AT`, `nl`, ...) as its primary code: the language of the person's mails
+/// (English where no texts are written in it) and of the page after a form post.
 fn lang(raw: &str) -> Result<String, Invalid> {
-    crate::texts::Texts::for_lang(raw)
-        .map(|_| raw.to_owned())
-        .ok_or_else(|| Invalid::new("unknown_lang", "must be en, de or nl"))
+    Language::parse(raw).map(|l| l.as_str().to_owned())
 }
 
 pub async fn ask<K: Backend>(
@@ -67,6 +69,7 @@ pub async fn ask<K: Backend>(
     let settings = &config.capture;
     let rules = BodyRules::form().lists(&["rights"]);
     let mut post = Post::read_as(request, settings, Offer::Controls, &rules).await?;
+    let browser = post.intake.accept_language.clone();
     let fields = post.fields();
     let email = fields.required("email", EmailAddress::parse);
     let phone = fields.optional("phone", PhoneNumber::parse);
@@ -75,7 +78,12 @@ pub async fn ask<K: Backend>(
     let details = fields.optional("details", RequestDetails::parse);
     let california_resident = fields.tick("california_resident").unwrap_or(false);
     let consent = fields.optional("consent_id", consent_id);
-    let lang = fields.optional("lang", lang);
+    // `language` is the name every other form uses; `lang` the centre's own (the same field).
+    let language = fields.optional("language", lang);
+    let lang = fields.optional("lang", lang).or(language).or_else(|| {
+        let offered = ["en", "de", "nl"].map(|l| Language::parse(l).expect("a valid code"));
+        Language::negotiate(browser.as_deref()?, &offered).map(|l| l.as_str().to_owned())
+    });
     let rights = match Rights::new(rights) {
         Ok(rights) => Some(rights),
         // A list whose every value was refused is already named; an empty or missing one is not.
@@ -126,7 +134,11 @@ pub async fn ask<K: Backend>(
         take(store, config, &asked, actor.clone(), now).await?;
     }
     Ok(if post.intake.html {
-        let lang = asked.lang.as_deref().unwrap_or("en");
+        let lang = asked
+            .lang
+            .as_deref()
+            .and_then(crate::texts::Texts::for_lang)
+            .map_or("en", |t| t.lang);
         see_other(&format!("/privacy?sent=1&lang={lang}"))
     } else {
         json_response(
@@ -244,6 +256,7 @@ async fn take<K: Backend>(
     request.phone_pseudonym = asked.phone.as_ref().map(|p| privacy.pseudonym(p.as_str()));
     request.details = asked.details.as_ref().map(|d| d.as_str().to_owned());
     request.california_resident = asked.california_resident;
+    request.language = asked.lang.clone();
     request.consent_id = consent_id;
     request.verification_sent_at = Some(now);
     request.step(Step::Received, now, "visitor", None);

@@ -4,9 +4,11 @@ use anyhow::{Context, bail};
 use shared::capture::CaptureSettings;
 use shared::config::{mail_from, positive_number, public_base_url};
 use shared::domain::{ConsentId, EmailAddress, WebUrl};
+use shared::texts::MailTexts;
 
 /// The variables this component reads besides the capture settings' (all granted in `spin.toml`).
-pub const VARIABLES: [&str; 10] = [
+pub const VARIABLES: [&str; 11] = [
+    "mail_texts",
     "newsletter_lists",
     "newsletter_thank_you",
     "demo_thank_you",
@@ -35,6 +37,8 @@ pub struct SignupsConfig {
     /// The sender of signup mail: `news@example.com` or `Example News <news@example.com>`.
     pub mail_from: String,
     pub unsubscribe_mailto: EmailAddress,
+    /// Every mail's words in every language (`mail_texts`).
+    pub texts: MailTexts,
     /// Seconds a person needs at least between rendering a signup form and posting it; 0 turns it off.
     min_seconds: u32,
 }
@@ -75,6 +79,7 @@ impl SignupsConfig {
                 .collect(),
             mail_from: mail_from(&var("mail_from"))?,
             unsubscribe_mailto: email("unsubscribe_mailto")?,
+            texts: MailTexts::parse(&var("mail_texts"))?,
             min_seconds: var("signup_min_seconds")
                 .trim()
                 .parse()

@@ -2,18 +2,22 @@
 //! unsubscribe headers (RFC 8058) that work even on this first mail.
 
 use crate::config::SignupsConfig;
+use shared::domain::Language;
 use shared::http::ApiError;
 use shared::links::{ConfirmLink, UnsubscribeLink, UnsubscribeScope};
 use shared::mailer::{Message, enqueue};
 use shared::store::{Backend, Store};
+use shared::texts::MailKind;
 use shared::time::Timestamp;
 
-/// The confirmation mail for a signup of `email` (subscriber `id`) made at `signed_up_at`.
+/// The confirmation mail for a signup of `email` (subscriber `id`) made at `signed_up_at`, in
+/// `language` (the visit's; English when the texts do not offer it).
 pub fn confirmation(
     config: &SignupsConfig,
     id: &str,
     email: &str,
     signed_up_at: Timestamp,
+    language: Option<&str>,
 ) -> Result<Message, ApiError> {
     let base = &config.public_base_url;
     let confirm = ConfirmLink {
@@ -33,20 +37,22 @@ pub fn confirmation(
         "mailto:{}?subject=unsubscribe%20{unsubscribe}",
         config.unsubscribe_mailto.as_str()
     );
-    let text = format!(
-        "Hello,\n\nplease confirm that you want to receive our newsletter at this address:\n\n{confirm_url}\n\n\
-         The link is valid for {hours} hours. If you did not sign up, ignore this email and nothing will happen.\n\n\
-         Never email me again: {unsubscribe_url}\n",
-        hours = config.confirm_ttl_hours
+    let language = language
+        .and_then(|l| Language::parse(l).ok())
+        .unwrap_or(Language::ENGLISH);
+    let hours = config.confirm_ttl_hours.to_string();
+    let mail = config.texts.mail(
+        language,
+        MailKind::Confirmation,
+        &[
+            ("confirm_url", &confirm_url),
+            ("hours", &hours),
+            ("unsubscribe_url", &unsubscribe_url),
+        ],
     );
-    Message::new(
-        email,
-        &config.mail_from,
-        "Please confirm your subscription",
-        &text,
-    )
-    .and_then(|m| m.with_unsubscribe(&unsubscribe_url, &mailto))
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("composing the confirmation mail: {e:?}")))
+    Message::new(email, &config.mail_from, &mail.subject, &mail.body)
+        .and_then(|m| m.with_unsubscribe(&unsubscribe_url, &mailto))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("composing the confirmation mail: {e:?}")))
 }
 
 /// Queues the mail; the mailer's scheduled runs deliver it. (Delivering here would make a new address

@@ -67,14 +67,14 @@ pub async fn subscribe<K: Backend>(
     };
     let resend_after = now.plus_seconds(-60 * config.resend_interval_minutes);
     // Built before anything is written, so a mail that cannot be composed leaves no half-done signup.
-    let confirmation = mail::confirmation(config, &id, email.as_str(), now)?;
+    let language = post.common.visit.language.clone();
+    let confirmation = mail::confirmation(config, &id, email.as_str(), now, language.as_deref())?;
     let fresh = Subscriber {
         v: SCHEMA_VERSION,
         id: id.clone(),
         email: email.as_str().to_owned(),
         name: contact.name.map(|n| n.as_str().to_owned()),
         lists,
-        language: None,
         status: SubscriberStatus::Pending,
         consent: post.common.consent.clone(),
         visit: post.common.visit.clone(),

@@ -18,6 +18,8 @@ pub struct Intake {
     /// `Sec-GPC: 1` (Global Privacy Control) was sent.
     pub gpc: bool,
     pub user_agent: Option<String>,
+    /// The browser's `Accept-Language` (the page's language when the post names none).
+    pub accept_language: Option<String>,
     pub received_at: Timestamp,
     pub fields: FieldReader,
 }
@@ -57,6 +59,7 @@ impl Intake {
             client: client_ip(headers, settings)?,
             gpc: last_header(headers, "sec-gpc").is_some_and(|v| v.trim() == "1"),
             user_agent: last_header(headers, "user-agent").map(str::to_owned),
+            accept_language: last_header(headers, "accept-language").map(str::to_owned),
             received_at: Timestamp::now(),
             fields: FieldReader::new(fields),
         })

@@ -5,7 +5,9 @@ use super::intake::Intake;
 use super::settings::CaptureSettings;
 use super::spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD};
 use crate::body::FieldReader;
-use crate::domain::{ConsentChoices, ConsentId, PolicyVersion, TextHash, UtmValue, WebUrl};
+use crate::domain::{
+    ConsentChoices, ConsentId, Language, PolicyVersion, TextHash, UtmValue, WebUrl,
+};
 use crate::records::{ConsentSnapshot, VisitContext};
 
 const UTM_FIELDS: [&str; 5] = [
@@ -35,7 +37,12 @@ impl VisitFields {
         offered: &[ConsentId],
         required_consents: &[ConsentId],
     ) -> Self {
+        let browser = intake
+            .accept_language
+            .as_deref()
+            .and_then(Language::preferred);
         let fields = &mut intake.fields;
+        let language = fields.optional("language", Language::parse).or(browser);
         let page_url = fields.optional("page_url", WebUrl::parse);
         let referrer = fields.optional("referrer", WebUrl::parse);
         let utm: Vec<(&'static str, UtmValue)> = UTM_FIELDS
@@ -69,13 +76,17 @@ impl VisitFields {
             );
         }
         let next = read_next(fields, settings);
-        Self {
-            visit: VisitContext::new(
+        let visit = VisitContext {
+            language: language.map(|l| l.as_str().to_owned()),
+            ..VisitContext::new(
                 page_url.as_ref(),
                 referrer.as_ref(),
                 &utm,
                 intake.user_agent.as_deref(),
-            ),
+            )
+        };
+        Self {
+            visit,
             consent: ConsentSnapshot::new(
                 policy_version.as_ref(),
                 text_hash.as_ref(),

@@ -3,6 +3,7 @@
 
 use super::country::CountryCode;
 use super::invalid::Invalid;
+use super::shape::Shape;
 
 /// A lower-case two-letter ISO 639-1 language code such as `de`. Region subtags (`de-AT`) are dropped:
 /// the texts are written per language, not per region.
@@ -13,22 +14,65 @@ impl Language {
     /// The language every text exists in, and the one used when nothing else is known.
     pub const ENGLISH: Language = Language(*b"en");
 
-    /// `de`, `DE`, `de-AT`, `de_AT` are all `de`.
+    /// The longest tag taken, in characters.
+    pub const MAX_CHARS: usize = 35;
+
+    /// `de`, `DE`, `de-AT`, `de_AT` are all `de`: a two-letter primary subtag, then subtags of one to
+    /// eight letters or digits.
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let bad = || {
             Invalid::new(
                 "invalid_language",
-                "must be a two-letter ISO 639-1 language code such as de, en or nl",
+                "must be a language tag such as de, en, nl or de-AT",
             )
         };
-        let primary = raw.trim().split(['-', '_']).next().unwrap_or_default();
+        if raw.chars().count() > Self::MAX_CHARS {
+            return Err(bad());
+        }
+        let mut subtags = raw.trim().split(['-', '_']);
+        let primary = subtags.next().unwrap_or_default();
         let [a, b] = primary.as_bytes() else {
             return Err(bad());
         };
-        if !(a.is_ascii_alphabetic() && b.is_ascii_alphabetic()) {
+        let subtag_ok =
+            |t: &str| (1..=8).contains(&t.len()) && t.bytes().all(|c| c.is_ascii_alphanumeric());
+        if !(a.is_ascii_alphabetic() && b.is_ascii_alphabetic()) || !subtags.all(subtag_ok) {
             return Err(bad());
         }
         Ok(Self([a.to_ascii_lowercase(), b.to_ascii_lowercase()]))
+    }
+
+    /// What [`Self::parse`] accepts.
+    pub fn shape() -> Shape {
+        Shape::trimmed(
+            "[A-Za-z]{2}(?:[-_][A-Za-z0-9]{1,8})*",
+            Some(Self::MAX_CHARS),
+        )
+    }
+
+    /// The language an `Accept-Language` header puts first (highest `q`, ties in order), whatever it is.
+    pub fn preferred(header: &str) -> Option<Self> {
+        let mut best: Option<(Language, u16)> = None;
+        for (language, q) in Self::weighted(header) {
+            if q > 0 && best.is_none_or(|(_, b)| q > b) {
+                best = Some((language, q));
+            }
+        }
+        best.map(|(language, _)| language)
+    }
+
+    /// The languages of an `Accept-Language` header with their weights (`q` × 1000).
+    fn weighted(header: &str) -> impl Iterator<Item = (Language, u16)> + '_ {
+        header.split(',').filter_map(|item| {
+            let mut parts = item.split(';');
+            let language = Language::parse(parts.next().unwrap_or_default()).ok()?;
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(1000, |q| {
+                    (q.trim().parse::<f32>().unwrap_or(0.0) * 1000.0) as u16
+                });
+            Some((language, q))
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -70,6 +114,13 @@ impl Language {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::shape::testing::parser_fits_shape;
+
+    parser_fits_shape!(
+        a_language_fits_its_shape,
+        Language::shape(),
+        Language::parse
+    );
 
     fn lang(raw: &str) -> Language {
         Language::parse(raw).unwrap()
@@ -80,7 +131,23 @@ mod tests {
         assert_eq!(lang("DE").as_str(), "de");
         assert_eq!(lang(" de-AT ").as_str(), "de");
         assert_eq!(lang("nl_BE").as_str(), "nl");
-        for bad in ["", "d", "deu", "d1", "-de", "ü"] {
+        assert_eq!(
+            Language::preferred("fr-CH, de;q=0.9")
+                .map(|l| l.as_str().to_owned())
+                .as_deref(),
+            Some("fr")
+        );
+        for bad in [
+            "",
+            "d",
+            "deu",
+            "d1",
+            "-de",
+            "ü",
+            "de-",
+            "de-toolongsubtag",
+            "de-a!",
+        ] {
             assert_eq!(
                 Language::parse(bad).unwrap_err().code,
                 "invalid_language",

@@ -3,13 +3,14 @@
 
 use crate::domain::shape::literal;
 use crate::domain::{
-    CompanyName, CountryCode, EmailAddress, JobTitle, Message, PersonName, PhoneNumber,
+    CompanyName, CountryCode, EmailAddress, JobTitle, Language, Message, PersonName, PhoneNumber,
     PolicyVersion, PreferredTime, RequestDetails, Shape, TextHash, UtmValue, WebUrl, tick_shape,
 };
 use serde_json::{Value, json};
 
 /// The fields every capture post may carry besides its own.
-pub(super) const VISIT_FIELDS: [&str; 12] = [
+pub(super) const VISIT_FIELDS: [&str; 13] = [
+    "language",
     "page_url",
     "referrer",
     "utm_source",
@@ -86,6 +87,7 @@ impl Fields {
             "preferred_time" => PreferredTime::shape(),
             "details" => RequestDetails::shape(),
             "page_url" | "referrer" => WebUrl::shape(),
+            "language" | "lang" => Language::shape(),
             "consent_policy_version" => PolicyVersion::shape(),
             "consent_text_hash" => TextHash::shape(),
             "_next" => WebUrl::shape_under(&self.redirects),

@@ -68,6 +68,10 @@ pub struct VisitContext {
     pub utm: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// The visitor's language (the post's `language` field, else the browser's first choice): the
+    /// language of the mails it gets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 impl VisitContext {
@@ -87,6 +91,7 @@ impl VisitContext {
             // A user agent is context, not a field the visitor typed: keep it, capped.
             user_agent: user_agent
                 .map(|ua| ua.chars().filter(|c| !c.is_control()).take(512).collect()),
+            language: None,
         }
     }
 }

@@ -37,9 +37,6 @@ pub struct Subscriber {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub lists: Vec<String>,
-    /// The language its mails are written in (absent on signups made before languages).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
     pub status: SubscriberStatus,
     pub consent: ConsentSnapshot,
     pub visit: VisitContext,
