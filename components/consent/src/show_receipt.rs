@@ -3,10 +3,11 @@
 
 use http::{HeaderMap, Response, StatusCode};
 use serde::Serialize;
-use shared::http::{ApiError, escape_html, json_response, page, prefers_html};
+use shared::http::{ApiError, escape_html, json_response, last_header, page_in, prefers_html};
 use shared::ids::is_id;
 use shared::records::ConsentDecision;
 use shared::store::{Backend, Store};
+use shared::texts::pages::PageWords;
 
 #[derive(Serialize)]
 struct Receipt<'a> {
@@ -37,6 +38,10 @@ pub async fn show_receipt<K: Backend>(
             },
         ));
     }
+    let w = PageWords::for_person(
+        Some(current.locale.as_str()),
+        last_header(headers, "accept-language"),
+    );
     let rows: String = history
         .iter()
         .map(|d| {
@@ -47,15 +52,19 @@ pub async fn show_receipt<K: Backend>(
                     format!(
                         "{}: {}",
                         escape_html(category),
-                        if *granted { "yes" } else { "no" }
+                        if *granted { w.yes } else { w.no }
                     )
                 })
                 .collect();
+            let method = serde_json::to_value(d.method)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{:?}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 d.n,
                 d.at.to_rfc3339(),
-                d.method,
+                escape_html(&method),
                 choices.join(", "),
                 escape_html(&d.banner_version),
                 d.expires_at.to_rfc3339()
@@ -63,17 +72,24 @@ pub async fn show_receipt<K: Backend>(
         })
         .collect();
     let gpc = if current.gpc {
-        "<p>Your browser sent Global Privacy Control (Sec-GPC): selling and sharing are refused.</p>"
+        format!("<p>{}</p>", escape_html(w.receipt_gpc))
     } else {
-        ""
+        String::new()
     };
-    Ok(page(
+    let heads: String = w
+        .receipt_columns
+        .iter()
+        .map(|c| format!("<th scope=col>{}</th>", escape_html(c)))
+        .collect();
+    let intro =
+        escape_html(w.receipt_intro).replace("{id}", &format!("<code>{}</code>", escape_html(id)));
+    Ok(page_in(
         StatusCode::OK,
-        "Your cookie consent",
+        w.lang,
+        w.receipt_title,
         &format!(
-            "<p>Consent id <code>{}</code>. Newest decision first.</p>{gpc}\
-             <table><tr><th>#</th><th>When (UTC)</th><th>How</th><th>Choices</th><th>Banner</th><th>Expires</th></tr>{rows}</table>",
-            escape_html(id)
+            "<p>{intro}</p>{gpc}<table><caption>{}</caption><tr>{heads}</tr>{rows}</table>",
+            escape_html(w.receipt_caption)
         ),
     ))
 }

@@ -18,7 +18,9 @@ shared::entry::component! {
     route: async |incoming, settings, store| {
         let segments = incoming.segments();
         match (&incoming.method, &segments[..]) {
-            (&Method::GET, ["u", token]) => show_unsubscribe::show_unsubscribe(settings, token),
+            (&Method::GET, ["u", token]) => {
+                show_unsubscribe::show_unsubscribe(&incoming.headers, settings, &store, token).await
+            }
             (&Method::POST, ["u", token]) => {
                 unsubscribe::unsubscribe(&incoming.headers, settings, &store, token).await
             }

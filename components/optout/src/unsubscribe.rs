@@ -3,7 +3,7 @@
 
 use http::{HeaderMap, Response, StatusCode};
 use shared::capture::{CaptureSettings, client_ip};
-use shared::http::{ApiError, page};
+use shared::http::{ApiError, escape_html, page_in};
 use shared::links::{UnsubscribeLink, UnsubscribeScope};
 use shared::records::{Action, Actor, OptOutSource, Subscriber, SubscriberStatus};
 use shared::store::{Backend, Channel, Event, Log, RecordKind, Store};
@@ -69,9 +69,11 @@ pub async fn unsubscribe<K: Backend>(
             )
             .await?;
     }
-    Ok(page(
+    let w = crate::show_unsubscribe::words(headers, store, &link.pseudonym).await?;
+    Ok(page_in(
         StatusCode::OK,
-        "You are unsubscribed",
-        "<p>Done. You will not receive these emails any more.</p>",
+        w.lang,
+        w.unsubscribed_title,
+        &format!("<p>{}</p>", escape_html(w.unsubscribed_text)),
     ))
 }

@@ -3,9 +3,9 @@
 //! and due date.
 
 use crate::config::PrivacyConfig;
-use crate::status::status_page;
+use crate::status::{rights, status_page, words};
 use http::{Response, StatusCode};
-use shared::http::{ApiError, escape_html, page};
+use shared::http::{ApiError, escape_html, page_in};
 use shared::links::{LinkError, PrivacyLink, PrivacyLinkKind};
 use shared::privacy::{DataRequest, RequestStatus};
 use shared::store::{Backend, RecordKind, Store};
@@ -40,28 +40,35 @@ pub async fn show_request<K: Backend>(
     let request = open(config, store, token).await?;
     match request.status_at(now) {
         RequestStatus::Unverified => {
-            let rights: String = request
-                .rights
+            let w = words(&request);
+            let rights: String = rights(w, &request)
                 .iter()
-                .map(|r| format!("<li>{}</li>", escape_html(&r.as_str().replace('_', " "))))
+                .map(|r| format!("<li>{r}</li>"))
                 .collect();
-            Ok(page(
+            Ok(page_in(
                 StatusCode::OK,
-                "Confirm your privacy request",
+                w.lang,
+                w.verify_title,
                 &format!(
-                    "<p>Press the button to confirm that you asked us to:</p><ul>{rights}</ul>\
-                     <p>We then answer within one month and email you the result.</p>\
-                     <form method=post action=\"/privacy/verify/{}\"><button>Confirm my request</button></form>",
-                    escape_html(token)
+                    "<p>{}</p><ul>{rights}</ul><p>{}</p>\
+                     <form method=post action=\"/privacy/verify/{}\"><button>{}</button></form>",
+                    escape_html(w.verify_intro),
+                    escape_html(w.verify_after),
+                    escape_html(token),
+                    escape_html(w.verify_button)
                 ),
             ))
         }
         RequestStatus::Expired => Err(LinkError::Expired.into()),
-        _ => Ok(status_page(
-            &request,
-            now,
-            "Your privacy request",
-            "Here is where your request stands.",
-        )),
+        _ => {
+            let w = words(&request);
+            Ok(status_page(
+                &config.privacy,
+                &request,
+                now,
+                w.request_title,
+                w.request_where,
+            ))
+        }
     }
 }

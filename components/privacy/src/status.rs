@@ -1,8 +1,11 @@
-//! The page that shows a person where their request stands (reached by the link in every mail).
+//! The page that shows a person where their request stands (reached by the link in every mail), in the
+//! request's language.
 
 use http::{Response, StatusCode};
-use shared::http::{escape_html, page};
-use shared::privacy::{DataRequest, RequestStatus, deny_reason};
+use shared::domain::Language;
+use shared::http::{escape_html, page_in};
+use shared::privacy::{DataRequest, PrivacySettings, RequestStatus, deny_reason};
+use shared::texts::pages::PageWords;
 use shared::time::Timestamp;
 
 fn day(at: Option<Timestamp>) -> String {
@@ -10,66 +13,79 @@ fn day(at: Option<Timestamp>) -> String {
         .unwrap_or_else(|| "–".into())
 }
 
+/// The words for `request`'s pages: its language.
+pub fn words(request: &DataRequest) -> &'static PageWords {
+    PageWords::for_person(request.language.as_deref(), None)
+}
+
 /// What a status means, in words.
-fn meaning(status: RequestStatus) -> &'static str {
-    match status {
-        RequestStatus::Unverified => "Waiting for you to confirm it with the link we emailed.",
-        RequestStatus::Open => "Confirmed. We are working on it.",
-        RequestStatus::Extended => "Confirmed. We needed more time and told you why by email.",
-        RequestStatus::Completed => "Answered. We emailed you what we did.",
-        RequestStatus::Denied => "Refused. We emailed you the reason and your right to complain.",
-        RequestStatus::Expired => {
-            "Never confirmed, so nothing was done. You can ask again at any time."
-        }
-    }
+fn meaning(w: &PageWords, status: RequestStatus) -> &'static str {
+    let i = match status {
+        RequestStatus::Unverified => 0,
+        RequestStatus::Open => 1,
+        RequestStatus::Extended => 2,
+        RequestStatus::Completed => 3,
+        RequestStatus::Denied => 4,
+        RequestStatus::Expired => 5,
+    };
+    w.statuses[i]
+}
+
+/// The request's rights in people's words, comma-separated.
+pub fn rights(w: &PageWords, request: &DataRequest) -> Vec<String> {
+    request
+        .rights
+        .iter()
+        .map(|r| escape_html(w.right(r.as_str())))
+        .collect()
 }
 
 /// The request's status, rights and dates under `heading`, with `message` first.
 pub fn status_page(
+    settings: &PrivacySettings,
     request: &DataRequest,
     now: Timestamp,
     heading: &str,
     message: &str,
 ) -> Response<String> {
+    let w = words(request);
     let status = request.status_at(now);
-    let rights: Vec<String> = request
-        .rights
-        .iter()
-        .map(|r| escape_html(&r.as_str().replace('_', " ")))
-        .collect();
     let mut rows = vec![
-        (
-            "Status",
-            format!("{} — {}", status.as_str(), meaning(status)),
-        ),
-        ("Rights", rights.join(", ")),
-        ("Asked", day(Some(request.asked_at))),
+        (w.row_status, escape_html(meaning(w, status))),
+        (w.row_rights, rights(w, request).join(", ")),
+        (w.row_asked, day(Some(request.asked_at))),
     ];
     if request.received_at.is_some() {
-        rows.push(("Confirmed", day(request.received_at)));
-        rows.push(("Answer due by", day(request.due_at)));
+        rows.push((w.row_confirmed, day(request.received_at)));
+        rows.push((w.row_due, day(request.due_at)));
     }
     if let Some(extension) = &request.extension {
-        rows.push(("Extended because", escape_html(&extension.reason)));
+        rows.push((w.row_extended, escape_html(&extension.reason)));
     }
-    if let Some(reason) = request
+    if let Some(code) = request
         .decision
         .as_ref()
         .and_then(|d| d.reason.as_deref())
-        .and_then(deny_reason)
+        .filter(|code| deny_reason(code).is_some())
     {
-        rows.push(("Reason", escape_html(reason)));
+        let language = Language::parse(w.lang).ok().unwrap_or(Language::ENGLISH);
+        let reason = settings
+            .texts
+            .phrase(language, &format!("deny_{code}"), &[]);
+        rows.push((w.row_reason, escape_html(&reason)));
     }
     let table: String = rows
         .iter()
-        .map(|(k, v)| format!("<tr><th scope=row>{k}</th><td>{v}</td></tr>"))
+        .map(|(k, v)| format!("<tr><th scope=row>{}</th><td>{v}</td></tr>", escape_html(k)))
         .collect();
-    page(
+    page_in(
         StatusCode::OK,
+        w.lang,
         heading,
         &format!(
-            "<p>{}</p><table><caption>Your privacy request</caption>{table}</table>",
-            escape_html(message)
+            "<p>{}</p><table><caption>{}</caption>{table}</table>",
+            escape_html(message),
+            escape_html(w.request_title)
         ),
     )
 }

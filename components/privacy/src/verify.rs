@@ -4,7 +4,7 @@
 
 use crate::config::PrivacyConfig;
 use crate::show_request::{gone, open};
-use crate::status::status_page;
+use crate::status::{status_page, words};
 use http::{HeaderMap, Response};
 use shared::capture::client_ip;
 use shared::http::ApiError;
@@ -43,7 +43,7 @@ pub async fn verify<K: Backend>(
             return Err(LinkError::Expired.into());
         }
         _ => {
-            return Ok(already(&request, now));
+            return Ok(already(config, &request, now));
         }
     }
     let updated = store
@@ -65,26 +65,30 @@ pub async fn verify<K: Backend>(
     match updated {
         Updated::Missing => Err(gone()),
         // Another click won the race: the request is confirmed either way.
-        Updated::Unchanged(request) => Ok(already(&request, now)),
+        Updated::Unchanged(request) => Ok(already(config, &request, now)),
         Updated::Changed(request) => {
             let acknowledgement = mail::acknowledgement(&config.privacy, &request)?;
             enqueue(store, acknowledgement, now).await?;
             store.note(&request.id, event("acknowledged")).await?;
+            let w = words(&request);
             Ok(status_page(
+                &config.privacy,
                 &request,
                 now,
-                "Request confirmed",
-                "Thank you. Your request is confirmed; we emailed you its due date.",
+                w.request_confirmed_title,
+                w.request_confirmed_text,
             ))
         }
     }
 }
 
-fn already(request: &DataRequest, now: Timestamp) -> Response<String> {
+fn already(config: &PrivacyConfig, request: &DataRequest, now: Timestamp) -> Response<String> {
+    let w = words(request);
     status_page(
+        &config.privacy,
         request,
         now,
-        "Already confirmed",
-        "This request was already confirmed. Here is where it stands.",
+        w.request_already_title,
+        w.request_already_text,
     )
 }

@@ -4,7 +4,7 @@
 use crate::config::SignupsConfig;
 use http::{HeaderMap, Response, StatusCode};
 use shared::capture::client_ip;
-use shared::http::{ApiError, page};
+use shared::http::{ApiError, escape_html, page_in};
 use shared::links::ConfirmLink;
 use shared::records::{Action, Actor, NetworkOrigin, OptOut, Proof, Subscriber, SubscriberStatus};
 use shared::store::{Backend, Channel, Event, Log, RecordKind, Store, Updated};
@@ -52,6 +52,15 @@ pub async fn confirm<K: Backend>(
             },
         )
         .await?;
+    let w = crate::show_confirmation::words(headers, store, &link.subscriber).await?;
+    let answer = |title: &str, text: &str| {
+        page_in(
+            StatusCode::OK,
+            w.lang,
+            title,
+            &format!("<p>{}</p>", escape_html(text)),
+        )
+    };
     match updated {
         Updated::Missing => Err(ApiError::Gone {
             message: "This subscription no longer exists.".into(),
@@ -60,18 +69,10 @@ pub async fn confirm<K: Backend>(
             message: "This link belongs to an earlier signup. Use the link in the latest email."
                 .into(),
         }),
-        Updated::Unchanged(_) => Ok(page(
-            StatusCode::OK,
-            "Already confirmed",
-            "<p>Your subscription was already confirmed. Thank you!</p>",
-        )),
+        Updated::Unchanged(_) => Ok(answer(w.already_confirmed_title, w.already_confirmed_text)),
         Updated::Changed(subscriber) => {
             lift_email_opt_out(store, &subscriber, actor, now).await?;
-            Ok(page(
-                StatusCode::OK,
-                "Subscription confirmed",
-                "<p>Thank you! You will receive our newsletter from now on.</p>",
-            ))
+            Ok(answer(w.confirmed_title, w.confirmed_text))
         }
     }
 }

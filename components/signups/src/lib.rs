@@ -28,7 +28,7 @@ shared::entry::component! {
                 subscribe::subscribe(incoming.request, config, &store).await
             }
             (&Method::GET, ["api", "newsletter", "confirm", token]) => {
-                show_confirmation::show_confirmation(config, token)
+                show_confirmation::show_confirmation(&incoming.headers, config, &store, token).await
             }
             (&Method::POST, ["api", "newsletter", "confirm", token]) => {
                 confirm::confirm(&incoming.headers, config, &store, token).await

@@ -12,6 +12,8 @@
 //! salutation = "Guten Tag {name},"
 //! ```
 
+pub mod pages;
+
 use crate::domain::Language;
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
