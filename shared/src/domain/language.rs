@@ -36,7 +36,7 @@ impl Language {
         };
         let subtag_ok =
             |t: &str| (1..=8).contains(&t.len()) && t.bytes().all(|c| c.is_ascii_alphanumeric());
-        if !(a.is_ascii_alphabetic() && b.is_ascii_alphabetic()) || !subtags.all(subtag_ok) {
+        if !(a.is_ascii_alphabetic() && b.is_ascii_alphabetic() && subtags.all(subtag_ok)) {
             return Err(bad());
         }
         Ok(Self([a.to_ascii_lowercase(), b.to_ascii_lowercase()]))
