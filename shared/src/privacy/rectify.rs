@@ -3,7 +3,9 @@
 use super::answer::Found;
 use crate::body::FieldReader;
 use crate::domain::{CompanyName, CountryCode, Invalid, JobTitle, PersonName, PhoneNumber};
-use crate::records::{Action, Actor, DemoRequest, Event, RecordKind, Submission, Subscriber};
+use crate::records::{
+    Action, Actor, DemoRequest, Event, ImportedContact, RecordKind, Submission, Subscriber,
+};
 use crate::store::{Backend, Store, StoreError};
 use crate::time::Timestamp;
 
@@ -135,6 +137,12 @@ pub async fn rectify<B: Backend>(
             RecordKind::DemoRequest => store
                 .update(kind, id, event, |r: &mut DemoRequest| {
                     corrections.apply(&mut r.contact)
+                })
+                .await?
+                .changed(),
+            RecordKind::Contact => store
+                .update(kind, id, event, |r: &mut ImportedContact| {
+                    corrections.apply(&mut r.details)
                 })
                 .await?
                 .changed(),

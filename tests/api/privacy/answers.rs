@@ -10,7 +10,7 @@ use crate::mailer::Provider;
 use crate::signups::signup;
 use serde_json::{Value, json};
 use shared::privacy::{DataRequest, RequestStatus};
-use shared::records::Submission;
+use shared::records::{ImportedContact, Submission};
 use shared::store::{Channel, Log, RecordKind};
 use shared::time::Timestamp;
 use std::time::Duration;
@@ -134,6 +134,10 @@ async fn an_access_request_goes_from_asking_to_a_package_that_lists_everything_h
             .any(|e| e["log"] == "submissions" && e["record"] == captured.submission.as_str())
     );
     assert!(package["about_this_processing"]["purposes"].is_array());
+    // A contact from another source is listed with where it came from (GDPR Art. 15(1)(g)).
+    let contacts = &package["records"]["contacts_from_other_sources"];
+    assert_eq!(contacts[0]["sources"][0]["name"], "Hannover Messe 2026");
+    assert_eq!(contacts[0]["sources"][0]["public"], false);
 
     let page = app.get(&download).await;
     assert_eq!(page.status(), 200);
@@ -183,6 +187,7 @@ async fn after_an_erasure_no_value_holds_the_address_name_or_phone_but_the_opt_o
     assert_eq!(
         answered["outcome"]["erased"],
         json!([
+            ["contact", 1],
             ["demo-request", 1],
             ["outbox", 3],
             ["submission", 1],
@@ -302,6 +307,12 @@ async fn opt_outs_take_effect_when_asked_without_verification_or_a_staff_step() 
     );
 }
 
+/// The id of the test person's imported contact: the pseudonym of the normalised address.
+fn contact_id() -> String {
+    let email = shared::domain::EmailAddress::parse(EMAIL).unwrap();
+    test_settings().pseudonym(&email.normalized())
+}
+
 #[tokio::test]
 async fn a_rectification_corrects_every_record_and_reaches_syncing_crms() {
     let app = spawn().await;
@@ -348,6 +359,17 @@ async fn a_rectification_corrects_every_record_and_reaches_syncing_crms() {
         .unwrap()
         .unwrap();
     assert_eq!(submission.contact.name.as_deref(), Some("Ada King"));
+    let contact: ImportedContact = app
+        .store()
+        .get(RecordKind::Contact, &contact_id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        contact.details.name.as_deref(),
+        Some("Ada King"),
+        "the imported contact too"
+    );
     let next: Value = keyed_get(
         &app,
         &leads,
@@ -360,7 +382,8 @@ async fn a_rectification_corrects_every_record_and_reaches_syncing_crms() {
     assert_eq!(next["items"][0]["id"], captured.demo_request.as_str());
     assert_eq!(next["items"][0]["contact"]["name"], "Ada King");
     let done = decide(&app, &officer, &id, json!({"action": "approve"})).await;
-    assert_eq!(done["outcome"]["rectified"], 3);
+    // The submission, the demo request, the subscriber and the imported contact.
+    assert_eq!(done["outcome"]["rectified"], 4);
 }
 
 #[tokio::test]

@@ -196,6 +196,24 @@ pub(super) async fn capture_everything(app: &TestApp) -> Captured {
         .as_str()
         .unwrap()
         .to_owned();
+    // The same person also came from a trade fair's list.
+    let importer = staff_key(app, &["contacts:write"]).await;
+    let import = json!({
+        "source": {"name": "Hannover Messe 2026", "kind": "event", "obtained_at": "2026-11-20",
+                   "public": false, "legal_basis": "legitimate_interest"},
+        "contacts": [{"email": EMAIL, "name": NAME, "phone": PHONE, "company": "Analytical Engines Ltd"}],
+    });
+    let imported = app
+        .send(
+            app.client
+                .post(app.url("/api/v1/contacts/import"))
+                .bearer_auth(&importer)
+                .json(&import),
+        )
+        .await;
+    assert_eq!(imported.status(), 200);
+    let report: Value = imported.json().await.unwrap();
+    assert_eq!(report["accepted"], 1, "{report}");
     Captured {
         submission,
         demo_request,
