@@ -12,3 +12,6 @@
 pub mod import;
 pub mod notice;
 pub mod object;
+
+#[cfg(test)]
+mod tests;
