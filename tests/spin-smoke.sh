@@ -179,9 +179,62 @@ expect 200 "$tmp/after.json" -H "authorization: Bearer $api_key" "$base/api/v1/s
 grep -q '"deleted":true' "$tmp/after.json" || fail "no tombstone for ada's submission: $(cat "$tmp/after.json")"
 [ "$(grep -o '"form":"contact"' "$tmp/after.json" | wc -l)" -eq 1 ] || fail "ada's submission is still in the feed"
 
+# Contacts from other sources: an import of three, one on the do-not-contact registry (ada unsubscribed
+# and was erased above); the notices job queues a German and a Dutch notice naming the source and none
+# for ada; the objection link's GET changes nothing, its POST puts the address on the registry and the
+# contact comes back as a tombstone. A newsletter signup in German gets its confirmation in German.
+expect 201 "$tmp/importer.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
+  -d '{"name":"importer","scopes":["contacts:write","contacts:read","opt-outs:read"]}' "$base/api/v1/keys"
+importer=$(sed -E 's/.*"key":"([^"]+)".*/\1/' "$tmp/importer.json")
+expect 200 "$tmp/import.json" -H "authorization: Bearer $importer" -H 'content-type: application/json' \
+  -d '{"source":{"name":"Hannover Messe 2026","kind":"event","obtained_at":"2026-11-20","public":false,"legal_basis":"legitimate_interest"},
+       "contacts":[{"email":"anna@example.de","name":"Anna Schmidt","country":"DE"},{"email":"joost@example.nl","language":"nl"},{"email":"ada@example.com"}]}' \
+  "$base/api/v1/contacts/import"
+grep -q '"accepted":2' "$tmp/import.json" && grep -q '"suppressed":1' "$tmp/import.json" \
+  || fail "the import did not suppress ada: $(cat "$tmp/import.json")"
+expect 200 "$tmp/notices-job.json" -X POST -H "authorization: Bearer $jobs_token" "$base/api/jobs/run?only=notices"
+grep -q '"queued":2' "$tmp/notices-job.json" || fail "not two notices: $(cat "$tmp/notices-job.json")"
+expect 200 "$tmp/outbox-notices.json" -H "authorization: Bearer $outbox_token" "$base/api/outbox?limit=500"
+python3 - "$tmp/outbox-notices.json" <<'PY' || fail "the notices are not as expected: $(cat "$tmp/outbox-notices.json")"
+import json, sys
+items = json.load(open(sys.argv[1]))
+items = items["pending"]
+def text(m):
+    return json.dumps(m, ensure_ascii=False)
+by_to = {}
+for m in items:
+    msg = m.get("message", m)
+    by_to.setdefault(msg.get("to"), []).append(text(m))
+anna = " ".join(by_to.get("anna@example.de", []))
+joost = " ".join(by_to.get("joost@example.nl", []))
+assert "WIDERSPRUCH" in anna and "Hannover Messe 2026" in anna, anna[:300]
+assert "BEZWAAR" in joost and "Hannover Messe 2026" in joost, joost[:300]
+assert not any("Hannover" in t for t in by_to.get("ada@example.com", []))
+PY
+passed=$((passed + 1))
+object=$(grep -o '/privacy/object/[A-Za-z0-9._-]*' "$tmp/outbox-notices.json" | head -1)
+[ -n "$object" ] || fail "no objection link in the notices"
+expect 200 "$tmp/contacts-before.json" -H "authorization: Bearer $importer" "$base/api/v1/contacts"
+[ "$(grep -o '"notice":' "$tmp/contacts-before.json" | wc -l)" -eq 2 ] || fail "the contacts feed lacks the two: $(cat "$tmp/contacts-before.json")"
+cursor=$(sed -E 's/.*"next_cursor":"([0-9]+)".*/\1/' "$tmp/contacts-before.json")
+expect 200 "$tmp/object.html" "$base$object"
+grep -q 'lang=' "$tmp/object.html" || fail "the objection page has no language"
+expect 200 "$tmp/contacts-unchanged.json" -H "authorization: Bearer $importer" "$base/api/v1/contacts?after=$cursor"
+grep -q '"items":\[\]' "$tmp/contacts-unchanged.json" || fail "a GET of the objection page changed something: $(cat "$tmp/contacts-unchanged.json")"
+expect 200 "$tmp/objected.html" -X POST "$base$object"
+expect 200 "$tmp/object-check.json" -H "authorization: Bearer $importer" -H 'content-type: application/json' \
+  -d '{"emails":["anna@example.de","joost@example.nl"]}' "$base/api/v1/opt-outs/check"
+[ "$(grep -o '"opted_out":true' "$tmp/object-check.json" | wc -l)" -eq 1 ] || fail "the objection is not on the registry: $(cat "$tmp/object-check.json")"
+expect 200 "$tmp/contacts-after.json" -H "authorization: Bearer $importer" "$base/api/v1/contacts?after=$cursor"
+grep -q '"deleted":true' "$tmp/contacts-after.json" || fail "no tombstone after the objection: $(cat "$tmp/contacts-after.json")"
+expect 201 "$tmp/signup-de.out" -H 'content-type: application/json' \
+  -d '{"email":"lena@example.de","language":"de","consent_newsletter":true,"consent_policy_version":"2026-01"}' "$base/api/newsletter"
+expect 200 "$tmp/outbox-de.json" -H "authorization: Bearer $outbox_token" "$base/api/outbox?limit=500"
+grep -q 'Bitte bestätigen Sie Ihre Newsletter-Anmeldung' "$tmp/outbox-de.json" || fail "the confirmation is not in German"
+
 # The scheduler: every job runs and reports; then the register: checkpoint, a tile, and the auditor.
 expect 200 "$tmp/jobs.json" -X POST -H "authorization: Bearer $jobs_token" "$base/api/jobs/run"
-for job in outbox people privacy register; do
+for job in notices outbox people privacy register; do
   grep -q "\"$job\":{[^}]*\"ran\":true" "$tmp/jobs.json" || fail "job $job did not run: $(cat "$tmp/jobs.json")"
 done
 expect 401 "$tmp/jobs-401.json" -X POST "$base/api/jobs/run"
@@ -193,6 +246,10 @@ size=$(sed -n 2p "$tmp/checkpoint.txt")
 [ "${size:-0}" -gt 0 ] || fail "an empty register after the jobs ran: $(cat "$tmp/checkpoint.txt")"
 expect 200 "$tmp/tile0" -H "authorization: Bearer $auditor" "$base/api/v1/register/tile/0/000.p/$((size < 256 ? size : 255))"
 expect 200 "$tmp/verifier.txt" -H "authorization: Bearer $auditor" "$base/api/v1/register/key"
+expect 200 "$tmp/bundle" -H "authorization: Bearer $auditor" "$base/api/v1/register/tile/entries/000.p/$((size < 256 ? size : 255))"
+grep -aq 'Hannover Messe 2026' "$tmp/bundle" || fail "the register lacks the import"
+! grep -aq 'anna@example.de' "$tmp/bundle" || fail "the register holds a contact's address"
+passed=$((passed + 1))
 cargo run -q -p audit -- --url "$base" --key "$(cat "$tmp/verifier.txt")" --token "$auditor" \
   --state "$tmp/audit-state.json" --store "$audit_store" >"$tmp/audit.out" 2>&1 \
   || fail "the auditor found problems: $(cat "$tmp/audit.out")"
