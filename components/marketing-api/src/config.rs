@@ -99,7 +99,7 @@ mod tests {
             "suppression_key" | "signing_key" => Some("s".repeat(32)),
             "admin_api_key" => Some(key.to_owned()),
             "public_base_url" => Some("https://example.com".into()),
-            "mail_from" => Some("privacy@example.com".into()),
+            "mail_from" | "privacy_mail_from" => Some("privacy@example.com".into()),
             "privacy_verify_ttl_minutes" | "privacy_download_ttl_days" => Some("1".into()),
             _ => Some(String::new()),
         })

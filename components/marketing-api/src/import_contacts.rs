@@ -2,8 +2,9 @@
 //! (`{"source": {...}, "contacts": [{...}]}`) or as CSV with a header row and the source in query
 //! parameters (`source_name`, `source_kind`, `obtained_at`, `public`, `legal_basis`). Up to 10,000
 //! contacts a call; each row is parsed by the forms' own parsers, and a bad row is listed in `rejected`
-//! (its index, field and code) without refusing the rest. Answers 200 with what was done, or 422 when
-//! no row could be taken.
+//! (its index, field and code) without refusing the rest: the answer is 200 with what was done. A body
+//! that is not a list of contacts (a row that is not an object, a value that is not text), a missing or
+//! bad source, an empty or too long list is refused whole with 422 naming the place.
 
 use crate::auth::{CONTACTS_WRITE, require};
 use crate::config::ApiConfig;
@@ -12,7 +13,7 @@ use http::{HeaderMap, Response, StatusCode, header};
 use http_body_util::Full;
 use serde_json::Value;
 use shared::contacts::import::{
-    Cell, FIELDS, ImportReport, MAX_CONTACTS, RawSource, Rejection, Row, import, parse_source,
+    FIELDS, ImportReport, MAX_CONTACTS, RawSource, Rejection, Row, import, parse_source,
 };
 use shared::domain::ContactSource;
 use shared::http::{ApiError, FieldError, json_response, read_body};
@@ -55,41 +56,35 @@ pub async fn import_contacts<B: Backend>(
         _ => return Err(ApiError::UnsupportedMediaType { accepted: ACCEPTED }),
     };
     if rows.is_empty() {
-        return Err(ApiError::Invalid(vec![FieldError::new(
-            "contacts",
-            "empty",
-            "holds no contact",
-        )]));
+        return Err(invalid("contacts", "empty", "holds no contact"));
     }
     if rows.len() > MAX_CONTACTS {
-        return Err(ApiError::Invalid(vec![FieldError::new(
+        return Err(invalid(
             "contacts",
             "too_many",
             format!("at most {MAX_CONTACTS} contacts a call"),
-        )]));
+        ));
     }
-    let total = rows.len();
-    let report = import(store, &config.privacy, &source, rows, &key.id, now).await?;
-    answer(report, total)
+    let report: ImportReport = import(store, &config.privacy, &source, rows, &key.id, now).await?;
+    Ok(json_response(StatusCode::OK, &report))
 }
 
-/// 200 with the report, unless every row was refused: then 422 naming each row's field.
-fn answer(report: ImportReport, total: usize) -> Result<Response<String>, ApiError> {
-    if report.rejected.len() == total {
-        let fields = report
-            .rejected
-            .iter()
-            .map(|r| {
-                FieldError::new(
-                    format!("contacts[{}].{}", r.index, r.field),
-                    r.code,
-                    "refused",
-                )
-            })
-            .collect();
-        return Err(ApiError::Invalid(fields));
-    }
-    Ok(json_response(StatusCode::OK, &report))
+/// 422 naming `contacts[index]` or `contacts[index].field`: the body is not a list of contacts.
+fn not_a_contact(index: usize, field: Option<&str>, code: &'static str) -> ApiError {
+    let place = match field {
+        Some(field) => format!("contacts[{index}].{field}"),
+        None => format!("contacts[{index}]"),
+    };
+    let message = match field {
+        Some(_) => "must be text or null",
+        None => "must be an object of text fields",
+    };
+    invalid(place, code, message)
+}
+
+/// 422 naming one field.
+fn invalid(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::Invalid(vec![FieldError::new(field, code, message)])
 }
 
 fn bad_json(message: impl Into<String>) -> ApiError {
@@ -111,36 +106,52 @@ fn from_json(body: &[u8], now: Timestamp) -> Result<Parsed, ApiError> {
         .keys()
         .find(|k| !["source", "contacts"].contains(&k.as_str()))
     {
-        return Err(ApiError::Invalid(vec![FieldError::new(
+        return Err(invalid(
             unknown.as_str(),
             "unknown_field",
             "is not a field (source, contacts)",
-        )]));
+        ));
     }
     let empty = serde_json::Map::new();
     let source = match top.get("source") {
         Some(Value::Object(source)) => source,
         None => &empty,
         Some(_) => {
-            return Err(ApiError::Invalid(vec![FieldError::new(
-                "source",
-                "invalid_type",
-                "must be an object",
-            )]));
+            return Err(invalid("source", "invalid_type", "must be an object"));
         }
     };
-    // `public` is a JSON boolean; the rest are strings.
-    let text = |name: &str| -> Option<String> {
-        match source.get(name)? {
-            Value::String(s) => Some(s.clone()),
-            Value::Bool(b) => Some(b.to_string()),
-            other => Some(other.to_string()),
-        }
-    };
-    let parts: Vec<Option<String>> = ["name", "kind", "obtained_at", "public", "legal_basis"]
-        .iter()
-        .map(|n| text(n))
-        .collect();
+    const PARTS: [&str; 5] = ["name", "kind", "obtained_at", "public", "legal_basis"];
+    if let Some(unknown) = source.keys().find(|k| !PARTS.contains(&k.as_str())) {
+        return Err(invalid(
+            format!("source.{unknown}"),
+            "unknown_field",
+            "is not a part of a source (name, kind, obtained_at, public, legal_basis)",
+        ));
+    }
+    // `public` is a JSON boolean, the rest are text; anything else is refused by name.
+    let mut parts: Vec<Option<String>> = Vec::new();
+    for name in PARTS {
+        let part = match (name, source.get(name)) {
+            (_, None | Some(Value::Null)) => None,
+            ("public", Some(Value::Bool(b))) => Some(b.to_string()),
+            ("public", Some(_)) => {
+                return Err(invalid(
+                    "source.public",
+                    "invalid_type",
+                    "must be true or false",
+                ));
+            }
+            (_, Some(Value::String(text))) => Some(text.clone()),
+            (_, Some(_)) => {
+                return Err(invalid(
+                    format!("source.{name}"),
+                    "invalid_type",
+                    "must be text",
+                ));
+            }
+        };
+        parts.push(part);
+    }
     let source = parse_source(
         RawSource {
             name: ("source.name", parts[0].as_deref()),
@@ -155,42 +166,36 @@ fn from_json(body: &[u8], now: Timestamp) -> Result<Parsed, ApiError> {
     let contacts = match top.get("contacts") {
         Some(Value::Array(contacts)) => contacts,
         _ => {
-            return Err(ApiError::Invalid(vec![FieldError::new(
+            return Err(invalid(
                 "contacts",
                 "required",
                 "must be a list of contacts",
-            )]));
+            ));
         }
     };
     if contacts.len() > MAX_CONTACTS {
-        return Err(ApiError::Invalid(vec![FieldError::new(
+        return Err(invalid(
             "contacts",
             "too_many",
             format!("at most {MAX_CONTACTS} contacts a call"),
-        )]));
+        ));
     }
-    let rows = contacts
-        .iter()
-        .enumerate()
-        .map(|(index, contact)| match contact {
-            Value::Object(fields) => Row::parse(
-                index,
-                fields.iter().map(|(name, value)| {
-                    let cell = match value {
-                        Value::String(s) => Cell::Text(s),
-                        Value::Null => Cell::Text(""),
-                        _ => Cell::NotText,
-                    };
-                    (name.as_str(), cell)
-                }),
-            ),
-            _ => Err(Rejection {
-                index,
-                field: String::new(),
-                code: "not_an_object",
-            }),
-        })
-        .collect();
+    let mut rows = Vec::with_capacity(contacts.len());
+    for (index, contact) in contacts.iter().enumerate() {
+        let Value::Object(fields) = contact else {
+            return Err(not_a_contact(index, None, "not_an_object"));
+        };
+        let mut cells = Vec::with_capacity(fields.len());
+        for (name, value) in fields {
+            let cell = match value {
+                Value::String(s) => s.as_str(),
+                Value::Null => "",
+                _ => return Err(not_a_contact(index, Some(name), "not_a_string")),
+            };
+            cells.push((name.as_str(), cell));
+        }
+        rows.push(Row::parse(index, cells));
+    }
     Ok((source, rows))
 }
 
@@ -230,27 +235,27 @@ fn from_csv(body: &[u8], query: Option<&str>, now: Timestamp) -> Result<Parsed, 
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
     if let Some(unknown) = header.iter().find(|h| !FIELDS.contains(&h.as_str())) {
-        return Err(ApiError::Invalid(vec![FieldError::new(
+        return Err(invalid(
             format!("header.{unknown}"),
             "unknown_field",
             format!("is not a column ({})", FIELDS.join(", ")),
-        )]));
+        ));
     }
     if !header.iter().any(|h| h == "email") {
-        return Err(ApiError::Invalid(vec![FieldError::new(
+        return Err(invalid(
             "header.email",
             "required",
             "the header row must name an email column",
-        )]));
+        ));
     }
     let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
         if index >= MAX_CONTACTS {
-            return Err(ApiError::Invalid(vec![FieldError::new(
+            return Err(invalid(
                 "contacts",
                 "too_many",
                 format!("at most {MAX_CONTACTS} contacts a call"),
-            )]));
+            ));
         }
         let record = record.map_err(bad_csv)?;
         rows.push(Row::parse(
@@ -258,7 +263,7 @@ fn from_csv(body: &[u8], query: Option<&str>, now: Timestamp) -> Result<Parsed, 
             header
                 .iter()
                 .zip(record.iter())
-                .map(|(name, value)| (name.as_str(), Cell::Text(value))),
+                .map(|(name, value)| (name.as_str(), value)),
         ));
     }
     Ok((source, rows))

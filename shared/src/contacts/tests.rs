@@ -1,7 +1,7 @@
 //! A contact's life natively, on a clock the test controls: imported, noticed within the month,
 //! delivered, reminded a year later; a notice the outbox gives up on leaves the contact undeliverable.
 
-use super::import::{Cell, RawSource, Row, import, parse_source};
+use super::import::{RawSource, Row, import, parse_source};
 use crate::jobs::notices::{self, Budget, NoticeReport};
 use crate::mailer::{MailSettings, Mailer, ProviderRequest, ProviderResponse, Transport, attempt};
 use crate::privacy::PrivacySettings;
@@ -83,13 +83,7 @@ fn imported(store: &Store<Memory>, settings: &PrivacySettings, now: Timestamp) -
         now,
     )
     .unwrap();
-    let row = Row::parse(
-        0,
-        [
-            ("email", Cell::Text("anna@example.de")),
-            ("country", Cell::Text("AT")),
-        ],
-    );
+    let row = Row::parse(0, [("email", "anna@example.de"), ("country", "AT")]);
     let report = block_on(import(store, settings, &source, vec![row], "key", now)).unwrap();
     assert_eq!(report.accepted, 1);
     settings.pseudonym("anna@example.de")

@@ -8,7 +8,7 @@ use super::links::links;
 use super::urlencoded::form_bodies;
 use crate::capture::{Banner, CaptureSettings, Forms};
 use crate::domain::shape::literal;
-use crate::domain::{ConsentId, OfficerText, Shape};
+use crate::domain::{ConsentId, OfficerText, Shape, SourceName};
 use crate::time::Timestamp;
 use serde_json::{Value, json};
 
@@ -59,6 +59,9 @@ pub fn document(deployment: &Deployment, now: Timestamp) -> Value {
         "anyOf": [{"type": "null"}, {"type": "string", "pattern": future_time(now)}],
         "description": "RFC 3339 UTC (`2030-01-31T00:00:00Z`, a fraction allowed), in the future; this document names the years after the one it was made in.",
     });
+    let source = &mut doc["components"]["schemas"]["ContactSource"]["properties"];
+    source["name"] = text(&SourceName::shape(), true);
+    source["obtained_at"]["pattern"] = json!(past_day(now));
     links(&mut doc);
     form_bodies(&mut doc);
     let paths = doc["paths"].as_object_mut().expect("paths");
@@ -119,6 +122,25 @@ fn future_time(now: Timestamp) -> String {
     format!(
         "^{}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\\.[0-9]+)?Z$",
         at_least(year + 1)
+    )
+}
+
+/// A pattern of the calendar days of the years 1900 to the one before `now`'s (days 1 to 28, so every
+/// date it names exists).
+fn past_day(now: Timestamp) -> String {
+    let last: u32 = now.to_rfc3339()[..4]
+        .parse::<u32>()
+        .unwrap_or(2001)
+        .saturating_sub(1);
+    let (tens, ones) = ((last / 10) % 10, last % 10);
+    let mut years = vec!["19[0-9]{2}".to_owned()];
+    if tens > 0 {
+        years.push(format!("20[0-{}][0-9]", tens - 1));
+    }
+    years.push(format!("20{tens}[0-{ones}]"));
+    format!(
+        "^(?:{})-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])$",
+        years.join("|")
     )
 }
 

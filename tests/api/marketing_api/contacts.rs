@@ -243,16 +243,39 @@ async fn bad_rows_are_named_and_never_refuse_the_good_ones() {
             {"index": 3, "field": "fax", "code": "unknown_field"},
         ])
     );
+    // Every row refused is still an answer about rows: nothing stored, each named.
     let all_bad = import(
         &app,
         &key,
         &json!({"source": source(), "contacts": [{"name": "No Mail"}]}),
     )
     .await;
-    assert_eq!(all_bad.status(), 422);
+    assert_eq!(all_bad.status(), 200);
+    let report: Value = all_bad.json().await.unwrap();
+    assert_eq!(report["accepted"], 0);
     assert_eq!(
-        crate::harness::invalid_fields(all_bad).await,
-        ["contacts[0].email"]
+        report["rejected"],
+        json!([{"index": 0, "field": "email", "code": "required"}])
+    );
+    // A body that is not a list of contacts is refused whole, naming the place.
+    let not_text = import(
+        &app,
+        &key,
+        &json!({"source": source(), "contacts": [{"email": "a@example.com"}, {"email": 7}]}),
+    )
+    .await;
+    assert_eq!(not_text.status(), 422);
+    assert_eq!(
+        crate::harness::invalid_fields(not_text).await,
+        ["contacts[1].email"]
+    );
+    assert!(
+        app.store()
+            .get::<ImportedContact>(RecordKind::Contact, &pseudonym("a@example.com"))
+            .await
+            .unwrap()
+            .is_none(),
+        "a refused call stores nothing"
     );
     let mut future = source();
     future["obtained_at"] = json!("2999-01-01");
