@@ -8,24 +8,9 @@ use crate::texts::Texts;
 use http::{HeaderMap, Response, StatusCode};
 use shared::capture::issue_render_token;
 use shared::domain::FormId;
-use shared::http::{escape_html, html_response, last_header};
+use shared::http::{LOOK, escape_html, html_response, last_header};
 use shared::ids::is_id;
 use shared::time::Timestamp;
-
-/// The look of the demo site, so the centre sits in the same place.
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;color:#222;background:#f6f7f9;margin:0}\
-main{max-width:40rem;margin:0 auto;padding:1rem 1.25rem}\
-section{background:#fff;border:1px solid #dde;border-radius:.5rem;padding:1rem 1.25rem}\
-label{display:block;margin:.5rem 0}\
-input:not([type=checkbox]),textarea{display:block;width:100%;box-sizing:border-box;font:inherit;padding:.4rem .5rem;border:1px solid #767687;border-radius:.3rem;margin-top:.15rem}\
-fieldset{border:1px solid #dde;border-radius:.3rem;margin:.75rem 0}\
-label.check{display:flex;gap:.5rem;align-items:flex-start;margin:.3rem 0}\
-label.check input{margin-top:.3rem}\
-.hint{color:#555;font-size:.9rem;margin:0}\
-button{font:inherit;padding:.5rem 1.1rem;border-radius:.4rem;border:1px solid #1d3c78;background:#1d3c78;color:#fff;cursor:pointer;margin-top:.5rem}\
-.hp{position:absolute;left:-9999px}\
-.status{padding:.75rem 1rem;border-radius:.3rem;background:#e6f0e6;border:1px solid #7a7}\
-a{color:#1d3c78}";
 
 /// The cookie banner's consent id, from its `mc_consent` cookie (URL-encoded JSON with an `id`).
 fn consent_id(headers: &HeaderMap) -> Option<String> {
@@ -102,7 +87,7 @@ pub fn show_centre(
     let html = format!(
         "<!doctype html><html lang={lang}><head><meta charset=utf-8>\
          <meta name=viewport content=\"width=device-width,initial-scale=1\"><title>{title}</title>\
-         <script src=\"/consent.js\" defer></script><style>{STYLE}</style></head><body><main>\
+         <script src=\"/consent.js\" defer></script><style>{LOOK}</style></head><body><main>\
          <nav aria-label=\"Language\">{langs}</nav><h1>{title}</h1>{status}<p>{intro}</p><section>\
          <form method=post action=\"/api/privacy/requests\">\
          <label>{email_label}<input type=email name=email required autocomplete=email></label>\

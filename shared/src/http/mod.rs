@@ -12,5 +12,5 @@ pub use headers::{bearer, bearer_is, constant_time_eq, last_header, prefers_html
 pub use read::read_body;
 pub use reply::{Reply, bytes_response};
 pub use response::{
-    asset, escape_html, html_response, json_response, no_content, page, page_in, see_other,
+    LOOK, asset, escape_html, html_response, json_response, no_content, page, page_in, see_other,
 };

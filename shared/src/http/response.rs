@@ -15,6 +15,23 @@ pub fn html_response(status: StatusCode, body: String) -> Response<String> {
     with_type(status, body, "text/html; charset=utf-8")
 }
 
+/// The look of every page a person reaches (the privacy centre's, the demo site's): one stylesheet.
+pub const LOOK: &str = "body{font:16px/1.5 system-ui,sans-serif;color:#222;background:#f6f7f9;margin:0}\
+main{max-width:40rem;margin:0 auto;padding:1rem 1.25rem}\
+section{background:#fff;border:1px solid #dde;border-radius:.5rem;padding:1rem 1.25rem}\
+label{display:block;margin:.5rem 0}\
+input:not([type=checkbox]),textarea{display:block;width:100%;box-sizing:border-box;font:inherit;padding:.4rem .5rem;border:1px solid #767687;border-radius:.3rem;margin-top:.15rem}\
+fieldset{border:1px solid #dde;border-radius:.3rem;margin:.75rem 0}\
+label.check{display:flex;gap:.5rem;align-items:flex-start;margin:.3rem 0}\
+label.check input{margin-top:.3rem}\
+.hint{color:#555;font-size:.9rem;margin:0}\
+button{font:inherit;padding:.5rem 1.1rem;border-radius:.4rem;border:1px solid #1d3c78;background:#1d3c78;color:#fff;cursor:pointer;margin-top:.5rem}\
+.hp{position:absolute;left:-9999px}\
+.status{padding:.75rem 1rem;border-radius:.3rem;background:#e6f0e6;border:1px solid #7a7}\
+a{color:#1d3c78}\
+table{border-collapse:collapse;margin:.5rem 0}caption{text-align:left;font-weight:600;margin-bottom:.25rem}\
+th,td{text-align:left;vertical-align:top;padding:.3rem .6rem .3rem 0;border-bottom:1px solid #dde}";
+
 /// A small self-contained HTML page (the pages people reach from links in emails), in English. `body`
 /// is HTML the caller built with [`escape_html`] around anything not its own.
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response<String> {
@@ -30,10 +47,8 @@ pub fn page_in(status: StatusCode, lang: &str, title: &str, body: &str) -> Respo
         .collect();
     let html = format!(
         "<!doctype html><html lang={lang}><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
-         <meta name=robots content=noindex><title>{title}</title>\
-         <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#222}}\
-         button{{font:inherit;padding:.6rem 1.2rem;border-radius:.4rem;border:1px solid #333;background:#222;color:#fff;cursor:pointer}}</style>\
-         <main><h1>{title}</h1>{body}</main>",
+         <meta name=robots content=noindex><title>{title}</title><style>{LOOK}</style>\
+         <main><h1>{title}</h1><section>{body}</section></main>",
         title = escape_html(title)
     );
     let mut response = html_response(status, html);

@@ -156,6 +156,18 @@ async fn an_import_suppresses_who_left_and_each_notice_leaves_in_the_persons_lan
         .await
         .unwrap();
     assert_eq!(opted, vec![Channel::Email]);
+    // An import can never bring back a person who objected.
+    let again = import(
+        &app,
+        &key,
+        &json!({"source": source(), "contacts": [{"email": "anna@example.de"}]}),
+    )
+    .await;
+    let report: Value = again.json().await.unwrap();
+    assert_eq!(
+        (&report["accepted"], &report["suppressed"]),
+        (&json!(0), &json!(1))
+    );
     let after = listed["next_cursor"].as_str().unwrap();
     let later = get(&app, &key, &format!("/api/v1/contacts?after={after}")).await;
     assert_eq!(later["items"], json!([{"id": anna, "deleted": true}]));
