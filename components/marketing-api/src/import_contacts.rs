@@ -226,7 +226,7 @@ fn from_csv(body: &[u8], query: Option<&str>, now: Timestamp) -> Result<Parsed, 
         message: format!("not CSV with a header row: {e}"),
     };
     let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
+        .flexible(true)
         .from_reader(body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body));
     let header: Vec<String> = reader
         .headers()
@@ -258,6 +258,15 @@ fn from_csv(body: &[u8], query: Option<&str>, now: Timestamp) -> Result<Parsed, 
             ));
         }
         let record = record.map_err(bad_csv)?;
+        // A row with more or fewer cells than the header (a ragged export) is refused alone.
+        if record.len() != header.len() {
+            rows.push(Err(Rejection {
+                index,
+                field: "row".into(),
+                code: "wrong_cell_count",
+            }));
+            continue;
+        }
         rows.push(Row::parse(
             index,
             header

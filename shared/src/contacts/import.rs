@@ -205,20 +205,11 @@ pub async fn import<B: Backend>(
     }
     report.rejected.sort_by_key(|r| r.index);
 
-    // One batch read of the registry: each row's email, and its phone where it has one.
-    let mut wanted = Vec::with_capacity(parsed.len() * 2);
-    for (id, row) in &parsed {
-        wanted.push((Channel::Email, id.clone()));
-        if let Some(phone) = &row.phone {
-            wanted.push((Channel::Phone, settings.pseudonym(phone.as_str())));
-        }
-    }
-    let mut in_force = store.in_force(&wanted).await?.into_iter();
+    let pairs: Vec<(&str, &Row)> = parsed.iter().map(|(id, row)| (id.as_str(), row)).collect();
+    let out = suppressed(store, settings, &pairs).await?;
     let mut kept = Vec::with_capacity(parsed.len());
-    for (id, row) in parsed {
-        let email_out = in_force.next().unwrap_or(false);
-        let phone_out = row.phone.is_some() && in_force.next().unwrap_or(false);
-        if email_out || phone_out {
+    for ((id, row), out) in parsed.into_iter().zip(out) {
+        if out {
             report.suppressed += 1;
         } else {
             kept.push((id, row));
@@ -249,37 +240,43 @@ pub async fn import<B: Backend>(
             now,
         )
     };
-    let mut fresh = Vec::new();
+    let mut fresh: Vec<(&str, &Row, SourceRecord)> = Vec::new();
     for ((id, row), known) in kept.iter().zip(known) {
         let source = SourceRecord {
             external_id: row.external_id.as_ref().map(|e| e.as_str().to_owned()),
             ..added.clone()
         };
         match known {
-            None => fresh.push((id.as_str(), new_contact(settings, id, row, source, now))),
+            None => fresh.push((id.as_str(), row, source)),
             Some(_) => {
-                let updated = store
-                    .update(
-                        RecordKind::Contact,
-                        id,
-                        event(Action::Updated),
-                        |c: &mut ImportedContact| merge(settings, c, row, &source),
-                    )
-                    .await?;
-                match updated {
-                    // Erased since the read (an objection): it stays gone.
-                    Updated::Missing => report.suppressed += 1,
-                    _ => report.updated += 1,
-                }
+                let event = event(Action::Updated);
+                merge_known(store, settings, (id, row, &source), event, &mut report).await?;
             }
         }
     }
     for batch in fresh.chunks(BATCH) {
+        // Read again just before writing: an address created since the first read (a concurrent
+        // import) is merged, not overwritten; one put on the registry since (an objection) stays out.
+        let ids: Vec<&str> = batch.iter().map(|(id, _, _)| *id).collect();
+        let known: Vec<Option<ImportedContact>> = store.records(RecordKind::Contact, &ids).await?;
+        let pairs: Vec<(&str, &Row)> = batch.iter().map(|(id, row, _)| (*id, *row)).collect();
+        let out = suppressed(store, settings, &pairs).await?;
+        let mut writes = Vec::with_capacity(batch.len());
+        for (((id, row, source), known), out) in batch.iter().zip(known).zip(out) {
+            if out {
+                report.suppressed += 1;
+            } else if known.is_some() {
+                let event = event(Action::Updated);
+                merge_known(store, settings, (id, row, source), event, &mut report).await?;
+            } else {
+                writes.push((*id, new_contact(settings, id, row, source.clone(), now)));
+            }
+        }
+        report.accepted += writes.len();
         store
-            .append_many(RecordKind::Contact, batch, event(Action::Captured))
+            .append_many(RecordKind::Contact, &writes, event(Action::Captured))
             .await?;
     }
-    report.accepted = fresh.len();
     let public = if source.public {
         "public"
     } else {
@@ -307,19 +304,61 @@ pub async fn import<B: Backend>(
     Ok(report)
 }
 
-/// The language a contact's mails are written in: its own if the texts offer it, else its country's,
-/// else English.
-fn language(settings: &PrivacySettings, row: &Row) -> Language {
-    let offered = |l: &Language| settings.texts.offers(*l);
-    row.language
-        .filter(offered)
-        .or_else(|| {
-            row.country
-                .as_ref()
-                .and_then(Language::of_country)
-                .filter(offered)
+/// Which rows are on the do-not-contact registry (email, or phone where the row has one), in one batch
+/// read.
+async fn suppressed<B: Backend>(
+    store: &Store<B>,
+    settings: &PrivacySettings,
+    rows: &[(&str, &Row)],
+) -> Result<Vec<bool>, StoreError> {
+    let mut wanted = Vec::with_capacity(rows.len() * 2);
+    for (id, row) in rows {
+        wanted.push((Channel::Email, (*id).to_owned()));
+        if let Some(phone) = &row.phone {
+            wanted.push((Channel::Phone, settings.pseudonym(phone.as_str())));
+        }
+    }
+    let mut in_force = store.in_force(&wanted).await?.into_iter();
+    Ok(rows
+        .iter()
+        .map(|(_, row)| {
+            let email = in_force.next().unwrap_or(false);
+            let phone = row.phone.is_some() && in_force.next().unwrap_or(false);
+            email || phone
         })
-        .unwrap_or(Language::ENGLISH)
+        .collect())
+}
+
+/// A known contact given this row's source and fields; counted as updated, or as suppressed when it was
+/// erased meanwhile (an objection: it stays gone).
+async fn merge_known<B: Backend>(
+    store: &Store<B>,
+    settings: &PrivacySettings,
+    (id, row, source): (&str, &Row, &SourceRecord),
+    event: Event,
+    report: &mut ImportReport,
+) -> Result<(), StoreError> {
+    let updated = store
+        .update(RecordKind::Contact, id, event, |c: &mut ImportedContact| {
+            merge(settings, c, row, source)
+        })
+        .await?;
+    match updated {
+        Updated::Missing => report.suppressed += 1,
+        _ => report.updated += 1,
+    }
+    Ok(())
+}
+
+/// The language a row names for its mails, if the texts offer it: its own, else its country's.
+fn language(settings: &PrivacySettings, row: &Row) -> Option<Language> {
+    let offered = |l: &Language| settings.texts.offers(*l);
+    row.language.filter(offered).or_else(|| {
+        row.country
+            .as_ref()
+            .and_then(Language::of_country)
+            .filter(offered)
+    })
 }
 
 fn details(row: &Row) -> ContactDetails {
@@ -347,7 +386,10 @@ fn new_contact(
         id: id.to_owned(),
         email: row.email.as_str().to_owned(),
         details: details(row),
-        language: language(settings, row).as_str().to_owned(),
+        language: language(settings, row)
+            .unwrap_or(Language::ENGLISH)
+            .as_str()
+            .to_owned(),
         notice_due_by: source.obtained_at.plus_months(1),
         sources: vec![source],
         imported_at: now,
@@ -377,8 +419,8 @@ fn merge(
             *into = from;
         }
     }
-    if row.language.is_some() || row.country.is_some() {
-        contact.language = language(settings, row).as_str().to_owned();
+    if let Some(language) = language(settings, row) {
+        contact.language = language.as_str().to_owned();
     }
     let same = |s: &SourceRecord| {
         s.name == source.name && s.kind == source.kind && s.obtained_at == source.obtained_at

@@ -186,3 +186,22 @@ fn a_notice_owed_is_listed_until_the_job_queues_it() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_contact_that_opted_out_after_its_import_is_erased_not_mailed() {
+    let (store, settings) = (Store::new(Memory::default()), settings());
+    let id = imported(&store, &settings, day(2));
+    block_on(store.opt_out(
+        crate::records::Channel::Email,
+        &id,
+        crate::records::OptOutSource::UnsubscribeLink,
+        crate::records::Actor::System,
+        day(2),
+    ))
+    .unwrap();
+    assert_eq!(run(&store, &settings, day(3)).queued, 0);
+    let gone: Option<ImportedContact> = block_on(store.get(RecordKind::Contact, &id)).unwrap();
+    assert!(gone.is_none());
+    let ids = block_on(notices::owed(&store, day(3), 1_000)).unwrap();
+    assert!(ids.is_empty());
+}

@@ -9,15 +9,19 @@
 //!
 //! A notice is queued in the outbox before the contact notes it: a run that dies in between sends the
 //! notice twice at worst, never not at all. Delivery (or the outbox giving up) is noted on the contact
-//! by the outbox ([`crate::mailer::attempt`]).
+//! by the outbox ([`crate::mailer::attempt`]), or by the job when the outbox was quicker than the note.
+//! A contact on the do-not-contact registry by then is erased, not mailed.
 
 use super::retention::named;
 use crate::contacts::notice;
 use crate::ids::new_id;
 use crate::mailer::enqueue_notice;
 use crate::privacy::PrivacySettings;
-use crate::records::{Action, Event, ImportedContact, Log, NoticeKind, NoticeStatus, RecordKind};
-use crate::store::{Backend, Store, StoreError, Updated};
+use crate::records::{
+    Action, Event, ImportedContact, Log, NoticeKind, NoticeStatus, OutboxMessage, OutboxStatus,
+    RecordKind,
+};
+use crate::store::{Backend, Channel, Store, StoreError, Updated};
 use crate::time::Timestamp;
 use serde::Serialize;
 
@@ -110,20 +114,25 @@ impl<B: Backend> Walk<'_, B> {
         let ids = named(&entries);
         let contacts: Vec<Option<ImportedContact>> =
             store.records(RecordKind::Contact, &ids).await?;
-        let owed: Vec<&ImportedContact> = contacts
+        // In the order the log met them, so a backlog is worked through from its oldest.
+        let walked = pos;
+        let first = |id: &str| {
+            entries
+                .iter()
+                .find(|e| e.record.as_deref() == Some(id))
+                .map_or(walked, |e| e.seq - 1)
+        };
+        let mut owed: Vec<&ImportedContact> = contacts
             .iter()
             .flatten()
             .filter(|c| owes(c, kind, cutoff))
             .collect();
+        owed.sort_by_key(|c| first(&c.id));
         let (mut queued, mut failed) = (0, 0);
         for contact in owed {
             if *mails == 0 {
                 // Out of mail budget: the walk resumes before this contact's first entry.
-                let first = entries
-                    .iter()
-                    .find(|e| e.record.as_deref() == Some(contact.id.as_str()))
-                    .map_or(pos, |e| e.seq - 1);
-                pos = pos.min(first);
+                pos = pos.min(first(&contact.id));
                 continue;
             }
             *mails -= 1;
@@ -134,7 +143,12 @@ impl<B: Backend> Walk<'_, B> {
             match self.queue(contact, kind, cutoff).await? {
                 Queued::Yes => queued += 1,
                 Queued::No => {}
-                Queued::Failed => failed += 1,
+                // Tried again next run (a mail text that cannot be composed is a configuration error
+                // the report shows until it is fixed): the walk stays before it.
+                Queued::Failed => {
+                    failed += 1;
+                    pos = pos.min(first(&contact.id));
+                }
             }
         }
         if !self.dry_run && pos > mark {
@@ -151,6 +165,21 @@ impl<B: Backend> Walk<'_, B> {
         cutoff: Timestamp,
     ) -> Result<Queued, StoreError> {
         let (store, now) = (self.store, self.now);
+        // Mail goes to nobody on the do-not-contact registry: one who opted out since the import (an
+        // unsubscribe, a do-not-call, a privacy request) is no longer held for outreach.
+        let phone = contact.details.phone.as_deref();
+        let mut wanted = vec![(Channel::Email, contact.id.clone())];
+        wanted.extend(phone.map(|p| (Channel::Phone, self.settings.pseudonym(p))));
+        if store.in_force(&wanted).await?.contains(&true) {
+            let event = Event::system(
+                Log::Contacts,
+                Action::Erased,
+                "on the do-not-contact registry".into(),
+                now,
+            );
+            store.erase(RecordKind::Contact, &contact.id, event).await?;
+            return Ok(Queued::No);
+        }
         let message = match notice::compose(self.settings, contact, kind) {
             Ok(message) => message,
             Err(error) => {
@@ -174,6 +203,13 @@ impl<B: Backend> Walk<'_, B> {
             )
             .await?;
         if let Updated::Changed(_) = noted {
+            // An outbox run may have delivered (or given up on) the mail before the contact named
+            // it: its result is noted now, or the contact would wait for it forever.
+            let mail: Option<OutboxMessage> = store.get(RecordKind::Outbox, &id).await?;
+            if let Some(mail) = mail.filter(|m| !m.is_pending()) {
+                let sent = mail.status == OutboxStatus::Sent;
+                store.settle_notice(&contact.id, &id, sent, now).await?;
+            }
             return Ok(Queued::Yes);
         }
         // Erased or already noticed meanwhile: the mail must not leave.

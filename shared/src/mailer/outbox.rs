@@ -37,8 +37,8 @@ pub async fn enqueue<B: Backend>(
     queue(store, message, at, false).await
 }
 
-/// As [`enqueue`], under the id `id` chosen beforehand (the contact's record names its notice before the
-/// notice is queued): the Art. 14 notice of contact `contact`.
+/// As [`enqueue`], under the id `id` chosen beforehand (the contact's record then names its notice by
+/// it): the Art. 14 notice of contact `contact`.
 pub async fn enqueue_notice<B: Backend>(
     store: &Store<B>,
     id: &str,

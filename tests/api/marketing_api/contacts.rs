@@ -310,7 +310,7 @@ async fn bad_rows_are_named_and_never_refuse_the_good_ones() {
 async fn a_csv_import_takes_its_source_from_the_query() {
     let app = app().await;
     let key = keys(&app).await;
-    let csv = "email,name,country\r\nlisa@example.at,Lisa Berger,AT\r\n\"jan@example.be\",\"Jan, Peeters\",BE\r\n";
+    let csv = "email,name,country\r\nlisa@example.at,Lisa Berger,AT\r\n\"jan@example.be\",\"Jan, Peeters\",BE\r\nragged@example.com,Ragged\r\n";
     let response = app
         .send(
             app.client
@@ -323,6 +323,10 @@ async fn a_csv_import_takes_its_source_from_the_query() {
     assert_eq!(response.status(), 200);
     let report: Value = response.json().await.unwrap();
     assert_eq!(report["accepted"], 2);
+    assert_eq!(
+        report["rejected"],
+        json!([{"index": 2, "field": "row", "code": "wrong_cell_count"}])
+    );
     let jan: ImportedContact = app
         .store()
         .get(RecordKind::Contact, &pseudonym("jan@example.be"))
