@@ -19,6 +19,7 @@
 //! | [`privacy`] | data-subject requests: the record, its lifecycle, its legal deadlines |
 //! | [`contacts`] | contacts from other sources: the import, the Art. 14 notice and its reminders, the objection |
 //! | [`texts`] | every mail's words in every language (`mail_texts`) |
+//! | [`webhooks`] | signed webhooks (Standard Webhooks 1.0): events from the logs, endpoints, delivery |
 //! | [`time`], [`ids`] | timestamps and random ids |
 
 pub mod body;
@@ -47,3 +48,4 @@ pub mod time;
 pub mod tokens;
 #[cfg(target_arch = "wasm32")]
 pub mod variables;
+pub mod webhooks;

@@ -1,5 +1,5 @@
 //! `POST /api/jobs/run?only=outbox,people&dry_run=true`: one run of the background jobs (the Art. 14
-//! notices, outbox delivery, the person index, the expiry of unconfirmed privacy requests, the register's sealing), for a scheduler
+//! notices, outbox delivery, webhooks, the person index, the expiry of unconfirmed privacy requests, the register's sealing), for a scheduler
 //! that calls every minute (cron, a Kubernetes CronJob, `serve`). Each job runs under a lease, so two
 //! schedulers calling at once never run one job twice at the same time (the second reports it busy), and
 //! a crashed runner's lease lapses within two lease windows. Each job's work per call is bounded and
@@ -9,7 +9,7 @@
 use http::{HeaderMap, Response, StatusCode};
 use serde_json::{Map, json};
 use shared::http::{ApiError, json_response};
-use shared::jobs::{JOBS, leased, notices, outbox, people, privacy, register, retention};
+use shared::jobs::{JOBS, leased, notices, outbox, people, privacy, register, retention, webhooks};
 use shared::mailer::{Mailer, Transport};
 use shared::store::{Backend, Store};
 use shared::time::Timestamp;
@@ -26,6 +26,11 @@ const RETENTION_BUDGET: u64 = 10_000;
 const NOTICES_BUDGET: notices::Budget = notices::Budget {
     entries: 10_000,
     mails: 1_000,
+};
+/// Log entries the webhooks job turns into events per run, and attempts per endpoint, at most.
+const WEBHOOKS_BUDGET: webhooks::Budget = webhooks::Budget {
+    entries: 6_000,
+    attempts: 500,
 };
 /// Log entries one run of the register seals at most.
 const REGISTER_BUDGET: u64 = 20_000;
@@ -100,7 +105,7 @@ pub async fn run_jobs<B: Backend, T: Transport>(
         return Err(ApiError::Unauthorized);
     }
     let params = params(query)?;
-    let mailer = Mailer::new(config.mail.clone(), transport);
+    let mailer = Mailer::new(config.mail.clone(), &transport);
     let mut report = Map::new();
     for job in &params.only {
         if *job == "register" && config.register.is_none() {
@@ -116,6 +121,12 @@ pub async fn run_jobs<B: Backend, T: Transport>(
                 .await
                 .map(|due| json!({"pending": due.len()})),
             "outbox" => outbox::deliver_due(store, mailer.as_ref(), now, OUTBOX_BATCH)
+                .await
+                .map(|r| json!(r)),
+            "webhooks" if dry_run => webhooks::behind(store)
+                .await
+                .map(|behind| json!({"behind": behind})),
+            "webhooks" => webhooks::run(store, &transport, WEBHOOKS_BUDGET, now)
                 .await
                 .map(|r| json!(r)),
             "people" if dry_run => people::behind(store)

@@ -27,7 +27,8 @@ pub const PRIVACY_WRITE: &str = "privacy:write";
 pub const REGISTER_READ: &str = "register:read";
 pub const CONTACTS_READ: &str = "contacts:read";
 pub const CONTACTS_WRITE: &str = "contacts:write";
-pub const SCOPES: [&str; 10] = [
+pub const WEBHOOKS_WRITE: &str = "webhooks:write";
+pub const SCOPES: [&str; 11] = [
     LEADS_READ,
     DEMO_REQUESTS_WRITE,
     CONSENTS_READ,
@@ -38,6 +39,7 @@ pub const SCOPES: [&str; 10] = [
     REGISTER_READ,
     CONTACTS_READ,
     CONTACTS_WRITE,
+    WEBHOOKS_WRITE,
 ];
 
 /// A new key for id `id`: the key as shown once, and the hash to store.

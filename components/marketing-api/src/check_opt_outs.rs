@@ -12,7 +12,7 @@ use serde::Serialize;
 use shared::body::{BodyRules, FieldReader, RawFields};
 use shared::domain::{EmailAddress, Invalid, PhoneNumber};
 use shared::http::{ApiError, json_response};
-use shared::records::{Action, ApiKey, OptOut};
+use shared::records::{Action, ApiKey, OptOut, OptOutSource};
 use shared::store::{Backend, Channel, Event, Log, RecordKind, Store};
 use shared::time::Timestamp;
 use shared::tokens::SigningKey;
@@ -34,6 +34,11 @@ struct Checked {
     /// When the opt-out was made (present only when `opted_out`).
     #[serde(skip_serializing_if = "Option::is_none")]
     since: Option<Timestamp>,
+    /// Why (present only when `opted_out`): `unsubscribe_link`, `do_not_call_request`,
+    /// `privacy_request`, `erasure`, `notice_objection`, `hard_bounce` (the address takes no mail) or
+    /// `spam_complaint`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<OptOutSource>,
     /// Why the input could not be checked (`invalid_email`, `invalid_phone`).
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'static str>,
@@ -97,7 +102,8 @@ pub async fn check_opt_outs<B: Backend>(
         let checked = Checked {
             input,
             opted_out: in_force.is_some(),
-            since: in_force.map(|entry| entry.at),
+            since: in_force.as_ref().map(|entry| entry.at),
+            reason: in_force.as_ref().map(|entry| entry.source),
             error: match (&normalized, channel) {
                 (Some(_), _) => None,
                 (None, Channel::Email | Channel::SaleShare) => Some("invalid_email"),

@@ -2,17 +2,20 @@
 //! answer data-subject requests here), read once per component instance.
 
 use http::HeaderMap;
+use shared::domain::AllowedOrigin;
 use shared::http::{ApiError, bearer, constant_time_eq};
 use shared::privacy::PrivacySettings;
 use shared::register::note::NoteSigner;
 use shared::tokens::SigningKey;
 
 /// The variables this component reads (granted in `spin.toml`).
-pub const VARIABLES: [&str; 4] = [
+pub const VARIABLES: [&str; 6] = [
     "admin_api_key",
     "suppression_key",
     "register_signing_key",
     "register_public",
+    "webhook_allowed_hosts",
+    "webhook_allowed_hosts_2",
 ];
 
 /// The shortest admin key accepted; a shorter one counts as unset.
@@ -30,6 +33,9 @@ pub struct ApiConfig {
     pub register: Option<NoteSigner>,
     /// The register's tiles and checkpoint may be read without a key (`register_public`).
     pub register_public: bool,
+    /// The origins webhook endpoints may point to (`webhook_allowed_hosts`, `webhook_allowed_hosts_2`),
+    /// the same the jobs component may reach; none: no endpoint can be made.
+    pub webhook_hosts: Vec<AllowedOrigin>,
 }
 
 impl ApiConfig {
@@ -49,13 +55,28 @@ impl ApiConfig {
             "true" => true,
             other => anyhow::bail!("variable register_public must be true or false, not {other:?}"),
         };
+        let mut webhook_hosts = Vec::new();
+        for name in ["webhook_allowed_hosts", "webhook_allowed_hosts_2"] {
+            let value = get(name).unwrap_or_default();
+            if !value.trim().is_empty() {
+                let origin = AllowedOrigin::parse(&value)
+                    .map_err(|e| anyhow::anyhow!("variable {name}: {}", e.message))?;
+                webhook_hosts.push(origin);
+            }
+        }
         Ok(Self {
             admin_key,
             suppression_key,
             privacy,
             register,
             register_public,
+            webhook_hosts,
         })
+    }
+
+    /// Whether the request carries the admin key (a usable one is configured).
+    pub fn is_admin(&self, headers: &HeaderMap) -> bool {
+        matches!((&self.admin_key, bearer(headers)), (Some(admin), Some(token)) if constant_time_eq(token, admin))
     }
 
     /// Whether key management is open (a usable `admin_api_key`).

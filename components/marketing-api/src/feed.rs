@@ -19,9 +19,9 @@
 //! for good. Pages are read through the store's one log reader ([`shared::store::LogReader`]), whose
 //! rules these are. (A stream, [`crate::export`], waits for its holes instead.)
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::http::ApiError;
-use shared::records::{Action, ImportedContact, LogEntry, NoticeStatus};
+use shared::records::{Action, LogEntry, contact_view, tombstone, truncate_ips};
 use shared::store::{Backend, Log, RecordKind, Store, StoreError};
 use shared::time::Timestamp;
 use std::collections::HashSet;
@@ -229,7 +229,7 @@ pub async fn items<B: Backend>(
         Source::Contacts => record_items(store, RecordKind::Contact, entries)
             .await?
             .into_iter()
-            .filter_map(contact_item)
+            .filter_map(contact_view)
             .collect(),
     };
     if !full_ips {
@@ -271,47 +271,6 @@ async fn record_items<B: Backend>(
         .collect())
 }
 
-/// A contact as marketing sees it: only once its notice is on its way or sent (before that, no item;
-/// its notice's entry brings it); a contact that proved undeliverable as a tombstone.
-fn contact_item(value: Value) -> Option<Value> {
-    if value.get("deleted").is_some() {
-        return Some(value);
-    }
-    let contact: ImportedContact = serde_json::from_value(value).ok()?;
-    match contact.notice_status() {
-        NoticeStatus::Due => None,
-        NoticeStatus::Undeliverable => Some(tombstone(&contact.id)),
-        NoticeStatus::Queued | NoticeStatus::Sent => {
-            let d = &contact.details;
-            Some(json!({
-                "id": contact.id,
-                "email": contact.email,
-                "name": d.name,
-                "company": d.company,
-                "title": d.title,
-                "phone": d.phone,
-                "country": d.country,
-                "language": contact.language,
-                "sources": contact.sources.iter().map(|s| json!({
-                    "name": s.name,
-                    "kind": s.kind,
-                    "obtained_at": &s.obtained_at.to_rfc3339()[..10],
-                    "public": s.public,
-                    "legal_basis": s.legal_basis,
-                    "external_id": s.external_id,
-                })).collect::<Vec<_>>(),
-                "source_names": contact.sources.iter().map(|s| s.name.clone()).collect::<Vec<_>>(),
-                "notice": {
-                    "status": contact.notice_status(),
-                    "due_by": contact.notice_due_by,
-                    "last_notified_at": contact.last_notified(),
-                },
-                "imported_at": contact.imported_at,
-            }))
-        }
-    }
-}
-
 /// Each decision an entry names, with the consent id as its `id` and without the browser's user agent;
 /// an erasure (an entry naming no decision) as a tombstone. Other entries that name no decision are not
 /// items.
@@ -351,28 +310,6 @@ async fn consent_items<B: Backend>(
         .collect())
 }
 
-/// What the feed shows for a record that is gone.
-pub fn tombstone(id: &str) -> Value {
-    json!({"id": id, "deleted": true})
-}
-
-/// Replaces every full IP address in a record (an object's `ip` beside its `ip_truncated`) with the
-/// truncated one, wherever it sits.
-pub fn truncate_ips(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            if let Some(truncated) = map.get("ip_truncated").cloned()
-                && map.contains_key("ip")
-            {
-                map.insert("ip".into(), truncated);
-            }
-            map.values_mut().for_each(truncate_ips);
-        }
-        Value::Array(items) => items.iter_mut().for_each(truncate_ips),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,19 +339,6 @@ mod tests {
         ] {
             assert!(params(&c, Some(bad)).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn every_full_ip_is_replaced_by_the_truncated_one() {
-        let mut record = json!({
-            "origin": {"ip": "203.0.113.7", "ip_truncated": "203.0.113.0"},
-            "signed_up": {"origin": {"ip": "2001:db8::1", "ip_truncated": "2001:db8::"}},
-            "contact": {"name": "Ada"}
-        });
-        truncate_ips(&mut record);
-        assert_eq!(record["origin"]["ip"], "203.0.113.0");
-        assert_eq!(record["signed_up"]["origin"]["ip"], "2001:db8::");
-        assert_eq!(record["contact"]["name"], "Ada");
     }
 }
 

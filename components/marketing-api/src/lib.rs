@@ -18,6 +18,14 @@
 //! | `POST /api/v1/contacts/import` | [`import_contacts::import_contacts`]: contacts from another source (JSON or CSV) | `contacts:write` |
 //! | `GET /api/v1/contacts?after=&limit=&format=` | [`pull::pull`]: the contacts feed (only once their notice is queued or sent) | `contacts:read` |
 //! | `GET /api/v1/contacts/notices?status=` | [`list_notices::list_notices`]: Art. 14 notices owed, overdue or undeliverable | `contacts:read` |
+//! | `POST /api/v1/webhooks` | [`create_webhook::create_webhook`]: an endpoint and its secret, shown once | admin key or `webhooks:write` |
+//! | `GET /api/v1/webhooks` | [`list_webhooks::list_webhooks`]: every endpoint, without secrets | admin key or `webhooks:write` |
+//! | `GET /api/v1/webhooks/{id}` | [`show_webhook::show_webhook`]: one endpoint | admin key or `webhooks:write` |
+//! | `DELETE /api/v1/webhooks/{id}` | [`delete_webhook::delete_webhook`]: the endpoint and its delivery log | admin key or `webhooks:write` |
+//! | `POST /api/v1/webhooks/{id}/secrets` | [`rotate_secret::rotate_secret`]: a second secret (rotation) | admin key or `webhooks:write` |
+//! | `DELETE /api/v1/webhooks/{id}/secrets/{secret_id}` | [`remove_secret::remove_secret`]: the old secret gone | admin key or `webhooks:write` |
+//! | `GET /api/v1/webhooks/{id}/deliveries?before=&limit=` | [`list_deliveries::list_deliveries`]: the delivery log | admin key or `webhooks:write` |
+//! | `POST /api/v1/webhooks/{id}/replay` | [`replay_webhook::replay_webhook`]: one event or all since a time, again | admin key or `webhooks:write` |
 //! | `PATCH /api/v1/privacy-requests/{id}` | [`decide_privacy_request::decide_privacy_request`]: approve, deny, extend or rectify, under `If-Match` | `privacy:write` |
 //!
 //! The admin key is the Spin variable `admin_api_key` (a secret of at least 32 characters; unset or
@@ -25,26 +33,35 @@
 //! ([`auth`]); every request made with one is registered, refusals included ([`auth::keyed`]).
 
 pub mod auth;
+pub mod caller;
 pub mod check_opt_outs;
 pub mod config;
 pub mod create_key;
+pub mod create_webhook;
 pub mod csv;
 pub mod decide_privacy_request;
+pub mod delete_webhook;
 pub mod describe_api;
 pub mod export;
 pub mod feed;
 pub mod format;
 pub mod import_contacts;
+pub mod list_deliveries;
 pub mod list_keys;
 pub mod list_notices;
 pub mod list_privacy_requests;
+pub mod list_webhooks;
 pub mod privacy_view;
 pub mod pull;
 pub mod read_register;
+pub mod remove_secret;
+pub mod replay_webhook;
 pub mod revoke_key;
+pub mod rotate_secret;
 pub mod set_demo_status;
 pub mod show_demo_request;
 pub mod show_privacy_request;
+pub mod show_webhook;
 pub mod view;
 
 #[cfg(target_arch = "wasm32")]
@@ -54,6 +71,7 @@ shared::entry::component! {
     cors: |_| None,
     route: async |incoming, config, store| {
         use crate::auth::{REGISTER_READ, authenticate, keyed, require};
+        use crate::caller::as_caller;
         use crate::feed::{PRIVACY_REQUESTS, collection};
         use crate::read_register::Wanted;
         use http::Response;
@@ -105,6 +123,56 @@ shared::entry::component! {
             (&Method::GET, ["api", "v1", "contacts", "notices"]) => {
                 keyed(headers, &store, now, &what, async |key| {
                     list_notices::list_notices(query, key, &store, now).await
+                })
+                .await
+            }
+            (&Method::POST, ["api", "v1", "webhooks"]) => {
+                let body = read_body(headers, body(), create_webhook::MAX_BODY).await?;
+                as_caller(headers, config, &store, now, &what, async |caller| {
+                    create_webhook::create_webhook(&body, caller, config, &store, now).await
+                })
+                .await
+            }
+            (&Method::GET, ["api", "v1", "webhooks"]) => {
+                as_caller(headers, config, &store, now, &what, async |_| {
+                    list_webhooks::list_webhooks(&store).await
+                })
+                .await
+            }
+            (&Method::GET, ["api", "v1", "webhooks", id]) => {
+                as_caller(headers, config, &store, now, &what, async |_| {
+                    show_webhook::show_webhook(id, &store).await
+                })
+                .await
+            }
+            (&Method::DELETE, ["api", "v1", "webhooks", id]) => {
+                as_caller(headers, config, &store, now, &what, async |caller| {
+                    delete_webhook::delete_webhook(id, caller, &store, now).await
+                })
+                .await
+            }
+            (&Method::POST, ["api", "v1", "webhooks", id, "secrets"]) => {
+                as_caller(headers, config, &store, now, &what, async |caller| {
+                    rotate_secret::rotate_secret(id, caller, &store, now).await
+                })
+                .await
+            }
+            (&Method::DELETE, ["api", "v1", "webhooks", id, "secrets", secret]) => {
+                as_caller(headers, config, &store, now, &what, async |caller| {
+                    remove_secret::remove_secret(id, secret, caller, &store, now).await
+                })
+                .await
+            }
+            (&Method::GET, ["api", "v1", "webhooks", id, "deliveries"]) => {
+                as_caller(headers, config, &store, now, &what, async |_| {
+                    list_deliveries::list_deliveries(id, query, &store).await
+                })
+                .await
+            }
+            (&Method::POST, ["api", "v1", "webhooks", id, "replay"]) => {
+                let body = read_body(headers, body(), MAX_BODY).await?;
+                as_caller(headers, config, &store, now, &what, async |caller| {
+                    replay_webhook::replay_webhook(id, &body, caller, &store, now).await
                 })
                 .await
             }

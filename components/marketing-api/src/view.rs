@@ -37,11 +37,43 @@ impl<'a> KeyView<'a> {
 /// A record as JSON with its `ETag`, full IP addresses only when `full_ips`.
 pub fn tagged(mut record: serde_json::Value, etag: &str, full_ips: bool) -> http::Response<String> {
     if !full_ips {
-        crate::feed::truncate_ips(&mut record);
+        shared::records::truncate_ips(&mut record);
     }
     let mut response = shared::http::json_response(http::StatusCode::OK, &record);
     if let Ok(value) = http::HeaderValue::from_str(etag) {
         response.headers_mut().insert(http::header::ETAG, value);
     }
     response
+}
+
+/// A webhook endpoint as the API shows it: its secrets by id only, and how far its deliveries got.
+pub fn webhook_view(
+    endpoint: &shared::records::WebhookEndpoint,
+    progress: Option<&shared::records::WebhookProgress>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "events": endpoint.events,
+        "description": endpoint.description,
+        "scopes": endpoint.scopes,
+        "status": endpoint.status,
+        "disabled_reason": endpoint.disabled_reason,
+        "created_at": endpoint.created_at,
+        "created_by": endpoint.created_by,
+        "secrets": endpoint.secrets.iter().map(|s| serde_json::json!({
+            "id": s.id,
+            "created_at": s.created_at,
+        })).collect::<Vec<_>>(),
+        "delivery": progress.map(|p| serde_json::json!({
+            "cursor": p.cursor,
+            "deliveries": p.deliveries,
+            "replays_waiting": p.replays.len(),
+            "retrying": p.in_flight.as_ref().filter(|f| f.attempts > 0).map(|f| serde_json::json!({
+                "event": f.event,
+                "attempts": f.attempts,
+                "next_attempt_at": f.next_attempt_at,
+            })),
+        })),
+    })
 }

@@ -22,11 +22,13 @@ impl Transport for Provider {
             ProviderResponse {
                 status: 200,
                 body: br#"{"ErrorCode":0,"Message":"OK","MessageID":"pm-1"}"#.to_vec(),
+                retry_after: None,
             }
         } else {
             ProviderResponse {
                 status: 422,
                 body: br#"{"ErrorCode":300,"Message":"Invalid email request"}"#.to_vec(),
+                retry_after: None,
             }
         })
     }

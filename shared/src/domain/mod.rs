@@ -16,6 +16,7 @@ pub mod shape;
 pub mod source;
 mod text;
 mod url;
+mod webhook;
 
 pub use client_ip::{ClientIp, IpHeaders, IpSource, truncate};
 pub use consent::{
@@ -35,3 +36,4 @@ pub use text::{
     RequestDetails, SourceName, UtmValue,
 };
 pub use url::WebUrl;
+pub use webhook::{AllowedOrigin, EventType, SECRET_PREFIX, WebhookSecret, WebhookUrl};

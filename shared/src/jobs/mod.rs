@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `outbox` | [`outbox`] | deliver due mail, move the outbox's low-water mark |
 //! | `notices` | [`notices`] | queue the Art. 14 notices owed to contacts from other sources, and their reminders |
+//! | `webhooks` | [`webhooks`] | turn changes into events, send them to the endpoints, signed |
 //! | `people` | [`people`] | extend the person index from each log's mark |
 //! | `privacy` | [`privacy`] | expire unconfirmed data-subject requests |
 //! | `retention` | [`retention`] | apply the retention policy, sweep the rate limit |
@@ -20,16 +21,19 @@ pub mod people;
 pub mod privacy;
 pub mod register;
 pub mod retention;
+pub mod webhooks;
 
 use crate::store::{Backend, Store, StoreError};
 use crate::time::Timestamp;
 use serde_json::{Value, json};
 
 /// The jobs, in the order they run (notices before the outbox, so a notice queued leaves in the same
-/// run; the register last, so it seals what the others wrote).
-pub const JOBS: [&str; 6] = [
+/// run, and before the webhooks, so a contact noticed reaches the systems fed in the same run; the
+/// register last, so it seals what the others wrote).
+pub const JOBS: [&str; 7] = [
     "notices",
     "outbox",
+    "webhooks",
     "people",
     "privacy",
     "retention",

@@ -20,6 +20,7 @@
 //! let _ = mailer::deliver_now(&store, Mailer::new(settings, SpinTransport).as_ref(), &id, now).await;
 //! ```
 
+pub mod bounces;
 mod outbox;
 mod provider;
 

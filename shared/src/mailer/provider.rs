@@ -83,6 +83,8 @@ pub struct ProviderRequest {
 pub struct ProviderResponse {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The `Retry-After` header, as sent.
+    pub retry_after: Option<String>,
 }
 
 /// Carries a [`ProviderRequest`] to the provider; `Err` is a transport failure (refused, timed out,
@@ -92,6 +94,16 @@ pub trait Transport {
         &self,
         request: ProviderRequest,
     ) -> impl Future<Output = Result<ProviderResponse, String>>;
+}
+
+/// A transport borrowed (one transport shared by the outbox and the webhooks).
+impl<T: Transport> Transport for &T {
+    fn send(
+        &self,
+        request: ProviderRequest,
+    ) -> impl Future<Output = Result<ProviderResponse, String>> {
+        (**self).send(request)
+    }
 }
 
 /// A configured provider and the transport to reach it.
@@ -243,10 +255,22 @@ impl Transport for SpinTransport {
                 request.body,
             )))
             .map_err(|e| format!("building the request: {e}"))?;
-        let response = spin_sdk::http::send(outgoing)
-            .await
-            .map_err(|e| e.to_string())?;
+        let send = std::pin::pin!(spin_sdk::http::send(outgoing));
+        let deadline = std::pin::pin!(spin_sdk::time::sleep(std::time::Duration::from_secs(
+            TIMEOUT_SECONDS
+        )));
+        let response = match futures::future::select(send, deadline).await {
+            futures::future::Either::Left((sent, _)) => sent.map_err(|e| e.to_string())?,
+            futures::future::Either::Right(_) => {
+                return Err(format!("no answer within {TIMEOUT_SECONDS} s"));
+            }
+        };
         let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(http::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         // The answer is small JSON; keep at most 64 KiB of whatever came back.
         let body = match Limited::new(response.into_body(), 64 * 1024)
             .collect()
@@ -255,9 +279,17 @@ impl Transport for SpinTransport {
             Ok(collected) => collected.to_bytes().to_vec(),
             Err(_) => Vec::new(),
         };
-        Ok(ProviderResponse { status, body })
+        Ok(ProviderResponse {
+            status,
+            body,
+            retry_after,
+        })
     }
 }
+
+/// How long a receiver (the mail provider, a webhook endpoint) has to answer.
+#[cfg(target_arch = "wasm32")]
+const TIMEOUT_SECONDS: u64 = 15;
 
 #[cfg(test)]
 mod tests {
@@ -320,6 +352,7 @@ mod tests {
             read_answer(&ProviderResponse {
                 status,
                 body: body.as_bytes().to_vec(),
+                retry_after: None,
             })
         };
         assert_eq!(

@@ -21,6 +21,7 @@ impl Fake {
         self.script.borrow_mut().push_back(Ok(ProviderResponse {
             status,
             body: body.as_bytes().to_vec(),
+            retry_after: None,
         }));
         self
     }
@@ -35,6 +36,7 @@ impl Transport for Fake {
                 status: 200,
                 body: format!(r#"{{"ErrorCode":0,"Message":"OK","MessageID":"pm-{n}"}}"#)
                     .into_bytes(),
+                retry_after: None,
             })
         })
     }

@@ -6,7 +6,7 @@ use super::{DataRequest, Outcome, Step, mail};
 use crate::domain::Right;
 use crate::mailer::OutboxMessage;
 use crate::mailer::{enqueue, enqueue_then_erase};
-use crate::records::{Action, Actor, ConsentDecision, LogEntry, OptOutSource};
+use crate::records::{Action, Actor, ConsentDecision, LogEntry, OptOutSource, RecordRef};
 use crate::store::{Backend, Channel, Event, Log, PersonRef, RecordKind, Store, StoreError};
 use crate::time::Timestamp;
 use serde_json::{Value, json};
@@ -117,6 +117,7 @@ pub async fn erase<B: Backend>(
     now: Timestamp,
 ) -> Result<Outcome, StoreError> {
     let mut erased: BTreeMap<String, u64> = BTreeMap::new();
+    let mut records = Vec::new();
     let mut kept: BTreeMap<String, String> = BTreeMap::new();
     let detail = format!("erasure request {}", request.id);
     for (kind, id) in found.records() {
@@ -162,6 +163,10 @@ pub async fn erase<B: Backend>(
             )
             .await?;
         *erased.entry(kind.as_str().to_owned()).or_default() += 1;
+        records.push(RecordRef {
+            kind: kind.as_str().to_owned(),
+            id: id.to_owned(),
+        });
     }
     if request.consent_id.is_some() {
         kept.insert(
@@ -188,6 +193,7 @@ pub async fn erase<B: Backend>(
     Ok(Outcome {
         erased: erased.into_iter().collect(),
         kept: kept.into_iter().collect(),
+        records,
         ..Outcome::default()
     })
 }
@@ -228,6 +234,12 @@ pub async fn carry_out<B: Backend>(
         let erased = erase(store, settings, request, &found, actor, now).await?;
         outcome.erased = erased.erased;
         outcome.kept = erased.kept;
+        // An approval retried after a failure erases what was left: the ids of both runs are told.
+        for record in erased.records {
+            if !outcome.records.contains(&record) {
+                outcome.records.push(record);
+            }
+        }
     }
     let mut mail = mail::completion(settings, request, &outcome, download.as_deref())?;
     if let Some(package) = frozen {
@@ -340,6 +352,8 @@ fn collection_name(kind: RecordKind) -> &'static str {
         RecordKind::Consent => "consent_decisions",
         RecordKind::ApiKey => "api_keys",
         RecordKind::Contact => "contacts_from_other_sources",
+        RecordKind::Webhook => "webhook_endpoints",
+        RecordKind::WebhookEvent => "events_sent_to_other_systems",
     }
 }
 

@@ -139,6 +139,23 @@ impl ImportedContact {
             None => false,
         }
     }
+
+    /// Notes that its latest notice bounced (the mail provider reported the address undeliverable
+    /// after delivery); false when no notice is on its way or sent.
+    pub fn bounced(&mut self, at: Timestamp) -> bool {
+        let latest = self
+            .notices
+            .last_mut()
+            .filter(|n| matches!(n.status, NoticeStatus::Queued | NoticeStatus::Sent));
+        match latest {
+            Some(notice) => {
+                notice.status = NoticeStatus::Undeliverable;
+                notice.settled_at = Some(at);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl Record for ImportedContact {

@@ -136,6 +136,10 @@ pub struct Extension {
 pub struct Outcome {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub erased: Vec<(String, u64)>,
+    /// The records erased, by kind and id (no personal data): what `person.erased` tells the systems
+    /// fed, so they delete their copies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<super::webhook::RecordRef>,
     /// Record kinds kept under a legal hold, with the hold's reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kept: Vec<(String, String)>,

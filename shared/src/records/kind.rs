@@ -16,10 +16,14 @@ pub enum RecordKind {
     OptOut,
     /// A contact from another source (a fair, a licensed list, the CRM).
     Contact,
+    /// A webhook endpoint.
+    Webhook,
+    /// An event for webhook endpoints.
+    WebhookEvent,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 9] = [
+    pub const ALL: [RecordKind; 11] = [
         Self::Submission,
         Self::Subscriber,
         Self::DemoRequest,
@@ -29,6 +33,8 @@ impl RecordKind {
         Self::Outbox,
         Self::OptOut,
         Self::Contact,
+        Self::Webhook,
+        Self::WebhookEvent,
     ];
 
     pub fn parse(raw: &str) -> Option<Self> {
@@ -47,6 +53,8 @@ impl RecordKind {
             Self::Outbox => Log::Outbox,
             Self::OptOut => Log::OptOuts,
             Self::Contact => Log::Contacts,
+            Self::Webhook => Log::Webhooks,
+            Self::WebhookEvent => Log::Events,
         }
     }
 
@@ -61,6 +69,8 @@ impl RecordKind {
             Self::Outbox => "outbox",
             Self::OptOut => "opt-out",
             Self::Contact => "contact",
+            Self::Webhook => "webhook",
+            Self::WebhookEvent => "webhook-event",
         }
     }
 }
@@ -77,10 +87,16 @@ pub enum Log {
     Access,
     Outbox,
     Contacts,
+    /// Webhook endpoints: their creation, secrets, removal and replays.
+    Webhooks,
+    /// The events sent to webhook endpoints. Not in [`Log::ALL`] (the register): each event restates an
+    /// entry of another log, which the register holds already.
+    Events,
 }
 
 impl Log {
-    pub const ALL: [Log; 9] = [
+    /// The logs of the processing register.
+    pub const ALL: [Log; 10] = [
         Self::Submissions,
         Self::Subscribers,
         Self::DemoRequests,
@@ -90,6 +106,7 @@ impl Log {
         Self::Access,
         Self::Outbox,
         Self::Contacts,
+        Self::Webhooks,
     ];
 
     pub fn parse(raw: &str) -> Option<Self> {
@@ -107,6 +124,8 @@ impl Log {
             Self::Access => "access",
             Self::Outbox => "outbox",
             Self::Contacts => "contacts",
+            Self::Webhooks => "webhooks",
+            Self::Events => "webhook-events",
         }
     }
 }

@@ -11,11 +11,12 @@ use super::outbox::OutboxMessage;
 use super::record::{Described, Erasure, Record};
 use super::submission::Submission;
 use super::subscriber::Subscriber;
+use super::webhook::{WebhookEndpoint, WebhookEvent};
 
 type Open = fn(&[u8]) -> Result<Box<dyn Described>, serde_json::Error>;
 
 /// Every kind, its opener and its erasure: one line a kind.
-const KINDS: [(RecordKind, Open, Erasure); 9] = [
+const KINDS: [(RecordKind, Open, Erasure); 11] = [
     kind::<Submission>(),
     kind::<Subscriber>(),
     kind::<DemoRequest>(),
@@ -25,6 +26,8 @@ const KINDS: [(RecordKind, Open, Erasure); 9] = [
     kind::<OutboxMessage>(),
     kind::<OptOut>(),
     kind::<ImportedContact>(),
+    kind::<WebhookEndpoint>(),
+    kind::<WebhookEvent>(),
 ];
 
 const fn kind<R: Record>() -> (RecordKind, Open, Erasure) {

@@ -8,9 +8,10 @@
 //! | `record`, `list` | the [`Record`] trait, its object-safe face [`Described`]; the list of kinds ([`described`]) |
 //! | `log` | [`LogEntry`], [`Event`], [`Action`], [`Actor`]: the change feed and the register in one |
 //! | `lead` | what every captured lead holds: contact, visit, network origin, consent snapshot, spam |
-//! | `submission`, `subscriber`, `demo_request`, `opt_out`, `consent`, `api_key`, `data_request`, `outbox`, `contact` | one record kind each |
+//! | `submission`, `subscriber`, `demo_request`, `opt_out`, `consent`, `api_key`, `data_request`, `outbox`, `contact`, `webhook` | one record kind each (`webhook`: endpoints, events, deliveries) |
 //! | `message` | one email, as the outbox keeps it |
 //! | `retention` | the retention policy the records are judged by |
+//! | `view` | what the pull API and the webhooks show of a record (IPs truncated, contacts once noticed) |
 //!
 //! Records hold plain strings so that old records stay readable when the parsers grow stricter; they are
 //! only ever written from values that passed the domain parsers.
@@ -31,6 +32,8 @@ mod record;
 pub mod retention;
 mod submission;
 mod subscriber;
+mod view;
+mod webhook;
 
 pub use api_key::ApiKey;
 pub use consent::{ConsentDecision, ConsentMethod};
@@ -52,3 +55,8 @@ pub use outbox::{OutboxMessage, OutboxStatus};
 pub use record::{Described, Erasure, PersonKey, Record};
 pub use submission::Submission;
 pub use subscriber::{Proof, Subscriber, SubscriberStatus};
+pub use view::{contact_view, tombstone, truncate_ips};
+pub use webhook::{
+    Attempt, DeliveryStatus, EndpointSecret, EndpointStatus, InFlight, RecordRef, WebhookDelivery,
+    WebhookEndpoint, WebhookEvent, WebhookProgress,
+};

@@ -19,6 +19,11 @@ pub enum OptOutSource {
     Erasure,
     /// The objection link of an Art. 14 notice (a contact from another source objected).
     NoticeObjection,
+    /// The mail provider reported the address undeliverable (a hard bounce, or soft bounces past the
+    /// limit): no more mail but the privacy centre's answers, until a confirmed signup proves it works.
+    HardBounce,
+    /// The person marked a mail as spam: unsubscribed and never mailed again without fresh consent.
+    SpamComplaint,
 }
 
 /// A do-not-contact entry (`rec:opt-out:{channel}:{pseudonym}`). It holds no address, only the

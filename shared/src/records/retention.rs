@@ -5,7 +5,7 @@
 //! full_ip_days = 30          # a full IP address is replaced by its truncated network after this many days
 //!
 //! [[delete]]
-//! kind = "submission"        # submission | subscriber | demo-request | outbox | dsr | contact
+//! kind = "submission"        # submission | subscriber | demo-request | outbox | dsr | contact | webhook-event
 //! only = "spam"              # all | spam | unconfirmed | unsubscribed | sent | expired
 //! after_days = 30
 //! from = "captured"          # captured | unsubscribed | sent | expired | notified
@@ -105,13 +105,14 @@ fn all() -> Only {
 }
 
 /// The kinds retention deletes.
-const KINDS: [RecordKind; 6] = [
+const KINDS: [RecordKind; 7] = [
     RecordKind::Submission,
     RecordKind::Subscriber,
     RecordKind::DemoRequest,
     RecordKind::Outbox,
     RecordKind::DataRequest,
     RecordKind::Contact,
+    RecordKind::WebhookEvent,
 ];
 
 impl Retention {
@@ -133,7 +134,7 @@ impl Retention {
                 .filter(|k| KINDS.contains(k))
                 .with_context(|| {
                     format!(
-                        "variable retention, rule {}: kind {:?} is not submission, subscriber, demo-request, outbox, dsr or contact",
+                        "variable retention, rule {}: kind {:?} is not submission, subscriber, demo-request, outbox, dsr, contact or webhook-event",
                         i + 1,
                         rule.kind
                     )

@@ -4,6 +4,7 @@
 use super::backend::Backend;
 use super::core::{Store, StoreError};
 use super::keys::Key;
+use super::log::Updated;
 use crate::records::{Action, Event, ImportedContact, Log, NoticeStatus, RecordKind};
 use crate::time::Timestamp;
 
@@ -23,16 +24,37 @@ impl<B: Backend> Store<B> {
         } else {
             (NoticeStatus::Undeliverable, "notice undeliverable")
         };
+        self.note_notice(contact, detail, now, |c| c.settle(message, status, now))
+            .await
+    }
+
+    /// Notes on contact `contact` that its latest notice bounced: it is undeliverable, and listed as such.
+    pub async fn notice_bounced(&self, contact: &str, now: Timestamp) -> Result<(), StoreError> {
+        self.note_notice(contact, "notice bounced", now, |c| c.bounced(now))
+            .await
+    }
+
+    async fn note_notice(
+        &self,
+        contact: &str,
+        detail: &str,
+        now: Timestamp,
+        change: impl Fn(&mut ImportedContact) -> bool,
+    ) -> Result<(), StoreError> {
         let event = Event::system(Log::Contacts, Action::Updated, detail.into(), now);
         let updated = self
             .update(
                 RecordKind::Contact,
                 contact,
                 event,
-                |c: &mut ImportedContact| c.settle(message, status, now),
+                |c: &mut ImportedContact| change(c),
             )
             .await?;
-        if updated.changed() && !sent {
+        let undeliverable = match &updated {
+            Updated::Changed(c) => c.notice_status() == NoticeStatus::Undeliverable,
+            _ => false,
+        };
+        if undeliverable {
             let n = self
                 .backend
                 .increment(&Key::UndeliverableHead.to_string(), 1)

@@ -37,13 +37,21 @@
 //! | `rec:contact:{pseudonym}` | a contact from another source: one per mailbox, its sources, language and notices | marketing-api (import) |
 //! | `idx:contact-undeliverable:head`, `idx:contact-undeliverable:{n}` | counter and list of the contacts whose notice the outbox gave up on (readers check each one's current state) | mailer |
 //! | `notice:{walk}:mark` | how far the notices job has walked the `contacts` log: `notices` (every entry, for the first notice), `reminders` (entries older than the reminder interval) | notices job |
+//! | `rec:webhook:{id}`, `idx:webhook:head`, `idx:webhook:{n}` | a webhook endpoint, and the counter and list of endpoint ids in the order created | marketing-api |
+//! | `rec:webhook-event:{id}` | an event for webhook endpoints (ids only), with its entry in the `webhook-events` log | webhooks job |
+//! | `hook:state:{endpoint}` | how far an endpoint's deliveries have got (cursor, the event being retried, replays), changed by compare-and-swap | marketing-api, webhooks job |
+//! | `hook:{log}:mark` | how far the webhooks job has turned `log`'s entries into events | webhooks job |
+//! | `hook:delivery:{endpoint}:{slot}` | one delivery of an event to an endpoint with its attempts: a ring of [`DELIVERY_LOG`](crate::records::WebhookDelivery) slots per endpoint, so the delivery log keeps the latest without a retention walk | webhooks job |
+//! | `bounce:soft:{pseudonym}` | counter: soft bounces reported for one mailbox | mailer (mail events) |
 //! | `meta:backend-probe` | counter only ever incremented by 0: 8 zero bytes on SQLite, `0` on Redis; tells the store which backend it is on | store |
 //! | `swap:{key}:{state}:{epoch}` | counter: the claim on changing the value at `key` out of `state` (hash of its bytes) in one minute, on backends without a trustworthy compare-and-swap; deleted after the change | store |
 //! | `claim:job:{job}:{window}` | counter: the lease of a background job in one lease window (taken for two adjacent windows, deleted when the run ends) | jobs |
 //!
 //! Logs: `submissions`, `subscribers`, `demo-requests`, `consents`, `opt-outs`, `requests` (data-subject
 //! requests), `access` (staff reads, exports, key management), `outbox` (mail to send) and `contacts`
-//! (contacts from other sources: imports, notices, objections).
+//! (contacts from other sources: imports, notices, objections), `webhooks` (endpoint changes and
+//! replays) and `webhook-events` (the events endpoints are sent; outside the register, which holds the
+//! entries they restate).
 //!
 //! # The person index
 //! Records are keyed by random ids, so "everything about ada@example.com" is found through a derived
@@ -157,6 +165,21 @@ pub enum Key<'a> {
     UndeliverableEntry(u64),
     /// How far walk `name` of the notices job (`notices`, `reminders`) has walked the `contacts` log.
     NoticeMark(&'a str),
+    /// Counter: how many webhook endpoints were ever created.
+    WebhookListHead,
+    /// The id of the `n`-th webhook endpoint created (from 1).
+    WebhookListEntry(u64),
+    /// How far the webhooks job has turned a log's entries into events.
+    WebhookMark(Log),
+    /// How far one endpoint's deliveries have got.
+    WebhookState(&'a str),
+    /// Slot `slot` of endpoint `endpoint`'s delivery log.
+    WebhookDelivery {
+        endpoint: &'a str,
+        slot: u64,
+    },
+    /// Counter: soft bounces of one mailbox (pseudonym).
+    SoftBounces(&'a str),
     /// The register's state.
     RegisterState,
     /// A full hash tile of the register (level, index).
@@ -221,6 +244,14 @@ impl fmt::Display for Key<'_> {
             Self::NoticeMark(name) => write!(f, "notice:{name}:mark"),
             Self::UndeliverableHead => write!(f, "idx:contact-undeliverable:head"),
             Self::UndeliverableEntry(n) => write!(f, "idx:contact-undeliverable:{n:020}"),
+            Self::WebhookListHead => write!(f, "idx:webhook:head"),
+            Self::WebhookListEntry(n) => write!(f, "idx:webhook:{n:020}"),
+            Self::WebhookMark(log) => write!(f, "hook:{}:mark", log.as_str()),
+            Self::WebhookState(id) => write!(f, "hook:state:{id}"),
+            Self::WebhookDelivery { endpoint, slot } => {
+                write!(f, "hook:delivery:{endpoint}:{slot:05}")
+            }
+            Self::SoftBounces(p) => write!(f, "bounce:soft:{p}"),
             Self::RegisterState => write!(f, "reg:state"),
             Self::RegisterTile(level, n) => write!(f, "reg:tile:{level}:{n:020}"),
             Self::RegisterPartialTile(level) => write!(f, "reg:tile:{level}:partial"),
@@ -238,9 +269,15 @@ impl fmt::Display for Key<'_> {
 /// (8 little-endian bytes on SQLite, a decimal string on Redis): for a tool that copies a store from
 /// one backend to another.
 pub fn is_counter(key: &str) -> bool {
-    ["claim:", "swap:", "rate:dsr:", "meta:backend-probe"]
-        .iter()
-        .any(|family| key.starts_with(family))
+    [
+        "claim:",
+        "swap:",
+        "rate:dsr:",
+        "bounce:soft:",
+        "meta:backend-probe",
+    ]
+    .iter()
+    .any(|family| key.starts_with(family))
         || key == "log:outbox:low"
         || (["log:", "hist:", "idx:"]
             .iter()
@@ -282,6 +319,8 @@ mod tests {
                 state: "ab",
                 epoch: 1,
             },
+            Key::WebhookListHead,
+            Key::SoftBounces("p"),
         ];
         let values = [
             Key::Record(RecordKind::Subscriber, "head"),
@@ -294,6 +333,13 @@ mod tests {
             Key::PeopleMark(Log::Submissions),
             Key::RequestListEntry(1),
             Key::RequestMailbox("p"),
+            Key::WebhookListEntry(1),
+            Key::WebhookMark(Log::Submissions),
+            Key::WebhookState("e"),
+            Key::WebhookDelivery {
+                endpoint: "e",
+                slot: 1,
+            },
             Key::RetentionMark("spam"),
             Key::RegisterState,
             Key::RegisterTile(0, 1),

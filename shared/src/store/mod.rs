@@ -11,7 +11,7 @@
 //! | `reader` | [`LogReader`]: the one way to read a log in order (holes, pending entries, one grace) |
 //! | `records` | ETags and conditional changes, imports, lists kept as counters |
 //! | `capture`, [`group`], `rate` | the capture batch (group commit), the rate limit's slot table |
-//! | `opt_outs`, `consents`, `outbox`, `api_keys`, `requests`, `contacts` | one area each |
+//! | `opt_outs`, `consents`, `outbox`, `api_keys`, `requests`, `contacts`, `webhooks` | one area each |
 //! | `claims` | create-if-absent claims and the jobs' leases |
 //! | `people`, `register`, `marks` | what the jobs keep: the person index, the register's tiles, walk marks |
 
@@ -37,6 +37,7 @@ mod reader;
 mod records;
 mod register;
 mod requests;
+mod webhooks;
 
 #[cfg(target_arch = "wasm32")]
 pub use backend::SpinBackend;
@@ -52,5 +53,6 @@ pub use rate::{RATE_SLOTS, RateEntry, RateSlot, SweepReport, rate_slot};
 pub use reader::{GRACE_MS, LogReader, Slot, past_grace};
 pub use records::{Conditional, etag};
 pub use register::{LEVELS, RegisterState, RegisterUpdate, Waiting};
+pub use webhooks::DELIVERY_LOG;
 // The names of what is stored, for callers that reach them through the store.
 pub use crate::records::{Channel, Event, Log, RecordKind};
