@@ -10,3 +10,4 @@ mod keys;
 mod openapi;
 mod opt_out_check;
 pub(crate) mod support;
+mod webhooks;

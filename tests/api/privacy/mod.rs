@@ -2,5 +2,6 @@
 
 mod answers;
 mod asking;
+mod downstream;
 mod staff;
 mod support;
