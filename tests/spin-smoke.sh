@@ -17,6 +17,13 @@ jobs_token=smoke-jobs-token
 register_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 admin_key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
+# A webhook receiver on this machine, which the app may reach (webhook_allowed_hosts names it).
+hook_port=$((port + 2000))
+hook_log="$tmp/hooks.jsonl"
+touch "$hook_log"
+python3 tests/webhook-receiver.py "$hook_port" "$hook_log" "$tmp/recovered" &
+hook_pid=$!
+
 store_args=()
 audit_store="$tmp/state/sqlite_key_value.db"
 redis_pid=""
@@ -35,11 +42,12 @@ if [ "${SMOKE_KV:-sqlite}" = redis ]; then
 fi
 SPIN_VARIABLE_ADMIN_API_KEY=$admin_key SPIN_VARIABLE_JOBS_TOKEN=$jobs_token SPIN_VARIABLE_REGISTER_SIGNING_KEY=$register_key \
 SPIN_VARIABLE_SIGNING_KEY=$key SPIN_VARIABLE_SUPPRESSION_KEY=$pseudonym_key SPIN_VARIABLE_OUTBOX_TOKEN=$outbox_token \
-  SPIN_VARIABLE_TRUSTED_PROXIES=127.0.0.1/32 \
+  SPIN_VARIABLE_TRUSTED_PROXIES=127.0.0.1/32 SPIN_VARIABLE_WEBHOOK_ALLOWED_HOSTS="http://127.0.0.1:$hook_port" \
+  SPIN_VARIABLE_MAIL_EVENTS_SECRET=smoke-mail-events-secret \
   SPIN_VARIABLE_SIGNUP_MIN_SECONDS=0 SPIN_VARIABLE_PRIVACY_MIN_SECONDS=0 "$spin" up --listen "127.0.0.1:$port" --state-dir "$tmp/state" \
   "${store_args[@]}" ${SPIN_UP_ARGS:-} >"$tmp/spin.log" 2>&1 &
 pid=$!
-trap 'kill $pid $redis_pid 2>/dev/null || true; wait $pid $redis_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap 'kill $pid $redis_pid $hook_pid 2>/dev/null || true; wait $pid $redis_pid $hook_pid 2>/dev/null || true; [ -n "${SMOKE_KEEP:-}" ] || rm -rf "$tmp"; echo "$tmp"' EXIT
 
 for _ in $(seq 1 120); do
   curl -s -o /dev/null "$base/api/forms/contact/token" && break
@@ -47,6 +55,8 @@ for _ in $(seq 1 120); do
 done
 
 passed=0
+# field FILE NAME: a top-level string of a JSON answer.
+field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
 fail() { echo "spin smoke: FAILED after $passed checks: $*"; cat "$tmp/spin.log"; exit 1; }
 expect() { # expect STATUS OUTPUT_FILE CURL_ARGS...
   local want=$1 out=$2; shift 2
@@ -70,6 +80,15 @@ expect 303 "$tmp/form.out" -D "$tmp/form.headers" \
   --data-urlencode 'consent_privacy_policy=on' --data-urlencode "_token=$token" \
   "$base/api/forms/contact"
 grep -qi '^location: http://127.0.0.1:3000/thanks.html' "$tmp/form.headers" || fail "no thank-you redirect"
+
+# A webhook endpoint for every event: what follows (captures, the erasure, the contacts) reaches it when
+# the scheduler runs the webhooks job below. A private address the variable does not name is refused.
+expect 201 "$tmp/hook-ok.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
+  -d "{\"url\":\"http://127.0.0.1:$hook_port/ok\",\"events\":[\"*\"],\"description\":\"CRM\"}" "$base/api/v1/webhooks"
+hook_secret=$(field "$tmp/hook-ok.json" secret)
+expect 422 "$tmp/hook-private.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
+  -d '{"url":"https://10.0.0.5/hook","events":["*"]}' "$base/api/v1/webhooks"
+grep -q '"field":"url"' "$tmp/hook-private.json" || fail "a private address is not refused by url: $(cat "$tmp/hook-private.json")"
 
 expect 422 "$tmp/bad.out" -H 'content-type: application/json' -d '{"email":"nope","religion":"x"}' "$base/api/forms/contact"
 grep -q '"religion"' "$tmp/bad.out" || fail "422 does not name the unknown field"
@@ -234,7 +253,7 @@ grep -q 'Bitte bestätigen Sie Ihre Newsletter-Anmeldung' "$tmp/outbox-de.json" 
 
 # The scheduler: every job runs and reports; then the register: checkpoint, a tile, and the auditor.
 expect 200 "$tmp/jobs.json" -X POST -H "authorization: Bearer $jobs_token" "$base/api/jobs/run"
-for job in notices outbox people privacy register; do
+for job in notices outbox webhooks people privacy register; do
   grep -q "\"$job\":{[^}]*\"ran\":true" "$tmp/jobs.json" || fail "job $job did not run: $(cat "$tmp/jobs.json")"
 done
 expect 401 "$tmp/jobs-401.json" -X POST "$base/api/jobs/run"
@@ -254,6 +273,49 @@ cargo run -q -p audit -- --url "$base" --key "$(cat "$tmp/verifier.txt")" --toke
   --state "$tmp/audit-state.json" --store "$audit_store" >"$tmp/audit.out" 2>&1 \
   || fail "the auditor found problems: $(cat "$tmp/audit.out")"
 passed=$((passed + 1))
+
+# Webhooks: the receiver got the captures and the erasure, signed (checked in Python, not with the app's
+# code), person.erased without an address, name or phone. A receiver answering 500 shows in the delivery
+# log; once it recovers, a replay delivers the event with the same webhook-id. One answering 410 is disabled.
+expect 201 "$tmp/hook-fail.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
+  -d "{\"url\":\"http://127.0.0.1:$hook_port/fail\",\"events\":[\"submission.created\"]}" "$base/api/v1/webhooks"
+fail_id=$(field "$tmp/hook-fail.json" id)
+fail_secret=$(field "$tmp/hook-fail.json" secret)
+expect 201 "$tmp/hook-gone.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
+  -d "{\"url\":\"http://127.0.0.1:$hook_port/gone\",\"events\":[\"*\"]}" "$base/api/v1/webhooks"
+gone_id=$(field "$tmp/hook-gone.json" id)
+# A person's post: a fresh render token, used once, after the form's 3 s (else it is spam: no event).
+expect 200 "$tmp/token2.json" "$base/api/forms/contact/token"
+hook_token=$(field "$tmp/token2.json" token)
+sleep 3
+expect 201 "$tmp/hook-form.out" -H 'content-type: application/json' \
+  -d "{\"name\":\"Linus\",\"email\":\"linus@example.com\",\"message\":\"Hi\",\"consent_policy_version\":\"2026-01\",\"consent_privacy_policy\":true,\"_token\":\"$hook_token\"}" \
+  "$base/api/forms/contact"
+expect 200 "$tmp/hooks-run.json" -X POST -H "authorization: Bearer $jobs_token" "$base/api/jobs/run?only=webhooks"
+expect 200 "$tmp/hook-deliveries.json" -H "authorization: Bearer $admin_key" "$base/api/v1/webhooks/$fail_id/deliveries"
+grep -q '"status":500' "$tmp/hook-deliveries.json" || fail "no failed attempt in the delivery log: $(cat "$tmp/hook-deliveries.json")"
+event_id=$(sed -E 's/.*"webhook_id":"([^"]+)".*/\1/' "$tmp/hook-deliveries.json")
+expect 200 "$tmp/hook-gone-now.json" -H "authorization: Bearer $admin_key" "$base/api/v1/webhooks/$gone_id"
+grep -q '"status":"disabled"' "$tmp/hook-gone-now.json" || fail "a 410 did not disable: $(cat "$tmp/hook-gone-now.json")"
+touch "$tmp/recovered"
+expect 202 "$tmp/hook-replay.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
+  -d "{\"event_id\":\"$event_id\"}" "$base/api/v1/webhooks/$fail_id/replay"
+expect 200 "$tmp/hooks-run2.json" -X POST -H "authorization: Bearer $jobs_token" "$base/api/jobs/run?only=webhooks"
+python3 tests/webhook-check.py "$hook_log" "$fail_secret" /fail signed same-id-twice \
+  || fail "the replay did not deliver the same webhook-id: $(grep /fail "$hook_log" | head -c 2000)"
+passed=$((passed + 1))
+python3 tests/webhook-check.py "$hook_log" "$hook_secret" /ok signed type=submission.created type=person.erased \
+  type=contact.imported type=contact.objected "clean=person.erased:ada@example.com,lovelace,4930123456789" \
+  || fail "the webhook receiver's requests: $(head -c 3000 "$hook_log")"
+passed=$((passed + 1))
+
+# Bounces: Postmark's hard bounce (basic auth) puts the address on the registry as undeliverable.
+expect 401 "$tmp/bounce-401.json" -H 'content-type: application/json' -d '{"RecordType":"Bounce","Type":"HardBounce","Email":"linus@example.com"}' "$base/api/mail/events"
+expect 200 "$tmp/bounce.json" -u postmark:smoke-mail-events-secret -H 'content-type: application/json' \
+  -d '{"RecordType":"Bounce","Type":"HardBounce","Email":"linus@example.com","MessageID":"elsewhere"}' "$base/api/mail/events"
+expect 200 "$tmp/bounce-check.json" -H "authorization: Bearer $importer" -H 'content-type: application/json' \
+  -d '{"emails":["linus@example.com"]}' "$base/api/v1/opt-outs/check"
+grep -q '"reason":"hard_bounce"' "$tmp/bounce-check.json" || fail "the bounce is not on the registry: $(cat "$tmp/bounce-check.json")"
 
 # Group commit under load: 200 posts at once, 16 at a time, each from its own forwarded address, are
 # each answered 201 and each in the feed exactly once.

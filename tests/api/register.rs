@@ -24,7 +24,8 @@ fn vars(v: &mut crate::harness::Vars) {
         .set("jobs_token", JOBS_TOKEN)
         .set("register_signing_key", SEED)
         .set("signup_min_seconds", "0")
-        .set("privacy_min_seconds", "0");
+        .set("privacy_min_seconds", "0")
+        .set("webhook_allowed_hosts", "https://hooks.example.com");
 }
 
 async fn key(app: &TestApp, scopes: &[&str]) -> String {
@@ -198,6 +199,18 @@ async fn every_entry_becomes_a_leaf_and_an_independent_check_recomputes_the_sign
     assert_eq!(check_note(&note, &verifier), (0, h(&[])));
 
     capture_everything(&app).await;
+    // A webhook endpoint made (the `webhooks` log): registered without its URL or secret.
+    let hook =
+        json!({"url": "https://hooks.example.com/crm?token=engine", "events": ["person.erased"]});
+    let made = app
+        .send(
+            app.client
+                .post(app.url("/api/v1/webhooks"))
+                .bearer_auth(ADMIN_KEY)
+                .json(&hook),
+        )
+        .await;
+    assert_eq!(made.status(), 201);
     let run = seal(&app).await;
     assert_eq!(run["ran"], true, "{run}");
     let size = run["size"].as_u64().unwrap();

@@ -229,7 +229,8 @@ fn template_vars(template: &str) -> Result<Vec<String>> {
 }
 
 /// Spin's variable-name rule (crates/expressions `Key::validate`): lower-case ASCII letters, digits and
-/// single underscores, starting with a letter and ending with a letter or digit.
+/// single underscores, starting with a letter and ending with a letter or digit; and the manifest's rule
+/// for snake-case ids: every `_`-separated word starts with a letter (`hosts_2` is refused).
 pub fn validate_variable_name(key: &str) -> Result<(), String> {
     if key.is_empty() {
         Err("must not be empty".to_string())
@@ -246,6 +247,12 @@ pub fn validate_variable_name(key: &str) -> Result<(), String> {
         Err("must end with a lowercase ASCII letter or digit".to_string())
     } else if key.contains("__") {
         Err("must not contain multiple consecutive underscores".to_string())
+    } else if key
+        .split('_')
+        .any(|word| !word.starts_with(|c: char| c.is_ascii_alphabetic()))
+    {
+        // The manifest's own rule for snake-case ids (spin-manifest `SnakeId`), which `[variables]` keys are.
+        Err("'_'-separated words must start with an ASCII letter".to_string())
     } else {
         Ok(())
     }
@@ -267,6 +274,25 @@ mod tests {
                 Part::Var("c".into())
             ]
         );
+    }
+
+    #[test]
+    fn variable_names_follow_spins_rules_as_spin_4_1_was_seen_to_apply_them() {
+        for good in ["signing_key", "webhook_allowed_hosts_b", "mail2_from", "k"] {
+            assert!(validate_variable_name(good).is_ok(), "{good}");
+        }
+        // `webhook_allowed_hosts_2` was refused by Spin 4.1 at load: "'_'-separated words must start with
+        // an ASCII letter".
+        for bad in [
+            "webhook_allowed_hosts_2",
+            "Key",
+            "2key",
+            "a__b",
+            "a_",
+            "a-b",
+        ] {
+            assert!(validate_variable_name(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub const VARIABLES: [&str; 6] = [
     "register_signing_key",
     "register_public",
     "webhook_allowed_hosts",
-    "webhook_allowed_hosts_2",
+    "webhook_allowed_hosts_b",
 ];
 
 /// The shortest admin key accepted; a shorter one counts as unset.
@@ -33,7 +33,7 @@ pub struct ApiConfig {
     pub register: Option<NoteSigner>,
     /// The register's tiles and checkpoint may be read without a key (`register_public`).
     pub register_public: bool,
-    /// The origins webhook endpoints may point to (`webhook_allowed_hosts`, `webhook_allowed_hosts_2`),
+    /// The origins webhook endpoints may point to (`webhook_allowed_hosts`, `webhook_allowed_hosts_b`),
     /// the same the jobs component may reach; none: no endpoint can be made.
     pub webhook_hosts: Vec<AllowedOrigin>,
 }
@@ -56,7 +56,7 @@ impl ApiConfig {
             other => anyhow::bail!("variable register_public must be true or false, not {other:?}"),
         };
         let mut webhook_hosts = Vec::new();
-        for name in ["webhook_allowed_hosts", "webhook_allowed_hosts_2"] {
+        for name in ["webhook_allowed_hosts", "webhook_allowed_hosts_b"] {
             let value = get(name).unwrap_or_default();
             if !value.trim().is_empty() {
                 let origin = AllowedOrigin::parse(&value)

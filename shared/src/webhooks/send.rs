@@ -335,6 +335,8 @@ impl<B: Backend, T: Transport> Line<'_, B, T> {
             url: self.endpoint.url.clone(),
             headers: vec![
                 ("content-type", "application/json".to_owned()),
+                // Sent whole, not chunked: some receivers' frameworks read no chunked body.
+                ("content-length", body.len().to_string()),
                 ("user-agent", "marketing-capture-webhooks/1".to_owned()),
                 ("webhook-id", event.id.clone()),
                 ("webhook-timestamp", timestamp.to_string()),

@@ -37,7 +37,7 @@ async fn spawn_allowing(hosts: &str, hosts_2: &str) -> TestApp {
             .set("forms", FORMS)
             .set("signup_min_seconds", "0")
             .set("webhook_allowed_hosts", hosts)
-            .set("webhook_allowed_hosts_2", hosts_2);
+            .set("webhook_allowed_hosts_b", hosts_2);
     })
     .await
 }
