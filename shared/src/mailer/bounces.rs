@@ -38,6 +38,23 @@ impl MailEvent {
             code: "malformed_json",
             message: format!("Send the provider's event as JSON: {e}"),
         })?;
+        // A field the provider always sends as a string is refused as any other type, not ignored.
+        let wrong: Vec<FieldError> = ["RecordType", "Type", "Email", "MessageID"]
+            .into_iter()
+            .filter(|name| value.get(name).is_some_and(|v| !v.is_string()))
+            .map(|name| FieldError::new(name, "invalid_type", "must be a string"))
+            .collect();
+        if !value.is_object() || !wrong.is_empty() {
+            return Err(ApiError::Invalid(if wrong.is_empty() {
+                vec![FieldError::new(
+                    "body",
+                    "invalid_type",
+                    "must be a JSON object",
+                )]
+            } else {
+                wrong
+            }));
+        }
         let field = |name: &str| value.get(name).and_then(Value::as_str).map(str::trim);
         let Some(record_type) = field("RecordType").filter(|t| !t.is_empty()) else {
             return Err(ApiError::Invalid(vec![FieldError::new(
@@ -201,6 +218,11 @@ mod tests {
             parse(r#"{"RecordType":"Delivery","Email":"a@example.com"}"#),
             Ok(MailEvent::Ignored(_))
         ));
+        assert!(matches!(
+            parse(r#"{"RecordType":"0","Type":{},"Email":""}"#),
+            Err(ApiError::Invalid(errors)) if errors[0].field == "Type"
+        ));
+        assert!(matches!(parse("[]"), Err(ApiError::Invalid(_))));
         let fields = |r: Result<MailEvent, ApiError>| match r {
             Err(ApiError::Invalid(fields)) => {
                 fields.into_iter().map(|f| f.field).collect::<Vec<_>>()
