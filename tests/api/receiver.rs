@@ -9,6 +9,9 @@ use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+/// A scripted answer: an HTTP status and, maybe, a `Retry-After` value.
+type Answer = (u16, Option<&'static str>);
+
 /// One request the receiver got.
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -34,7 +37,7 @@ impl Received {
 pub struct Receiver {
     pub origin: String,
     seen: Arc<Mutex<Vec<Received>>>,
-    script: Arc<Mutex<VecDeque<(u16, Option<&'static str>)>>>,
+    script: Arc<Mutex<VecDeque<Answer>>>,
 }
 
 impl Receiver {
@@ -71,7 +74,7 @@ impl Receiver {
     }
 
     /// Answers the next requests with these statuses (and `Retry-After` values).
-    pub fn then(&self, statuses: &[(u16, Option<&'static str>)]) {
+    pub fn then(&self, statuses: &[Answer]) {
         self.script.lock().unwrap().extend(statuses.iter().copied());
     }
 

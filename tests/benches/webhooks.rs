@@ -3,12 +3,13 @@
 //! beside the same number of bare POSTs from the host to the same receiver (the ratio is the figure to
 //! watch), and the rate at which the job turns log entries into events.
 //!
-//! `cargo bench --profile host -p host --bench webhooks` (`BENCH_EVENTS` changes the number).
+//! `cargo bench --profile host -p host --bench webhooks` (`BENCH_EVENTS` changes the number, `BENCH_VERBOSE` prints each run's report).
 
 use anyhow::{Context, Result, ensure};
 use bytes::Bytes;
 use host::{App, workspace_root};
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use shared::records::{Action, Actor, Event, Log, RecordKind, Submission};
@@ -33,9 +34,13 @@ async fn receiver(count: Arc<AtomicUsize>) -> Result<SocketAddr> {
             };
             let count = count.clone();
             tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |_req| {
-                    count.fetch_add(1, Ordering::Relaxed);
-                    async {
+                let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+                    let count = count.clone();
+                    // Reads the body as a receiver does before answering (an answer sent before the
+                    // body was read closes the connection under the sender).
+                    async move {
+                        let _ = req.into_body().collect().await;
+                        count.fetch_add(1, Ordering::Relaxed);
                         Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(
                             Bytes::from_static(b"ok"),
                         )))
@@ -124,6 +129,9 @@ async fn main() -> Result<()> {
             .json()
             .await?;
         let job = &report["jobs"]["webhooks"];
+        if std::env::var_os("BENCH_VERBOSE").is_some() {
+            println!("  run {runs}: {report}");
+        }
         made_events += job["events"].as_u64().unwrap_or(0);
         if first_collect_ms.is_none() {
             first_collect_ms = job["ms"].as_u64();
