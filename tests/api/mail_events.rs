@@ -154,6 +154,11 @@ async fn soft_bounces_become_a_hard_one_at_the_limit() {
     );
     let other = json!({"RecordType": "Delivery", "Email": "linus@example.com"});
     assert_eq!(event_ok(&app, &other).await, json!({"outcome": "ignored"}));
+    // Counted anew, so once a confirmed signup lifts the mark the limit holds in full again.
+    assert_eq!(
+        event_ok(&app, &bounce("SoftBounce", "linus@example.com")).await,
+        json!({"outcome": "soft_bounce_counted", "soft_bounces": 1})
+    );
 }
 
 #[tokio::test]

@@ -231,13 +231,12 @@ fn internal(host: &str) -> bool {
     if let Ok(ip) = host.parse::<Ipv4Addr>() {
         return internal_ip(IpAddr::V4(ip));
     }
-    let last = host
-        .trim_end_matches('.')
-        .rsplit('.')
-        .next()
-        .unwrap_or_default();
-    host == "localhost"
-        || host.ends_with(".localhost")
+    // A trailing dot names the same host (`localhost.` is `localhost`).
+    let name = host.trim_end_matches('.');
+    let last = name.rsplit('.').next().unwrap_or_default();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name == "localhost.localdomain"
         || last.bytes().all(|b| b.is_ascii_digit())
         || last.starts_with("0x")
 }
@@ -370,6 +369,11 @@ mod tests {
         }
         assert!(WebhookUrl::parse("https://hooks.example.com/", &allowed(&["https://*"])).is_ok());
         assert!(internal("127.0.0.1") && internal("0x7f.1") && internal("localhost"));
+        assert!(internal("localhost.") && internal("x.localhost.") && internal("127.0.0.1."));
+        assert_eq!(
+            code("https://localhost./hook", &["https://*"]),
+            "private_address"
+        );
         assert!(!internal("hooks.example.com") && !internal("8.8.8.8"));
         assert!(!internal("crm.example.be") && !internal("cafe.bad"));
         // A receiver on the same machine, as the tests run one: allowed by naming it, over http.

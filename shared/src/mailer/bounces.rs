@@ -117,6 +117,7 @@ pub async fn apply<B: Backend>(
             let n = store.count_soft_bounce(&pseudonym).await?;
             if n >= soft_limit {
                 undeliverable(store, &pseudonym, now).await?;
+                store.reset_soft_bounces(&pseudonym).await?;
                 return Ok(applied("undeliverable", Some(n)));
             }
             Ok(applied("soft_bounce_counted", Some(n)))

@@ -255,35 +255,41 @@ impl Transport for SpinTransport {
                 request.body,
             )))
             .map_err(|e| format!("building the request: {e}"))?;
-        let send = std::pin::pin!(spin_sdk::http::send(outgoing));
+        // One deadline for the answer and its body: a receiver that sends headers and then drips the
+        // body must not hold the job past its lease.
+        let exchange = std::pin::pin!(async {
+            let response = spin_sdk::http::send(outgoing)
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            // The answer is small JSON; keep at most 64 KiB of whatever came back.
+            let body = match Limited::new(response.into_body(), 64 * 1024)
+                .collect()
+                .await
+            {
+                Ok(collected) => collected.to_bytes().to_vec(),
+                Err(_) => Vec::new(),
+            };
+            Ok::<_, String>(ProviderResponse {
+                status,
+                body,
+                retry_after,
+            })
+        });
         let deadline = std::pin::pin!(spin_sdk::time::sleep(std::time::Duration::from_secs(
             TIMEOUT_SECONDS
         )));
-        let response = match futures::future::select(send, deadline).await {
-            futures::future::Either::Left((sent, _)) => sent.map_err(|e| e.to_string())?,
+        match futures::future::select(exchange, deadline).await {
+            futures::future::Either::Left((answer, _)) => answer,
             futures::future::Either::Right(_) => {
-                return Err(format!("no answer within {TIMEOUT_SECONDS} s"));
+                Err(format!("no answer within {TIMEOUT_SECONDS} s"))
             }
-        };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(http::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        // The answer is small JSON; keep at most 64 KiB of whatever came back.
-        let body = match Limited::new(response.into_body(), 64 * 1024)
-            .collect()
-            .await
-        {
-            Ok(collected) => collected.to_bytes().to_vec(),
-            Err(_) => Vec::new(),
-        };
-        Ok(ProviderResponse {
-            status,
-            body,
-            retry_after,
-        })
+        }
     }
 }
 

@@ -204,6 +204,15 @@ impl<B: Backend> Store<B> {
         Ok(u64::try_from(n).unwrap_or_default())
     }
 
+    /// Starts mailbox `pseudonym`'s soft-bounce count again (it became undeliverable: once a confirmed
+    /// signup lifts that, the limit counts anew).
+    pub async fn reset_soft_bounces(&self, pseudonym: &str) -> Result<(), StoreError> {
+        self.backend
+            .delete_many(vec![Key::SoftBounces(pseudonym).to_string()])
+            .await?;
+        Ok(())
+    }
+
     /// The event records `ids` in one batch read.
     pub async fn webhook_events(
         &self,

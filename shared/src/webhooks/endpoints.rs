@@ -3,7 +3,7 @@
 //! a replay. Each change is a register entry in the `webhooks` log, naming no URL (a receiver may keep a
 //! token in it) and no secret.
 
-use super::rules::{IP_READ, SCOPES, scope_of};
+use super::rules::{IP_READ, SCOPES, scope_of, sends};
 use crate::domain::{AllowedOrigin, EventType, WebhookSecret, WebhookUrl};
 use crate::http::{ApiError, FieldError};
 use crate::ids::new_id;
@@ -327,7 +327,7 @@ pub async fn replay<B: Backend>(
         Replay::Event(event_id) => {
             let event: Option<WebhookEvent> = store.get(RecordKind::WebhookEvent, event_id).await?;
             let event = event
-                .filter(|e| endpoint.wants(&e.event_type))
+                .filter(|e| sends(endpoint, &e.event_type))
                 .ok_or_else(|| {
                     ApiError::Invalid(vec![FieldError::new(
                         "event_id",
@@ -336,8 +336,13 @@ pub async fn replay<B: Backend>(
                     )])
                 })?;
             let seq = event.seq;
+            let mut full = false;
             let changed = store
                 .change_webhook_progress(&endpoint.id, |p| {
+                    full = p.replays.len() >= MAX_REPLAYS;
+                    if full {
+                        return false;
+                    }
                     let delivery = p.deliveries + 1;
                     p.deliveries = delivery;
                     p.replays.push(InFlight {
@@ -351,6 +356,14 @@ pub async fn replay<B: Backend>(
                 })
                 .await?;
             changed.ok_or(ApiError::NotFound)?;
+            if full {
+                return Err(ApiError::Conflict {
+                    status: "replaying",
+                    message: format!(
+                        "{MAX_REPLAYS} replays are waiting: replay since a time, or wait for the next run"
+                    ),
+                });
+            }
             (format!("replay of event {event_id}"), 1)
         }
         Replay::Since(since) => {
@@ -358,8 +371,15 @@ pub async fn replay<B: Backend>(
             let head = store.log_head(Log::Events).await?;
             let changed = store
                 .change_webhook_progress(&endpoint.id, |p| {
-                    p.cursor = p.cursor.min(from);
-                    p.in_flight = None;
+                    if from < p.cursor {
+                        p.cursor = from;
+                        p.in_flight = None;
+                    } else if let Some(flight) = &mut p.in_flight {
+                        // The event being retried is the first asked for: sent now, its attempts kept.
+                        flight.next_attempt_at = now;
+                    } else {
+                        return false;
+                    }
                     true
                 })
                 .await?;
@@ -381,8 +401,12 @@ pub async fn replay<B: Backend>(
     Ok(covered)
 }
 
+/// Replays of single events an endpoint may have waiting (they live in its progress record).
+const MAX_REPLAYS: usize = 100;
+
 /// The number before the first event at or after `since` in the events log: looked for backwards from
-/// the head, a page at a time, so a replay of the last hour reads the last hour's events.
+/// the head, a page at a time, so a replay of the last hour reads the last hour's events. A run merges
+/// its logs by time but runs may overlap in time, so the search ends only at a page wholly older.
 async fn first_since<B: Backend>(
     store: &Store<B>,
     since: Timestamp,
@@ -391,18 +415,20 @@ async fn first_since<B: Backend>(
     const PAGE: u64 = 256;
     let reader = store.reader(Log::Events, now);
     let mut top = reader.head().await?;
+    let mut first = top;
     while top > 0 {
         let from = top.saturating_sub(PAGE);
         let seqs: Vec<u64> = (from + 1..=top).collect();
         let entries = reader.at(&seqs).await?;
-        for (seq, entry) in seqs.iter().zip(entries).rev() {
-            if let Some((entry, _)) = entry
-                && entry.at < since
-            {
-                return Ok(*seq);
-            }
-        }
+        let newer = seqs
+            .iter()
+            .zip(entries)
+            .filter(|(_, entry)| entry.as_ref().is_some_and(|(e, _)| e.at >= since))
+            .map(|(seq, _)| seq - 1)
+            .min();
+        let Some(newer) = newer else { break };
+        first = first.min(newer);
         top = from;
     }
-    Ok(0)
+    Ok(first)
 }

@@ -8,7 +8,7 @@
 //! (its entry `refused`) makes no event. Events from one log keep that log's order; the logs are merged
 //! by the time of their changes.
 
-use super::rules::event_id;
+use super::rules::{event_id, sends};
 use crate::domain::EventType;
 use crate::records::{
     Action, DataRequest, LogEntry, RecordRef, SCHEMA_VERSION, WebhookEndpoint, WebhookEvent,
@@ -108,7 +108,7 @@ pub async fn collect<B: Backend>(
         let mut lane = VecDeque::new();
         for (seq, entry, _) in &entries {
             for event_type in types_of(log, entry) {
-                if !active.iter().any(|e| e.wants(event_type.as_str())) {
+                if !active.iter().any(|e| sends(e, event_type.as_str())) {
                     continue;
                 }
                 if let Some(event) = event(store, log, kind, *seq, entry, event_type).await? {

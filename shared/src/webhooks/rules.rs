@@ -2,7 +2,7 @@
 //! and the scope each event type needs.
 
 use crate::domain::EventType;
-use crate::records::Log;
+use crate::records::{Log, WebhookEndpoint};
 use crate::time::Timestamp;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -60,6 +60,14 @@ pub fn scope_of(event_type: EventType) -> Option<&'static str> {
         ContactImported | ContactObjected => Some("contacts:read"),
         PersonErased => None,
     }
+}
+
+/// Whether `endpoint` is sent events of type `event_type`: it asked for them (by name or `*`) and holds
+/// the scope they need (`*` never widens what its scopes let it see).
+pub fn sends(endpoint: &WebhookEndpoint, event_type: &str) -> bool {
+    endpoint.wants(event_type)
+        && EventType::parse(event_type)
+            .is_some_and(|t| scope_of(t).is_none_or(|scope| endpoint.has_scope(scope)))
 }
 
 /// The scope that sees addresses: an endpoint holding it gets the address in `opt_out.created`.

@@ -6,7 +6,7 @@
 //! `4xx` included, is retried on the schedule. Each message carries one `v1` signature per secret.
 
 use super::render;
-use super::rules::{ATTEMPTS, MAX_RETRY_AFTER, retry_at};
+use super::rules::{ATTEMPTS, MAX_RETRY_AFTER, retry_at, sends};
 use crate::domain::WebhookSecret;
 use crate::mailer::{ProviderRequest, ProviderResponse, Transport};
 use crate::records::{
@@ -62,7 +62,14 @@ pub async fn deliver<B: Backend, T: Transport>(
             report: Report::default(),
             attempts: 0,
         };
-        line.run(budget).await?;
+        match line.run(budget).await {
+            // A record that does not read stops this endpoint's line, not every endpoint's.
+            Err(StoreError::Corrupt { key, .. }) => {
+                // The key only: serde's message may quote the stored value.
+                eprintln!("webhook endpoint {} stopped this run at {key}", endpoint.id);
+            }
+            result => result?,
+        }
         if line.attempts > 0 {
             let r = line.report;
             let detail = format!(
@@ -146,7 +153,7 @@ impl<B: Backend, T: Transport> Line<'_, B, T> {
             let wanted: Vec<(u64, &str)> = entries
                 .iter()
                 .filter(|(_, e, _)| e.action == Action::Captured)
-                .filter(|(_, e, _)| self.endpoint.wants(e.detail.as_deref().unwrap_or_default()))
+                .filter(|(_, e, _)| sends(self.endpoint, e.detail.as_deref().unwrap_or_default()))
                 .filter_map(|(seq, e, _)| Some((*seq, e.record.as_deref()?)))
                 .collect();
             let ids: Vec<&str> = wanted.iter().map(|(_, id)| *id).collect();
@@ -171,11 +178,12 @@ impl<B: Backend, T: Transport> Line<'_, B, T> {
         if pos == progress.cursor && flight.is_none() {
             return Ok(None);
         }
-        let (seen, wanted) = (progress.cursor, flight.clone());
+        let (seen, numbered, wanted) = (progress.cursor, progress.deliveries, flight.clone());
         let now = self
             .store
             .change_webhook_progress(&self.endpoint.id, |p| {
-                if p.cursor != seen || p.in_flight.is_some() {
+                // A replay numbered a delivery meanwhile: this number is taken.
+                if p.cursor != seen || p.deliveries != numbered || p.in_flight.is_some() {
                     return false;
                 }
                 p.cursor = pos;
@@ -263,9 +271,14 @@ impl<B: Backend, T: Transport> Line<'_, B, T> {
         if n >= ATTEMPTS {
             return Outcome::GivenUp;
         }
+        // Retry-After can only push the next attempt later: a receiver asking for a second each time
+        // would otherwise use up the three days' attempts in minutes.
+        let scheduled = retry_at(&event.id, n, self.now);
         Outcome::Retry(match asked {
-            Some(seconds) => self.now.plus_seconds(seconds.clamp(1, MAX_RETRY_AFTER)),
-            None => retry_at(&event.id, n, self.now),
+            Some(seconds) => {
+                scheduled.max(self.now.plus_seconds(seconds.clamp(1, MAX_RETRY_AFTER)))
+            }
+            None => scheduled,
         })
     }
 

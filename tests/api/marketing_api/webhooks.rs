@@ -232,6 +232,23 @@ async fn a_key_needs_webhooks_write_and_grants_only_the_scopes_it_holds() {
 }
 
 #[tokio::test]
+async fn an_endpoint_for_every_event_gets_only_the_types_its_scopes_may_see() {
+    let receiver = Receiver::start().await;
+    let app = spawn(&receiver).await;
+    let (_, writer) = create_key(&app, &["webhooks:write", "opt-outs:read"], None).await;
+    let every = json!({"url": receiver.url(), "events": ["*"]});
+    let response = post(&app, &writer, "/api/v1/webhooks", &every).await;
+    assert_eq!(response.status(), 201);
+    let t0 = Timestamp::now();
+    capture(&app, 2, t0).await;
+    run_at(&app, t0).await;
+    assert!(
+        receiver.seen().is_empty(),
+        "submission.created needs leads:read, which the endpoint does not hold"
+    );
+}
+
+#[tokio::test]
 async fn a_failing_receiver_is_retried_on_the_backoff_schedule_and_a_replay_resends_the_same_id() {
     let receiver = Receiver::start().await;
     let app = spawn(&receiver).await;
@@ -330,8 +347,17 @@ async fn a_429_with_retry_after_is_retried_when_the_receiver_asks() {
         1,
         "not before the two minutes asked for"
     );
+    receiver.then(&[(429, Some("1"))]);
     run_at(&app, t0.plus_seconds(121)).await;
     assert_eq!(receiver.seen().len(), 2);
+    run_at(&app, t0.plus_seconds(121 + 10)).await;
+    assert_eq!(
+        receiver.seen().len(),
+        2,
+        "Retry-After never brings an attempt before the schedule (5 min after the second)"
+    );
+    run_at(&app, t0.plus_seconds(121 + 331)).await;
+    assert_eq!(receiver.seen().len(), 3);
 }
 
 #[tokio::test]
