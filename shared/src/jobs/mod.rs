@@ -17,7 +17,7 @@
 
 pub mod notices;
 pub mod outbox;
-pub mod people;
+pub use crate::store::people_index as people;
 pub mod privacy;
 pub mod register;
 pub mod retention;

@@ -64,7 +64,7 @@ pub async fn find<B: Backend>(
     now: Timestamp,
 ) -> Result<Found, StoreError> {
     let pseudonymise = |value: &str| settings.pseudonym(value);
-    crate::jobs::people::index(store, &pseudonymise, INDEX_BUDGET, now).await?;
+    crate::store::people_index::index(store, &pseudonymise, INDEX_BUDGET, now).await?;
     let refs = store
         .person_references(&pseudonyms(request), &pseudonymise, now)
         .await?;

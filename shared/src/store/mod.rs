@@ -31,6 +31,7 @@ pub(crate) mod memory;
 mod opt_outs;
 mod outbox;
 mod people;
+pub mod people_index;
 mod portable;
 mod rate;
 mod reader;

@@ -1,7 +1,7 @@
 //! The person index's storage: references from a person (a pseudonym) to the log entries that name their
 //! records, the marks of how far the index job has read each log, and the lookup of one person (the
 //! index plus the tail the job has not reached). Design and key layout in [`super::keys`] ("The person
-//! index"); the job that builds it is `crate::jobs::people`.
+//! index"); it is built by `people_index`.
 
 use super::backend::Backend;
 use super::core::{Store, StoreError};

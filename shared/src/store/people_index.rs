@@ -1,12 +1,14 @@
-//! The person index job: walks the logs that name a person's records from a mark per log (through the one
+//! The person index, kept up to date (by the `people` job, and by the privacy answers before they read
+//! it): walks the logs that name a person's records from a mark per log (through the one
 //! log reader, stopping at a young hole), and appends one reference per (person, entry) under the person's
 //! own counter. Capture writes nothing extra; a lookup reads the index plus the tail the job has not
 //! reached ([`Store::person_references`]). Idempotent apart from duplicates (which readers drop), so a
 //! crashed or concurrent run loses nothing. Records captured before the index existed are indexed by the
 //! first run, which starts every mark at 0.
 
+use super::people::{INDEXED, Pseudonymise};
+use super::{Backend, Store, StoreError};
 use crate::records::LogEntry;
-use crate::store::{Backend, INDEXED, Pseudonymise, Store, StoreError};
 use crate::time::Timestamp;
 use serde::Serialize;
 
