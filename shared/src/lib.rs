@@ -16,7 +16,8 @@
 //! | [`mailer`] | the durable outbox and delivery to the mail provider |
 //! | [`jobs`] | the scheduler's jobs under one lease frame: outbox, person index, privacy, retention, register |
 //! | [`register`] | the processing register as a transparency log: leaves, RFC 6962 hashing, tiles, signed checkpoints |
-//! | [`privacy`] | data-subject requests: the record, its lifecycle, its legal deadlines |
+//! | [`privacy`] | data-subject requests: the record, its lifecycle, its legal deadlines, an officer's decision |
+//! | [`staff`] | staff access: API keys (format, hash, scopes, the check of a presented key) and the privacy desk's sessions |
 //! | [`contacts`] | contacts from other sources: the import, the Art. 14 notice and its reminders, the objection |
 //! | [`texts`] | every mail's words in every language (`mail_texts`) |
 //! | [`webhooks`] | signed webhooks (Standard Webhooks 1.0): events from the logs, endpoints, delivery |
@@ -42,6 +43,7 @@ mod proptests;
 pub mod records;
 pub mod register;
 pub mod routes;
+pub mod staff;
 pub mod store;
 pub mod texts;
 pub mod time;

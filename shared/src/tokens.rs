@@ -28,6 +28,10 @@ pub enum Purpose {
     PrivacyDownload,
     /// The objection link of an Art. 14 notice.
     Object,
+    /// A privacy desk session (its cookie).
+    DeskSession,
+    /// A privacy desk form's CSRF token.
+    DeskCsrf,
 }
 
 impl Purpose {
@@ -41,6 +45,8 @@ impl Purpose {
             Self::PrivacyVerify => b"privacy-verify",
             Self::PrivacyDownload => b"privacy-download",
             Self::Object => b"object",
+            Self::DeskSession => b"desk-session",
+            Self::DeskCsrf => b"desk-csrf",
         }
     }
 }

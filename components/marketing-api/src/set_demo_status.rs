@@ -3,7 +3,7 @@
 //! so two marketers never overwrite each other; no `If-Match` gets `428`. The change is an entry of the
 //! `demo-requests` log (so it reaches every sync) naming the key (so it is in the register).
 
-use crate::auth::{DEMO_REQUESTS_WRITE, IP_READ, NO_ETAG, actor, has, if_match, stale};
+use crate::auth::{DEMO_REQUESTS_WRITE, IP_READ, NO_ETAG, actor, has, if_match};
 use crate::view::tagged;
 use bytes::Bytes;
 use http::{HeaderMap, Response};
@@ -52,7 +52,7 @@ pub async fn set_demo_status<B: Backend>(
         .await?;
     match outcome {
         Conditional::Missing => Err(ApiError::NotFound),
-        Conditional::Stale => Err(stale(if_match)),
+        Conditional::Stale => Err(ApiError::stale(if_match)),
         Conditional::Unchanged(record, etag) => {
             // Nothing changed, but the key read the record: registered as a read.
             let event = Event::by(

@@ -121,6 +121,15 @@ struct ErrorDetail<'a> {
 }
 
 impl ApiError {
+    /// The answer to a conditional change whose `If-Match` did not match: 412, or 428 when there was
+    /// none.
+    pub fn stale(if_match: Option<&str>) -> Self {
+        match if_match {
+            Some(_) => Self::PreconditionFailed,
+            None => Self::PreconditionRequired,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,

@@ -3,6 +3,7 @@
 //! [`crate::records::DataRequest`].
 
 pub mod answer;
+pub mod decide;
 pub mod facts;
 pub mod mail;
 pub mod rectify;

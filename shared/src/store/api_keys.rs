@@ -53,4 +53,43 @@ impl<B: Backend> Store<B> {
             .set_many(vec![(Key::ApiKeyLastUsed(id).to_string(), value)])
             .await?)
     }
+
+    /// API key `id` and when the desk's sessions of it were last ended by a sign-out, in one read.
+    pub async fn desk_key(
+        &self,
+        id: &str,
+    ) -> Result<(Option<ApiKey>, Option<Timestamp>), StoreError> {
+        let keys = vec![
+            Key::Record(RecordKind::ApiKey, id).to_string(),
+            Key::DeskSignedOut(id).to_string(),
+        ];
+        let mut values = self.read_many(keys.clone()).await?.into_iter();
+        let key = values
+            .next()
+            .flatten()
+            .map(|b| decode(&keys[0], &b))
+            .transpose()?;
+        let signed_out = values
+            .next()
+            .flatten()
+            .map(|b| decode(&keys[1], &b))
+            .transpose()?;
+        Ok((key, signed_out))
+    }
+
+    /// Ends every desk session of API key `id` begun before `at` (one plain write), with `event` in the
+    /// register.
+    pub async fn end_desk_sessions(
+        &self,
+        id: &str,
+        at: Timestamp,
+        event: Event,
+    ) -> Result<(), StoreError> {
+        let value = serde_json::to_vec(&at).map_err(StoreError::Encode)?;
+        self.backend
+            .set_many(vec![(Key::DeskSignedOut(id).to_string(), value)])
+            .await?;
+        self.note_many(event).await?;
+        Ok(())
+    }
 }

@@ -23,6 +23,7 @@
 //! | `idx:api-key:head` | counter: how many API keys were ever created | marketing-api |
 //! | `idx:api-key:{n}` | the id of the `n`-th API key created (from 1): the key list, read without `get-keys` | marketing-api |
 //! | `used:api-key:{id}` | when API key `id` was last used (last writer wins; kept off the key's record) | marketing-api |
+//! | `used:desk-sign-out:{id}` | when the privacy desk was last signed out of with API key `id`: every desk session of that key begun earlier is over | desk |
 //! | `idx:person:{pseudonym}:head` | counter: how many references the person index holds for this person | person index job |
 //! | `idx:person:{pseudonym}:{n}` | [`PersonRef`](crate::store::PersonRef) `n` (from 1): one log entry naming one of the person's records | person index job |
 //! | `idx:people:{log}:mark` | how far the person index has read `log` (every entry at or below is indexed) | person index job |
@@ -142,6 +143,8 @@ pub enum Key<'a> {
     ApiKeyListEntry(u64),
     /// When API key `id` was last used.
     ApiKeyLastUsed(&'a str),
+    /// When the privacy desk's sessions of API key `id` were last ended by a sign-out.
+    DeskSignedOut(&'a str),
     /// Counter: how many references the person index holds for one pseudonym.
     PersonIndexHead(&'a str),
     /// Reference `n` (from 1) of one pseudonym.
@@ -232,6 +235,7 @@ impl fmt::Display for Key<'_> {
             Self::ApiKeyListHead => write!(f, "idx:api-key:head"),
             Self::ApiKeyListEntry(n) => write!(f, "idx:api-key:{n:020}"),
             Self::ApiKeyLastUsed(id) => write!(f, "used:api-key:{id}"),
+            Self::DeskSignedOut(id) => write!(f, "used:desk-sign-out:{id}"),
             Self::PersonIndexHead(p) => write!(f, "idx:person:{p}:head"),
             Self::PersonIndexEntry(p, n) => write!(f, "idx:person:{p}:{n:020}"),
             Self::PeopleMark(log) => write!(f, "idx:people:{}:mark", log.as_str()),
@@ -329,6 +333,7 @@ mod tests {
             Key::RateSlot(1),
             Key::ApiKeyListEntry(1),
             Key::ApiKeyLastUsed("id"),
+            Key::DeskSignedOut("id"),
             Key::PersonIndexEntry("p", 1),
             Key::PeopleMark(Log::Submissions),
             Key::RequestListEntry(1),
