@@ -73,6 +73,12 @@ impl RawFields {
         Some(self.0.remove(at).1)
     }
 
+    /// Drops every field sent empty or blank: the inputs of an HTML form left untouched (the privacy
+    /// desk's rectify form has one per correctable field), which mean "not given".
+    pub fn drop_blank(&mut self) {
+        self.0.retain(|(_, value)| !value.trim().is_empty());
+    }
+
     /// Whether `name` was sent as a JSON boolean rather than a string.
     pub(super) fn is_flag(&self, name: &str) -> bool {
         self.1.flags.iter().any(|n| n == name)

@@ -12,7 +12,7 @@ use crate::domain::{ConsentId, FormId, WebUrl};
 use crate::http::ApiError;
 use crate::records::{Action, Actor, Contact, Lead, NetworkOrigin, SpamReason};
 use crate::store::{
-    Backend, Capture, Captured, Channel, Event, Found, Log, OnceCheck, RateCheck, RecordKind,
+    Backend, Capture, Captured, Channel, Event, Found, Log, OnceCheck, RecordKind,
     Store, Write,
 };
 use crate::time::Timestamp;
@@ -159,12 +159,7 @@ impl Post {
         settings: &CaptureSettings,
         mut capture: Capture,
     ) -> Result<Found, ApiError> {
-        let check = RateCheck {
-            client: settings.rate_bucket(self.intake.client.ip()),
-            at: self.at().unix_seconds(),
-            window_seconds: settings.rate_limit.window_seconds,
-            max: settings.rate_limit.max,
-        };
+        let check = settings.rate_check(self.intake.client.ip(), self.at());
         let retry_after = check.until() - check.at;
         capture.rate = Some(check);
         capture.once = self.token_use.clone();

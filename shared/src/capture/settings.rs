@@ -146,6 +146,16 @@ impl CaptureSettings {
         bucket
     }
 
+    /// The rate-limit check of one post from `ip` arriving at `at`.
+    pub fn rate_check(&self, ip: std::net::IpAddr, at: crate::time::Timestamp) -> crate::store::RateCheck {
+        crate::store::RateCheck {
+            client: self.rate_bucket(ip),
+            at: at.unix_seconds(),
+            window_seconds: self.rate_limit.window_seconds,
+            max: self.rate_limit.max,
+        }
+    }
+
     /// Whether a browser may be sent to `url` after a post (no open redirects).
     pub fn redirect_allowed(&self, url: &WebUrl) -> bool {
         self.redirect_allow_list

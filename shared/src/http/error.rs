@@ -85,6 +85,9 @@ pub enum ApiError {
     /// 403: the request's origin is not allowed to call this endpoint.
     #[error("origin not allowed")]
     ForbiddenOrigin,
+    /// 403: a form post of the privacy desk without its session's CSRF token.
+    #[error("invalid csrf token")]
+    InvalidCsrf,
     /// 503: the key-value store cannot be reached; nothing was written. Answered with `Retry-After`.
     #[error("store unavailable: {0}")]
     StoreUnavailable(crate::store::BackendError),
@@ -147,9 +150,19 @@ impl ApiError {
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::ForbiddenOrigin => StatusCode::FORBIDDEN,
+            Self::ForbiddenOrigin | Self::InvalidCsrf => StatusCode::FORBIDDEN,
             Self::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Logs the cause of a failure on our side: the whole cause chain goes to the log; the client only
+    /// learns that it was our fault.
+    pub fn log(&self) {
+        match self {
+            Self::Internal(cause) => eprintln!("internal error: {cause:#}"),
+            Self::StoreUnavailable(cause) => eprintln!("store unavailable: {cause}"),
+            _ => {}
         }
     }
 
@@ -158,7 +171,8 @@ impl ApiError {
         self.code_and_message().0
     }
 
-    fn code_and_message(&self) -> (&str, String) {
+    /// The code and the message the client receives.
+    pub fn code_and_message(&self) -> (&str, String) {
         match self {
             Self::BadRequest { code, message } => (code, message.clone()),
             Self::Unauthorized => ("unauthorized", "Send Authorization: Bearer <token>.".into()),
@@ -202,6 +216,10 @@ impl ApiError {
                 "origin_not_allowed",
                 "This origin may not call this endpoint.".into(),
             ),
+            Self::InvalidCsrf => (
+                "invalid_csrf_token",
+                "This form does not belong to your session: reload the page and try again.".into(),
+            ),
             Self::StoreUnavailable(_) => (
                 "store_unavailable",
                 format!(
@@ -215,14 +233,30 @@ impl ApiError {
         }
     }
 
-    /// The response for this error, as JSON, or as a small HTML page for a browser's plain form post.
-    pub fn into_response(self, html: bool) -> Response<String> {
-        match &self {
-            // The whole cause chain goes to the log; the client only learns that it was our fault.
-            Self::Internal(cause) => eprintln!("internal error: {cause:#}"),
-            Self::StoreUnavailable(cause) => eprintln!("store unavailable: {cause}"),
+    /// The headers this error's answer carries, whatever its body: `Allow`, `Retry-After`,
+    /// `WWW-Authenticate`.
+    pub fn add_headers<B>(&self, response: &mut Response<B>) {
+        let headers = response.headers_mut();
+        match self {
+            Self::MethodNotAllowed { allow } => {
+                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+            }
+            Self::RateLimited { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            Self::StoreUnavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(STORE_RETRY_AFTER));
+            }
+            Self::Unauthorized => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
             _ => {}
         }
+    }
+
+    /// The response for this error, as JSON, or as a small HTML page for a browser's plain form post.
+    pub fn into_response(self, html: bool) -> Response<String> {
+        self.log();
         let status = self.status();
         let (code, message) = self.code_and_message();
         let fields = match &self {
@@ -268,22 +302,7 @@ impl ApiError {
                 },
             )
         };
-        let headers = response.headers_mut();
-        match self {
-            Self::MethodNotAllowed { allow } => {
-                headers.insert(header::ALLOW, HeaderValue::from_static(allow));
-            }
-            Self::RateLimited { retry_after } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
-            }
-            Self::StoreUnavailable(_) => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(STORE_RETRY_AFTER));
-            }
-            Self::Unauthorized => {
-                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            }
-            _ => {}
-        }
+        self.add_headers(&mut response);
         response
     }
 }

@@ -59,6 +59,53 @@ pub fn page_in(status: StatusCode, lang: &str, title: &str, body: &str) -> Respo
     response
 }
 
+/// The `Content-Security-Policy` of the staff console's pages: the app's own stylesheet, no script at
+/// all, forms only back to the app, never framed.
+pub const CONSOLE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+frame-ancestors 'none'; base-uri 'none'";
+
+/// A page of the staff console (the privacy desk) in `lang`: its stylesheet at `stylesheet` (a path of
+/// the app), `body` HTML the caller built with [`escape_html`] around anything not its own. Nothing of
+/// it lingers: `no-store`, no referrer, never framed, and a CSP without inline script or style.
+pub fn console_page(
+    status: StatusCode,
+    lang: &str,
+    title: &str,
+    stylesheet: &str,
+    body: &str,
+) -> Response<String> {
+    let lang: String = lang
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .take(8)
+        .collect();
+    let html = format!(
+        "<!doctype html><html lang={lang}><head><meta charset=utf-8>\
+         <meta name=viewport content=\"width=device-width,initial-scale=1\">\
+         <meta name=robots content=noindex><title>{title}</title>\
+         <link rel=stylesheet href=\"{stylesheet}\"></head><body>{body}</body></html>",
+        title = escape_html(title),
+        stylesheet = escape_html(stylesheet),
+    );
+    let mut response = html_response(status, html);
+    let headers = response.headers_mut();
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static(CONSOLE_CSP),
+    );
+    response
+}
+
+/// `response` with a `Set-Cookie` of `cookie` (a whole cookie line, as `shared::staff::session` makes).
+pub fn with_cookie(mut response: Response<String>, cookie: &str) -> Response<String> {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
 /// A static asset (`200`) with its content type and `Cache-Control` policy, e.g. the demo site's pages
 /// and the banner script.
 pub fn asset(content_type: &'static str, body: &str, cache: &'static str) -> Response<String> {

@@ -12,6 +12,9 @@ use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Where a request stands.
+/// A request due within this many days is `due_soon`.
+pub const DUE_SOON_DAYS: i64 = 7;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
@@ -30,6 +33,16 @@ pub enum RequestStatus {
 }
 
 impl RequestStatus {
+    /// Every status, in the order a request may pass through them.
+    pub const ALL: [Self; 6] = [
+        Self::Unverified,
+        Self::Open,
+        Self::Extended,
+        Self::Completed,
+        Self::Denied,
+        Self::Expired,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Unverified => "unverified",
@@ -42,16 +55,7 @@ impl RequestStatus {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::Unverified,
-            Self::Open,
-            Self::Extended,
-            Self::Completed,
-            Self::Denied,
-            Self::Expired,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 
     /// Whether the request waits for a staff decision.
@@ -257,6 +261,21 @@ impl DataRequest {
             RequestStatus::Expired
         } else {
             self.status
+        }
+    }
+
+    /// `overdue`, `due_soon` (within [`DUE_SOON_DAYS`]) or `None`, for a request still on the clock.
+    pub fn urgency(&self, now: Timestamp) -> Option<&'static str> {
+        let due = self.due_at?;
+        if !self.status_at(now).is_on_the_clock() {
+            return None;
+        }
+        if due < now {
+            Some("overdue")
+        } else if due <= now.plus_days(DUE_SOON_DAYS) {
+            Some("due_soon")
+        } else {
+            None
         }
     }
 
