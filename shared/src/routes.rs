@@ -1,6 +1,7 @@
 //! Every path of the public API with the methods it takes, as the OpenAPI document lists them (a test
 //! holds the two together): a method a path does not take is answered `405` with this `Allow`,
-//! whichever component serves the path.
+//! whichever component serves the path. The privacy desk's pages (`GET /desk...`) are for browsers and
+//! stay out of the document, which lists only the desk's form posts.
 
 const ROUTES: &[(&str, &str)] = &[
     ("/api/forms/{form}", "POST, OPTIONS"),
@@ -53,7 +54,17 @@ const ROUTES: &[(&str, &str)] = &[
     ("/api/v1/register/checkpoint", "GET"),
     ("/api/v1/register/key", "GET"),
     ("/api/v1/register/tile/{level}/{index}", "GET"),
+    ("/desk", "GET"),
+    ("/desk/desk.css", "GET"),
+    ("/desk/sign-in", "GET, POST"),
+    ("/desk/sign-out", "POST"),
+    ("/desk/requests/{id}", "GET, POST"),
 ];
+
+/// Whether `template` is a page of the privacy desk, whose `GET` the OpenAPI document leaves out.
+pub fn is_desk(template: &str) -> bool {
+    template == "/desk" || template.starts_with("/desk/")
+}
 
 /// The methods `path` takes (`GET, PATCH`), when it is a path of the API.
 pub fn allowed(path: &str) -> Option<&'static str> {

@@ -3,6 +3,7 @@
 mod consent;
 mod contract;
 mod deploy;
+mod desk;
 mod floors;
 mod forms;
 mod harness;

@@ -36,9 +36,13 @@ pub async fn decide_request<B: Backend>(
 ) -> Result<Response<String>, ApiError> {
     let result = async {
         check_origin(headers, config)?;
-        let (mut fields, _) =
-            RawFields::read(headers, body, MAX_BODY, &BodyRules::form().maps(&["changes"]))
-                .await?;
+        let (mut fields, _) = RawFields::read(
+            headers,
+            body,
+            MAX_BODY,
+            &BodyRules::form().maps(&["changes"]),
+        )
+        .await?;
         officer.check_csrf(config, fields.take("csrf").as_deref())?;
         require(&officer.key, PRIVACY_WRITE)?;
         let etag = fields.take("etag");
@@ -75,7 +79,9 @@ pub async fn decide_request<B: Backend>(
     }
     match error {
         // The request as it is now, with what stopped the decision above it.
-        ApiError::PreconditionFailed | ApiError::PreconditionRequired | ApiError::Conflict { .. } => {
+        ApiError::PreconditionFailed
+        | ApiError::PreconditionRequired
+        | ApiError::Conflict { .. } => {
             let status = error.status();
             let message = match &error {
                 ApiError::Conflict { message, .. } => message.clone(),

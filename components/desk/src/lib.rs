@@ -79,14 +79,11 @@ shared::entry::component! {
                 (&Method::POST, ["desk", "requests", _], None) => {
                     Ok(see_other(&view.href("/desk/sign-in")))
                 }
-                (_, ["desk"] | ["desk", "desk.css"], _) => {
-                    Err(ApiError::MethodNotAllowed { allow: "GET" })
-                }
-                (_, ["desk", "sign-in"] | ["desk", "requests", _], _) => {
-                    Err(ApiError::MethodNotAllowed { allow: "GET, POST" })
-                }
-                (_, ["desk", "sign-out"], _) => Err(ApiError::MethodNotAllowed { allow: "POST" }),
-                _ => Err(ApiError::NotFound),
+                // Any other method of a desk path: 405 naming the path's methods.
+                _ => Err(match shared::routes::allowed(incoming.path()) {
+                    Some(allow) => ApiError::MethodNotAllowed { allow },
+                    None => ApiError::NotFound,
+                }),
             },
         };
         Ok(answer.unwrap_or_else(|error| failure(error, view, None)))

@@ -36,14 +36,14 @@ impl Filter {
                     filter = match value.as_ref() {
                         "active" | "" => Self::Active,
                         "all" => Self::All,
-                        other => Self::Only(RequestStatus::parse(other).ok_or(
-                            ApiError::BadRequest {
+                        other => Self::Only(
+                            RequestStatus::parse(other).ok_or(ApiError::BadRequest {
                                 code: "invalid_status",
                                 message: "status must be active, all, unverified, open, extended, \
                                           completed, denied or expired"
                                     .into(),
-                            },
-                        )?),
+                            })?,
+                        ),
                     }
                 }
                 _ => {

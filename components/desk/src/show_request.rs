@@ -190,13 +190,7 @@ async fn held<B: Backend>(
 }
 
 /// The decisions the request's state allows, for a key that may decide.
-fn decisions(
-    view: View,
-    officer: &Officer,
-    r: &DataRequest,
-    etag: &str,
-    now: Timestamp,
-) -> String {
+fn decisions(view: View, officer: &Officer, r: &DataRequest, etag: &str, now: Timestamp) -> String {
     let t = view.texts;
     let heading = format!("<h2 id=decide>{}</h2>", escape_html(t.decide));
     let status = r.status_at(now);
@@ -268,10 +262,7 @@ fn decisions(
             out.push_str(&form(
                 "rectify",
                 t.rectify,
-                format!(
-                    "<p class=hint>{}</p>{inputs}",
-                    escape_html(t.rectify_hint)
-                ),
+                format!("<p class=hint>{}</p>{inputs}", escape_html(t.rectify_hint)),
             ));
         }
         out

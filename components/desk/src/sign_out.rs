@@ -26,7 +26,10 @@ pub async fn sign_out<B: Backend>(
     store: &Store<B>,
     now: Timestamp,
 ) -> Result<Response<String>, ApiError> {
-    let back = with_cookie(see_other(&view.href("/desk/sign-in")), &jar(headers).clear());
+    let back = with_cookie(
+        see_other(&view.href("/desk/sign-in")),
+        &jar(headers).clear(),
+    );
     let Some(officer) = officer else {
         return Ok(back);
     };
@@ -39,8 +42,6 @@ pub async fn sign_out<B: Backend>(
         "desk signed out".into(),
         now,
     );
-    store
-        .end_desk_sessions(&officer.key.id, now, event)
-        .await?;
+    store.end_desk_sessions(&officer.key.id, now, event).await?;
     Ok(back)
 }

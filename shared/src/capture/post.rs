@@ -12,8 +12,7 @@ use crate::domain::{ConsentId, FormId, WebUrl};
 use crate::http::ApiError;
 use crate::records::{Action, Actor, Contact, Lead, NetworkOrigin, SpamReason};
 use crate::store::{
-    Backend, Capture, Captured, Channel, Event, Found, Log, OnceCheck, RecordKind,
-    Store, Write,
+    Backend, Capture, Captured, Channel, Event, Found, Log, OnceCheck, RecordKind, Store, Write,
 };
 use crate::time::Timestamp;
 use http::Response;

@@ -147,7 +147,11 @@ impl CaptureSettings {
     }
 
     /// The rate-limit check of one post from `ip` arriving at `at`.
-    pub fn rate_check(&self, ip: std::net::IpAddr, at: crate::time::Timestamp) -> crate::store::RateCheck {
+    pub fn rate_check(
+        &self,
+        ip: std::net::IpAddr,
+        at: crate::time::Timestamp,
+    ) -> crate::store::RateCheck {
         crate::store::RateCheck {
             client: self.rate_bucket(ip),
             at: at.unix_seconds(),

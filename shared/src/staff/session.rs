@@ -155,7 +155,10 @@ mod tests {
         let now = Timestamp::from_unix_millis(1_800_000_000_000);
         let session = DeskSession::begin("AAAAAAAAAAAAAAAAAAAAAA", now);
         let sealed = session.seal(&keys());
-        assert_eq!(DeskSession::open(&keys(), &sealed, now), Some(session.clone()));
+        assert_eq!(
+            DeskSession::open(&keys(), &sealed, now),
+            Some(session.clone())
+        );
         let late = now.plus_seconds(SESSION_HOURS * 3600);
         assert_eq!(DeskSession::open(&keys(), &sealed, late), None);
         let other = Keyring::parse("k1:fedcba9876543210fedcba9876543210").unwrap();
@@ -205,6 +208,9 @@ mod tests {
             "a=1; __Host-desk_session=xyz; b=2".parse().unwrap(),
         );
         assert_eq!(jar.read(&headers), Some("xyz"));
-        assert_eq!(CookieJar::for_url(Some("http://localhost/")).read(&headers), None);
+        assert_eq!(
+            CookieJar::for_url(Some("http://localhost/")).read(&headers),
+            None
+        );
     }
 }

@@ -86,9 +86,14 @@ async fn every_documented_path_answers_a_method_it_does_not_take_with_405_naming
             (path.clone(), methods.join(", "))
         })
         .collect();
+    // The desk's pages (GET) are for browsers: the document lists only its form posts.
     let mut table: Vec<(String, String)> = shared::routes::all()
         .iter()
-        .map(|(p, m)| (p.to_string(), m.to_string()))
+        .map(|(p, m)| match shared::routes::is_desk(p) {
+            true => (p.to_string(), m.replace("GET, ", "").replace("GET", "")),
+            false => (p.to_string(), m.to_string()),
+        })
+        .filter(|(_, m)| !m.is_empty())
         .collect();
     written.sort();
     table.sort();
@@ -111,11 +116,8 @@ async fn every_documented_path_answers_a_method_it_does_not_take_with_405_naming
         let trace = reqwest::Method::from_bytes(b"TRACE").unwrap();
         let response = app.send(app.client.request(trace, app.url(&path))).await;
         assert_eq!(response.status(), 405, "TRACE {path}");
-        assert_eq!(
-            response.headers()["allow"],
-            methods.as_str(),
-            "TRACE {path}"
-        );
+        let methods = shared::routes::allowed(&path).unwrap_or(methods);
+        assert_eq!(response.headers()["allow"], methods, "TRACE {path}");
     }
 }
 

@@ -4,4 +4,4 @@ mod answers;
 mod asking;
 mod downstream;
 mod staff;
-mod support;
+pub(crate) mod support;

@@ -9,17 +9,17 @@ use shared::mailer::OutboxMessage;
 use shared::privacy::DataRequest;
 use shared::store::{Log, RecordKind};
 
-const ADMIN_KEY: &str = "admin-key-0123456789abcdef0123456789abcdef";
-pub(super) const OUTBOX_TOKEN: &str = "outbox-token-privacy-0123456789";
-pub(super) const EMAIL: &str = "Ada.Lovelace@Example.com";
-pub(super) const NAME: &str = "Ada Lovelace";
-pub(super) const PHONE: &str = "+4930123456789";
+pub(crate) const ADMIN_KEY: &str = "admin-key-0123456789abcdef0123456789abcdef";
+pub(crate) const OUTBOX_TOKEN: &str = "outbox-token-privacy-0123456789";
+pub(crate) const EMAIL: &str = "Ada.Lovelace@Example.com";
+pub(crate) const NAME: &str = "Ada Lovelace";
+pub(crate) const PHONE: &str = "+4930123456789";
 
-pub(super) async fn spawn() -> TestApp {
+pub(crate) async fn spawn() -> TestApp {
     spawn_with_mail(None).await
 }
 
-pub(super) async fn spawn_with_mail(provider: Option<&Provider>) -> TestApp {
+pub(crate) async fn spawn_with_mail(provider: Option<&Provider>) -> TestApp {
     let url = provider.map(|p| p.url.clone()).unwrap_or_default();
     TestApp::spawn_with(|vars| {
         vars.set("admin_api_key", ADMIN_KEY)
@@ -33,12 +33,12 @@ pub(super) async fn spawn_with_mail(provider: Option<&Provider>) -> TestApp {
     .await
 }
 
-pub(super) async fn ask(app: &TestApp, body: &Value) -> reqwest::Response {
+pub(crate) async fn ask(app: &TestApp, body: &Value) -> reqwest::Response {
     app.post_json("/api/privacy/requests", body).await
 }
 
 /// A request for `rights` from the test person, answered 202.
-pub(super) async fn ask_for(app: &TestApp, rights: &[&str]) {
+pub(crate) async fn ask_for(app: &TestApp, rights: &[&str]) {
     let response = ask(
         app,
         &json!({"email": EMAIL, "phone": PHONE, "rights": rights}),
@@ -48,18 +48,18 @@ pub(super) async fn ask_for(app: &TestApp, rights: &[&str]) {
 }
 
 /// Every request stored, oldest first.
-pub(super) async fn requests(app: &TestApp) -> Vec<DataRequest> {
+pub(crate) async fn requests(app: &TestApp) -> Vec<DataRequest> {
     app.store().requests().await.unwrap()
 }
 
-pub(super) async fn only_request(app: &TestApp) -> DataRequest {
+pub(crate) async fn only_request(app: &TestApp) -> DataRequest {
     let mut all = requests(app).await;
     assert_eq!(all.len(), 1, "one request");
     all.remove(0)
 }
 
 /// The path of the first link under `prefix` in `mail`.
-pub(super) fn link(mail: &OutboxMessage, prefix: &str) -> String {
+pub(crate) fn link(mail: &OutboxMessage, prefix: &str) -> String {
     let text = &mail.message.text_body;
     let at = text
         .find(prefix)
@@ -68,7 +68,7 @@ pub(super) fn link(mail: &OutboxMessage, prefix: &str) -> String {
 }
 
 /// Mails to the test person still in the outbox (an erasure removes the others), oldest first.
-pub(super) async fn mails(app: &TestApp) -> Vec<OutboxMessage> {
+pub(crate) async fn mails(app: &TestApp) -> Vec<OutboxMessage> {
     let mut ids: Vec<String> = Vec::new();
     for entry in crate::signups::log(app, Log::Outbox).await {
         if let Some(id) = entry.record
@@ -87,7 +87,7 @@ pub(super) async fn mails(app: &TestApp) -> Vec<OutboxMessage> {
         .collect()
 }
 
-pub(super) async fn mail_with_subject(app: &TestApp, subject: &str) -> OutboxMessage {
+pub(crate) async fn mail_with_subject(app: &TestApp, subject: &str) -> OutboxMessage {
     mails(app)
         .await
         .into_iter()
@@ -97,13 +97,13 @@ pub(super) async fn mail_with_subject(app: &TestApp, subject: &str) -> OutboxMes
 }
 
 /// Follows the verification link of the newest request's mail with the button's POST.
-pub(super) async fn verify(app: &TestApp) -> reqwest::Response {
+pub(crate) async fn verify(app: &TestApp) -> reqwest::Response {
     let mail = mail_with_subject(app, "Please confirm your privacy request").await;
     let path = link(&mail, "/privacy/verify/");
     app.send(app.client.post(app.url(&path))).await
 }
 
-pub(super) async fn staff_key(app: &TestApp, scopes: &[&str]) -> String {
+pub(crate) async fn staff_key(app: &TestApp, scopes: &[&str]) -> String {
     let response = app
         .send(
             app.client
@@ -117,7 +117,7 @@ pub(super) async fn staff_key(app: &TestApp, scopes: &[&str]) -> String {
     body["key"].as_str().unwrap().to_owned()
 }
 
-pub(super) async fn show(app: &TestApp, key: &str, id: &str) -> (Value, String) {
+pub(crate) async fn show(app: &TestApp, key: &str, id: &str) -> (Value, String) {
     let response = keyed_get(app, key, &format!("/api/v1/privacy-requests/{id}")).await;
     assert_eq!(response.status(), 200);
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
@@ -125,12 +125,12 @@ pub(super) async fn show(app: &TestApp, key: &str, id: &str) -> (Value, String) 
 }
 
 /// `GET path` with `Authorization: Bearer {key}`.
-pub(super) async fn keyed_get(app: &TestApp, key: &str, path: &str) -> reqwest::Response {
+pub(crate) async fn keyed_get(app: &TestApp, key: &str, path: &str) -> reqwest::Response {
     app.send(app.client.get(app.url(path)).bearer_auth(key))
         .await
 }
 
-pub(super) async fn patch(
+pub(crate) async fn patch(
     app: &TestApp,
     key: &str,
     id: &str,
@@ -149,7 +149,7 @@ pub(super) async fn patch(
 }
 
 /// Decides the request with `body`, reading its ETag first; answers the request as staff now see it.
-pub(super) async fn decide(app: &TestApp, key: &str, id: &str, body: Value) -> Value {
+pub(crate) async fn decide(app: &TestApp, key: &str, id: &str, body: Value) -> Value {
     let (_, etag) = show(app, key, id).await;
     let response = patch(app, key, id, Some(&etag), &body).await;
     assert_eq!(response.status(), 200, "{body}");
@@ -158,10 +158,10 @@ pub(super) async fn decide(app: &TestApp, key: &str, id: &str, body: Value) -> V
 
 /// What the test person left on the site: a contact form, a newsletter signup, a demo request and a
 /// cookie decision.
-pub(super) struct Captured {
-    pub(super) submission: String,
-    pub(super) demo_request: String,
-    pub(super) consent_id: String,
+pub(crate) struct Captured {
+    pub(crate) submission: String,
+    pub(crate) demo_request: String,
+    pub(crate) consent_id: String,
 }
 
 /// The id in a `201` answer (a form submission, a demo request).
@@ -171,7 +171,7 @@ async fn created_id(response: reqwest::Response) -> String {
     body["id"].as_str().expect("an id").to_owned()
 }
 
-pub(super) async fn capture_everything(app: &TestApp) -> Captured {
+pub(crate) async fn capture_everything(app: &TestApp) -> Captured {
     let form = json!({
         "name": NAME, "email": EMAIL, "phone": PHONE, "message": "Please call me",
         "consent_policy_version": "2026-01", "consent_privacy_policy": true,
