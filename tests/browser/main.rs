@@ -10,6 +10,7 @@
 #[path = "../api/contract.rs"]
 #[allow(dead_code)]
 mod contract;
+mod desk;
 #[path = "../api/harness.rs"]
 mod harness;
 
@@ -32,6 +33,11 @@ async fn a_visitor_refuses_then_grants_analytics_and_the_server_keeps_both_decis
 #[tokio::test(flavor = "multi_thread")]
 async fn a_person_asks_for_their_data_on_the_privacy_page_and_confirms_by_the_mailed_link() {
     in_browser(|app, c| Box::pin(privacy_scenario(app, c))).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_officer_signs_in_to_the_desk_approves_a_request_and_a_stale_tab_changes_nothing() {
+    in_browser(|app, c| Box::pin(desk::desk_scenario(app, c))).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -438,6 +444,7 @@ async fn spawn_app() -> TestApp {
         |vars| {
             vars.set("allowed_origins", origin)
                 .set("signup_min_seconds", "0");
+            desk::vars(vars);
         },
         format!("127.0.0.1:{port}").parse().unwrap(),
     )
