@@ -161,7 +161,7 @@ grep -q '<html lang=de>' "$tmp/privacy.html" || fail "the privacy page is not in
 expect 201 "$tmp/officer.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
   -d '{"name":"privacy officer","scopes":["privacy:read","privacy:write"]}' "$base/api/v1/keys"
 officer=$(sed -E 's/.*"key":"([^"]+)".*/\1/' "$tmp/officer.json")
-journey() { # journey EMAIL RIGHT: asks, verifies, approves; leaves the approved request in $tmp/approved.json
+verified() { # verified EMAIL RIGHT: asks and verifies by the mailed link; the request's id in $id
   expect 202 "$tmp/ask.json" -H 'content-type: application/json' \
     -d "{\"email\":\"$1\",\"rights\":[\"$2\"]}" "$base/api/privacy/requests"
   grep -q '"check_your_email"' "$tmp/ask.json" || fail "unexpected answer: $(cat "$tmp/ask.json")"
@@ -174,8 +174,11 @@ journey() { # journey EMAIL RIGHT: asks, verifies, approves; leaves the approved
   expect 200 "$tmp/verified.html" -X POST "$base$verify"
   grep -q 'Request confirmed' "$tmp/verified.html" || fail "not verified: $(cat "$tmp/verified.html")"
   expect 200 "$tmp/requests.json" -H "authorization: Bearer $officer" "$base/api/v1/privacy-requests?status=open"
-  local id etag
   id=$(sed -E 's/.*"id":"([^"]+)".*/\1/' "$tmp/requests.json")
+}
+journey() { # journey EMAIL RIGHT: asks, verifies, approves; leaves the approved request in $tmp/approved.json
+  verified "$1" "$2"
+  local etag
   expect 200 "$tmp/request.json" -D "$tmp/request.headers" -H "authorization: Bearer $officer" "$base/api/v1/privacy-requests/$id"
   etag=$(grep -i '^etag:' "$tmp/request.headers" | cut -d' ' -f2 | tr -d '\r')
   expect 200 "$tmp/approved.json" -X PATCH -H "authorization: Bearer $officer" -H "if-match: $etag" \
@@ -193,6 +196,38 @@ grep -q '"demo_requests":\[{' "$tmp/package.json" && grep -q '"submissions":\[{'
   || fail "the package lacks grace's records: $(cat "$tmp/package.json")"
 expect 200 "$tmp/package.html" "$base$download"
 journey ada@example.com erasure
+
+# The privacy desk: sign in with the officer's key (a session cookie, never the key), the queue, one
+# request, a post without its CSRF token refused, the approval as a form post from a no-referrer page
+# (Origin: null, Sec-Fetch-Site: same-origin), the stale page's 412, sign-out.
+verified linus@example.com access
+desk_id=$id
+jar="$tmp/desk.cookies"
+expect 200 "$tmp/desk-signin.html" "$base/desk"
+grep -q 'name=key type=password' "$tmp/desk-signin.html" || fail "the desk without a session is not the sign-in page"
+expect 303 "$tmp/desk-in.txt" -D "$tmp/desk-in.headers" -c "$jar" -H "origin: $base" --data-urlencode "key=$officer" "$base/desk/sign-in"
+grep -qi '^set-cookie: desk_session=.*HttpOnly; SameSite=Strict' "$tmp/desk-in.headers" || fail "no session cookie: $(cat "$tmp/desk-in.headers")"
+grep -qi '^set-cookie:.*Secure' "$tmp/desk-in.headers" && fail "a Secure cookie on plain http 127.0.0.1"
+grep -q "${officer#mck_}" "$jar" && fail "the key is in the cookie"
+expect 200 "$tmp/desk-queue.html" -D "$tmp/desk-queue.headers" -b "$jar" "$base/desk"
+grep -q "/desk/requests/$desk_id" "$tmp/desk-queue.html" || fail "the queue lacks the request"
+grep -qi '^cache-control: no-store' "$tmp/desk-queue.headers" && grep -qi "^content-security-policy: default-src 'none'" "$tmp/desk-queue.headers" \
+  || fail "the queue's headers: $(cat "$tmp/desk-queue.headers")"
+expect 200 "$tmp/desk-request.html" -b "$jar" "$base/desk/requests/$desk_id"
+csrf=$(grep -o 'name=csrf value="[^"]*"' "$tmp/desk-request.html" | head -1 | sed -E 's/.*value="([^"]*)"/\1/')
+desk_etag=$(grep -o 'name=etag value="[^"]*"' "$tmp/desk-request.html" | head -1 | sed -E 's/.*value="([^"]*)"/\1/; s/&quot;/"/g')
+[ -n "$csrf" ] && [ -n "$desk_etag" ] || fail "the request page lacks its forms"
+expect 403 "$tmp/desk-nocsrf.html" -b "$jar" -H "origin: $base" --data-urlencode "etag=$desk_etag" -d action=approve "$base/desk/requests/$desk_id"
+expect 303 "$tmp/desk-approve.txt" -b "$jar" -H 'origin: null' -H 'sec-fetch-site: same-origin' \
+  --data-urlencode "csrf=$csrf" --data-urlencode "etag=$desk_etag" -d action=approve "$base/desk/requests/$desk_id"
+expect 412 "$tmp/desk-stale.html" -b "$jar" -H "origin: $base" --data-urlencode "csrf=$csrf" \
+  --data-urlencode "etag=$desk_etag" -d action=deny -d reason=excessive "$base/desk/requests/$desk_id"
+grep -q 'This request changed since you opened it' "$tmp/desk-stale.html" || fail "the stale page is not told"
+expect 200 "$tmp/desk-done.json" -H "authorization: Bearer $officer" "$base/api/v1/privacy-requests/$desk_id"
+grep -q '"status":"completed"' "$tmp/desk-done.json" || fail "the desk's approval did not land: $(cat "$tmp/desk-done.json")"
+expect 303 "$tmp/desk-out.txt" -b "$jar" -H "origin: $base" --data-urlencode "csrf=$csrf" "$base/desk/sign-out"
+expect 200 "$tmp/desk-after.html" -b "$jar" "$base/desk"
+grep -q 'name=key type=password' "$tmp/desk-after.html" || fail "still signed in after signing out"
 grep -q '"erased":\[' "$tmp/approved.json" || fail "nothing erased: $(cat "$tmp/approved.json")"
 expect 200 "$tmp/after.json" -H "authorization: Bearer $api_key" "$base/api/v1/submissions?limit=10"
 grep -q '"deleted":true' "$tmp/after.json" || fail "no tombstone for ada's submission: $(cat "$tmp/after.json")"

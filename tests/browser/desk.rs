@@ -16,7 +16,8 @@ pub async fn desk_scenario(app: &TestApp, c: &Client) -> Result<()> {
     let id = verified_request(app).await?;
 
     for lang in ["en", "de"] {
-        c.goto(&app.url(&format!("/desk/sign-in?lang={lang}"))).await?;
+        c.goto(&app.url(&format!("/desk/sign-in?lang={lang}")))
+            .await?;
         spotless(c, &format!("the desk's sign-in page ({lang})")).await?;
     }
     c.goto(&app.url("/desk")).await?;
@@ -35,10 +36,16 @@ pub async fn desk_scenario(app: &TestApp, c: &Client) -> Result<()> {
         .due_at
         .context("a due date")?;
     let days = (due.unix_millis() - shared::time::Timestamp::now().unix_millis()) / 86_400_000;
-    ensure!((27..=31).contains(&days), "due about a month out: {days} days");
+    ensure!(
+        (27..=31).contains(&days),
+        "due about a month out: {days} days"
+    );
     let queue = c.source().await?;
     let shown = due.to_rfc3339();
-    ensure!(queue.contains(&shown[..10]), "the queue shows the due date {shown}");
+    ensure!(
+        queue.contains(&shown[..10]),
+        "the queue shows the due date {shown}"
+    );
     spotless(c, "the desk's queue (en)").await?;
     c.goto(&app.url("/desk?lang=de")).await?;
     spotless(c, "the desk's queue (de)").await?;
@@ -53,14 +60,18 @@ pub async fn desk_scenario(app: &TestApp, c: &Client) -> Result<()> {
         .for_element(Locator::XPath("//button[text()='Approve']"))
         .await
         .context("the request page offers Approve")?;
-    ensure!(c.source().await?.contains(&id), "the page shows the request's id");
+    ensure!(
+        c.source().await?.contains(&id),
+        "the page shows the request's id"
+    );
     spotless(c, "a request at the desk (en)").await?;
     let first = c.window().await?;
 
     // A second tab opens the same request before the approval.
     let second = c.new_window(true).await?.handle;
     c.switch_to_window(second.clone()).await?;
-    c.goto(&app.url(&format!("/desk/requests/{id}?lang=de"))).await?;
+    c.goto(&app.url(&format!("/desk/requests/{id}?lang=de")))
+        .await?;
     spotless(c, "a request at the desk (de)").await?;
     c.goto(&app.url(&format!("/desk/requests/{id}"))).await?;
 
@@ -76,7 +87,10 @@ pub async fn desk_scenario(app: &TestApp, c: &Client) -> Result<()> {
         "back on the request's page"
     );
     ensure!(
-        subjects(app).await?.iter().any(|s| s == "Your privacy request is complete"),
+        subjects(app)
+            .await?
+            .iter()
+            .any(|s| s == "Your privacy request is complete"),
         "the person's outbox holds the completion mail"
     );
 
@@ -93,11 +107,17 @@ pub async fn desk_scenario(app: &TestApp, c: &Client) -> Result<()> {
     let request = &app.store().requests().await?[0];
     ensure!(
         request.status == RequestStatus::Completed
-            && request.decision.as_ref().is_some_and(|d| d.action == "approve"),
+            && request
+                .decision
+                .as_ref()
+                .is_some_and(|d| d.action == "approve"),
         "the denial changed nothing: {request:?}"
     );
     let shot = c.screenshot().await?;
-    std::fs::write(::host::workspace_root().join("target/privacy-desk.png"), shot)?;
+    std::fs::write(
+        ::host::workspace_root().join("target/privacy-desk.png"),
+        shot,
+    )?;
 
     click(c, "//header//button[text()='Sign out']").await?;
     c.wait()
@@ -125,7 +145,10 @@ async fn subjects(app: &TestApp) -> Result<Vec<String>> {
     let store = app.store();
     let head = store.log_head(shared::store::Log::Outbox).await?;
     let mut out = Vec::new();
-    for (_, entry) in store.log_entries(shared::store::Log::Outbox, 0, head).await? {
+    for (_, entry) in store
+        .log_entries(shared::store::Log::Outbox, 0, head)
+        .await?
+    {
         if let Some(id) = entry.and_then(|e| e.record)
             && let Some(mail) = store.outbox_message(&id).await?
         {

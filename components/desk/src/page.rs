@@ -154,7 +154,9 @@ pub fn stylesheet() -> String {
          .soon{{color:#7a4a00;font-weight:600}}\
          section{{margin:1rem 0}}\
          pre{{white-space:pre-wrap;word-break:break-word;background:#f6f7f9;padding:.5rem;border-radius:.3rem}}\
-         select{{font:inherit;padding:.3rem}}",
+         select{{font:inherit;padding:.3rem}}\
+         dl{{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}}\
+         dt{{font-weight:600}}dd{{margin:0}}",
         shared::http::LOOK
     )
 }
