@@ -224,3 +224,15 @@ async fn a_post_from_a_foreign_origin_is_refused_and_nothing_is_stored() {
         "https://www.example.com"
     );
 }
+
+#[tokio::test]
+async fn a_public_post_with_origin_null_is_taken_as_the_readme_says() {
+    // A page with `Referrer-Policy: no-referrer` (or a sandboxed frame) sends `Origin: null`: a public
+    // post carries no session to forge, so it is taken like one without `Origin`.
+    let app = spawn(&[("allowed_origins", "https://www.example.com")]).await;
+    let response = app
+        .post_json_with("/api/forms/contact", &contact(), &[("origin", "null")])
+        .await;
+    assert_eq!(response.status(), 201);
+    assert!(response.headers().get("access-control-allow-origin").is_none());
+}
