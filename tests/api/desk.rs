@@ -253,6 +253,25 @@ async fn an_officer_approves_a_verified_request_at_the_desk_and_a_stale_page_cha
             "{button}"
         );
     }
+    // The read of the request, and of each record of the person shown whole, is registered.
+    let reads: Vec<LogEntry> = entries_by(&app, &key)
+        .await
+        .into_iter()
+        .filter(|e| e.action == Action::Read)
+        .collect();
+    assert!(
+        reads
+            .iter()
+            .any(|e| e.record.as_deref() == Some(id.as_str())),
+        "{reads:?}"
+    );
+    let shown = format!("desk record of privacy-request {id}");
+    assert!(
+        reads
+            .iter()
+            .any(|e| e.detail.as_deref() == Some(shown.as_str())),
+        "{reads:?}"
+    );
     let (csrf, etag) = (hidden(&page, "csrf"), hidden(&page, "etag"));
     let fields = [
         ("csrf", csrf.as_str()),

@@ -1,7 +1,8 @@
 //! `GET /desk/requests/{id}`: one request. What it asks and by when, its timeline, what is held about
 //! the person per record kind (counts, and the records themselves to check, IP addresses truncated
 //! unless the key has `ip:read`), and the decisions its state allows as form posts carrying its `ETag`
-//! and the session's CSRF token (none for a key without `privacy:write`). The read is registered.
+//! and the session's CSRF token (none for a key without `privacy:write`). The read of the request and
+//! of each record shown is registered.
 
 use crate::door::{Officer, entry};
 use crate::page::{View, alert, csrf_field, desk_page};
@@ -159,6 +160,11 @@ async fn held<B: Backend>(
         let stored: Vec<Option<Value>> = store.records(record_kind, &ids).await?;
         for (id, record) in ids.iter().zip(stored) {
             let Some(mut record) = record else { continue };
+            // Shown whole, so registered as read (the person's "who saw my data").
+            let detail = format!("desk record of privacy-request {}", request.id);
+            store
+                .note(id, entry(officer.actor(), Action::Read, detail, now))
+                .await?;
             if !full_ips {
                 shared::records::truncate_ips(&mut record);
             }

@@ -234,5 +234,10 @@ async fn a_public_post_with_origin_null_is_taken_as_the_readme_says() {
         .post_json_with("/api/forms/contact", &contact(), &[("origin", "null")])
         .await;
     assert_eq!(response.status(), 201);
-    assert!(response.headers().get("access-control-allow-origin").is_none());
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
 }
