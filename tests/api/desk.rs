@@ -196,6 +196,17 @@ async fn without_a_session_every_page_shows_the_sign_in_page_and_a_post_goes_the
         .await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/desk/sign-in");
+    // From another origin, not even that: the Origin is checked first.
+    for path in [format!("/desk/requests/{id}"), "/desk/sign-out".into()] {
+        let foreign = browser
+            .post_from(
+                &path,
+                &[("action", "approve")],
+                &[("origin", "https://evil.example")],
+            )
+            .await;
+        assert_eq!(foreign.status(), 403, "{path}");
+    }
     assert_eq!(only_request(&app).await.status, RequestStatus::Open);
 }
 

@@ -77,7 +77,8 @@ shared::entry::component! {
                     Ok(sign_in::show_sign_in(view, StatusCode::OK, None))
                 }
                 (&Method::POST, ["desk", "requests", _], None) => {
-                    Ok(see_other(&view.href("/desk/sign-in")))
+                    door::check_origin(headers, config)
+                        .map(|()| see_other(&view.href("/desk/sign-in")))
                 }
                 // Any other method of a desk path: 405 naming the path's methods.
                 _ => Err(match shared::routes::allowed(incoming.path()) {

@@ -26,6 +26,8 @@ pub async fn sign_out<B: Backend>(
     store: &Store<B>,
     now: Timestamp,
 ) -> Result<Response<String>, ApiError> {
+    // The Origin first: a post from elsewhere learns nothing, not even whether a session exists.
+    check_origin(headers, config)?;
     let back = with_cookie(
         see_other(&view.href("/desk/sign-in")),
         &jar(headers).clear(),
@@ -33,7 +35,6 @@ pub async fn sign_out<B: Backend>(
     let Some(officer) = officer else {
         return Ok(back);
     };
-    check_origin(headers, config)?;
     let (mut fields, _) = RawFields::read(headers, body, MAX_BODY, &BodyRules::form()).await?;
     officer.check_csrf(config, fields.take("csrf").as_deref())?;
     let event = entry(
