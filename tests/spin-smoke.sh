@@ -208,7 +208,15 @@ grep -q 'name=key type=password' "$tmp/desk-signin.html" || fail "the desk witho
 expect 303 "$tmp/desk-in.txt" -D "$tmp/desk-in.headers" -c "$jar" -H "origin: $base" --data-urlencode "key=$officer" "$base/desk/sign-in"
 grep -qi '^set-cookie: desk_session=.*HttpOnly; SameSite=Strict' "$tmp/desk-in.headers" || fail "no session cookie: $(cat "$tmp/desk-in.headers")"
 grep -qi '^set-cookie:.*Secure' "$tmp/desk-in.headers" && fail "a Secure cookie on plain http 127.0.0.1"
-grep -q "${officer#mck_}" "$jar" && fail "the key is in the cookie"
+# The cookie's sealed payload (kid.payload.signature, base64url) names the key's id, never its secret.
+python3 - "$jar" "$officer" <<'PY' || fail "the session cookie holds the key"
+import base64, sys
+value = [l.split("\t")[6].strip() for l in open(sys.argv[1]) if "desk_session" in l][0]
+payload = value.split(".")[1]
+text = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)).decode()
+key = sys.argv[2]
+sys.exit(0 if key[4:26] in text and key[27:] not in text else 1)
+PY
 expect 200 "$tmp/desk-queue.html" -D "$tmp/desk-queue.headers" -b "$jar" "$base/desk"
 grep -q "/desk/requests/$desk_id" "$tmp/desk-queue.html" || fail "the queue lacks the request"
 grep -qi '^cache-control: no-store' "$tmp/desk-queue.headers" && grep -qi "^content-security-policy: default-src 'none'" "$tmp/desk-queue.headers" \

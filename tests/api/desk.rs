@@ -10,10 +10,11 @@ use crate::privacy::support::{
 use crate::signups::log;
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use shared::privacy::RequestStatus;
-use shared::records::{Action, Actor, Log, LogEntry};
+use shared::records::{Action, Actor, ApiKey, Log, LogEntry, RecordKind};
 use shared::staff::keys::key_id;
 use shared::staff::session::DeskSession;
 use shared::time::Timestamp;
+use shared::tokens::Purpose;
 
 /// A browser at the desk: its session cookie, once signed in.
 struct Browser<'a> {
@@ -100,6 +101,14 @@ fn hidden(page: &str, name: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// Signs `browser` in with `key` and opens request `id`: its path and its page.
+async fn open_signed_in(browser: &mut Browser<'_>, key: &str, id: &str) -> (String, String) {
+    browser.sign_in(key).await;
+    let path = format!("/desk/requests/{id}");
+    let page = browser.get_text(&path).await;
+    (path, page)
+}
+
 /// An app with one verified access request, and its id.
 async fn verified_request() -> (TestApp, String) {
     let app = spawn().await;
@@ -131,7 +140,18 @@ async fn signing_in_sets_an_http_only_strict_session_cookie_and_registers_the_si
         assert!(line.contains(flag), "{flag} in {line}");
     }
     assert!(!line.contains("Secure"), "{line}");
-    assert!(!line.contains(&key[4..]), "the key is not in the cookie");
+    // The cookie's sealed payload names the key's id, never its secret.
+    let value = line
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("desk_session=");
+    let payload = test_signing_keys()
+        .open(Purpose::DeskSession, value)
+        .expect("a sealed session");
+    let payload = String::from_utf8(payload).unwrap();
+    assert!(payload.contains(key_id(&key).unwrap()), "{payload}");
+    assert!(!payload.contains(&key[4 + 22 + 1..]), "{payload}");
     let page = browser.get_text("/desk").await;
     assert!(page.contains("Sign out"), "{page}");
     let details: Vec<_> = entries_by(&app, &key)
@@ -155,16 +175,19 @@ async fn a_wrong_key_gets_the_sign_in_page_with_one_message_and_is_registered_as
     assert!(response.headers().get(SET_COOKIE).is_none());
     let page = response.text().await.unwrap();
     assert!(page.contains("This key cannot open the desk"), "{page}");
-    // A key without privacy:read is refused the same way.
+    // A key without privacy:read is refused the same way, and registered under its own id.
     let leads = staff_key(&app, &["leads:read"]).await;
     let response = browser.post("/desk/sign-in", &[("key", &leads)]).await;
     assert_eq!(response.status(), 401);
     let refused: Vec<_> = log(&app, Log::Access)
         .await
         .into_iter()
-        .filter(|e| e.action == Action::Refused && matches!(e.actor, Actor::Visitor { .. }))
+        .filter(|e| e.action == Action::Refused)
         .collect();
     assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(matches!(refused[0].actor, Actor::Visitor { .. }));
+    let leads_id = key_id(&leads).unwrap().to_owned();
+    assert_eq!(refused[1].actor, Actor::ApiKey { key_id: leads_id });
 }
 
 #[tokio::test]
@@ -336,9 +359,7 @@ async fn a_post_without_or_with_a_wrong_csrf_token_or_from_another_origin_change
     let (app, id) = verified_request().await;
     let key = staff_key(&app, &["privacy:read", "privacy:write"]).await;
     let mut browser = Browser::new(&app);
-    browser.sign_in(&key).await;
-    let path = format!("/desk/requests/{id}");
-    let page = browser.get_text(&path).await;
+    let (path, page) = open_signed_in(&mut browser, &key, &id).await;
     let (csrf, etag) = (hidden(&page, "csrf"), hidden(&page, "etag"));
     let approve = |csrf: &'static str| [("csrf", csrf), ("action", "approve")];
     let response = browser
@@ -382,7 +403,8 @@ async fn a_post_without_or_with_a_wrong_csrf_token_or_from_another_origin_change
         .into_iter()
         .filter(|e| e.action == Action::Refused)
         .count();
-    assert_eq!(refusals, 6, "each refused post is registered");
+    // Each of the officer's refused posts is registered; posts from elsewhere are not the officer's.
+    assert_eq!(refusals, 3);
 }
 
 #[tokio::test]
@@ -406,6 +428,8 @@ async fn a_read_only_key_sees_the_queue_and_the_request_but_no_decision_and_a_cr
     ];
     let response = browser.post(&path, &fields).await;
     assert_eq!(response.status(), 403);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("lacks the scope privacy:write"), "{page}");
     assert_eq!(only_request(&app).await.status, RequestStatus::Open);
 }
 
@@ -490,9 +514,7 @@ async fn a_denial_needs_its_reason_and_a_rectification_takes_only_the_fields_fil
     let id = only_request(&app).await.id;
     let key = staff_key(&app, &["privacy:read", "privacy:write"]).await;
     let mut browser = Browser::new(&app);
-    browser.sign_in(&key).await;
-    let path = format!("/desk/requests/{id}");
-    let page = browser.get_text(&path).await;
+    let (path, page) = open_signed_in(&mut browser, &key, &id).await;
     assert!(page.contains("<button>Rectify</button>"));
     let (csrf, etag) = (hidden(&page, "csrf"), hidden(&page, "etag"));
     let deny = [
@@ -534,4 +556,41 @@ async fn the_desk_speaks_german_when_asked() {
         .await
         .unwrap();
     assert!(response.text().await.unwrap().contains("API-Schlüssel"));
+}
+
+#[tokio::test]
+async fn a_post_whose_etag_is_a_wildcard_or_a_list_is_refused_and_changes_nothing() {
+    let (app, id) = verified_request().await;
+    let key = staff_key(&app, &["privacy:read", "privacy:write"]).await;
+    let mut browser = Browser::new(&app);
+    let (path, page) = open_signed_in(&mut browser, &key, &id).await;
+    let (csrf, etag) = (hidden(&page, "csrf"), hidden(&page, "etag"));
+    for bad in ["*", &format!("{etag}, \"x\"")] {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("etag", bad),
+            ("action", "approve"),
+        ];
+        let response = browser.post(&path, &fields).await;
+        assert_eq!(response.status(), 422, "{bad}");
+        assert!(response.text().await.unwrap().contains("<b>etag</b>"));
+    }
+    assert_eq!(only_request(&app).await.status, RequestStatus::Open);
+}
+
+#[tokio::test]
+async fn a_session_ends_when_its_key_expires() {
+    let (app, _) = verified_request().await;
+    let key = staff_key(&app, &["privacy:read"]).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_in(&key).await;
+    assert!(browser.get_text("/desk").await.contains("Sign out"));
+    let id = key_id(&key).unwrap();
+    app.tweak::<ApiKey>(RecordKind::ApiKey, id, |k| {
+        k.expires_at = Some(Timestamp::now().plus_seconds(-1));
+        true
+    })
+    .await;
+    let page = browser.get_text("/desk").await;
+    assert!(page.contains("name=key type=password"), "{page}");
 }

@@ -96,6 +96,10 @@ pub async fn desk_scenario(app: &TestApp, c: &Client) -> Result<()> {
 
     // The second tab still shows the old ETag and presses deny: told, and nothing changes.
     c.switch_to_window(second).await?;
+    c.find(Locator::Css("select[name=reason]"))
+        .await?
+        .select_by_value("excessive")
+        .await?;
     click(c, "//button[text()='Deny']").await?;
     c.wait()
         .at_most(Duration::from_secs(10))

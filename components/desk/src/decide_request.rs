@@ -5,16 +5,15 @@
 //! answers `303` to the request's page; refused, the page says why, and the refusal is registered.
 
 use crate::config::DeskConfig;
-use crate::door::{Officer, check_origin, entry};
+use crate::door::{Officer, check_origin, note_refusal};
 use crate::page::{View, failure};
 use crate::show_request::show_request;
 use bytes::Bytes;
 use http::{HeaderMap, Response};
 use http_body_util::Full;
 use shared::body::{BodyRules, FieldReader, RawFields};
-use shared::http::{ApiError, see_other};
+use shared::http::{ApiError, FieldError, see_other};
 use shared::privacy::decide::{Act, decide};
-use shared::records::Action;
 use shared::staff::keys::{PRIVACY_WRITE, require};
 use shared::store::{Backend, Store};
 use shared::time::Timestamp;
@@ -34,8 +33,9 @@ pub async fn decide_request<B: Backend>(
     store: &Store<B>,
     now: Timestamp,
 ) -> Result<Response<String>, ApiError> {
+    // From another origin: refused before anything is read or registered.
+    check_origin(headers, config)?;
     let result = async {
-        check_origin(headers, config)?;
         let (mut fields, _) = RawFields::read(
             headers,
             body,
@@ -45,7 +45,7 @@ pub async fn decide_request<B: Backend>(
         .await?;
         officer.check_csrf(config, fields.take("csrf").as_deref())?;
         require(&officer.key, PRIVACY_WRITE)?;
-        let etag = fields.take("etag");
+        let etag = fields.take("etag").map(one_etag).transpose()?;
         fields.take("lang");
         // An input left empty is a field not given (the rectify form has one per field).
         fields.drop_blank();
@@ -66,17 +66,14 @@ pub async fn decide_request<B: Backend>(
         Ok(_) => return Ok(see_other(&view.href(&format!("/desk/requests/{id}")))),
         Err(error) => error,
     };
-    let noted = store
-        .note_many(entry(
-            officer.actor(),
-            Action::Refused,
-            format!("POST /desk/requests/{id} {}", error.code()),
-            now,
-        ))
-        .await;
-    if let Err(cause) = noted {
-        eprintln!("could not register a refused desk decision: {cause}");
-    }
+    note_refusal(
+        officer,
+        store,
+        &format!("POST /desk/requests/{id}"),
+        &error,
+        now,
+    )
+    .await;
     match error {
         // The request as it is now, with what stopped the decision above it.
         ApiError::PreconditionFailed
@@ -100,5 +97,32 @@ pub async fn decide_request<B: Backend>(
             .await
         }
         error => Ok(failure(error, view, Some(officer.signed()))),
+    }
+}
+
+/// The page's `etag`: exactly one entity tag as the store makes them (`"..."`), never `*` or a list,
+/// which would match whatever the request became since the page was drawn.
+fn one_etag(raw: String) -> Result<String, ApiError> {
+    let inner = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'));
+    match inner {
+        Some(tag) if !tag.is_empty() && !tag.contains(['"', ',', '*']) => Ok(raw),
+        _ => Err(ApiError::Invalid(vec![FieldError::new(
+            "etag",
+            "invalid_etag",
+            "must be the request's ETag as its page showed it",
+        )])),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_s_etag_is_one_entity_tag_never_a_wildcard_or_a_list() {
+        assert!(one_etag("\"abc123\"".into()).is_ok());
+        for bad in ["*", "\"a\", \"b\"", "abc", "\"\"", "W/\"a\"", "\"a*\""] {
+            assert!(one_etag(bad.into()).is_err(), "{bad}");
+        }
     }
 }

@@ -42,9 +42,12 @@ impl Officer {
     }
 }
 
-/// The cookie jar of this request's URL (Spin's `spin-full-url`).
-pub fn jar(headers: &HeaderMap) -> CookieJar {
-    CookieJar::for_url(last_header(headers, "spin-full-url"))
+/// The cookie jar of this request's URL (Spin's `spin-full-url`) and the app's public address.
+pub fn jar(headers: &HeaderMap, config: &DeskConfig) -> CookieJar {
+    CookieJar::for_url(
+        last_header(headers, "spin-full-url"),
+        &config.privacy.public_base_url,
+    )
 }
 
 /// The officer the request's session names, or `None` (no cookie, or one that no longer opens the
@@ -55,7 +58,7 @@ pub async fn officer<B: Backend>(
     store: &Store<B>,
     now: Timestamp,
 ) -> Result<Option<Officer>, ApiError> {
-    let Some(value) = jar(headers).read(headers) else {
+    let Some(value) = jar(headers, config).read(headers) else {
         return Ok(None);
     };
     let Some(session) = DeskSession::open(&config.privacy.keys, value, now) else {
@@ -110,6 +113,42 @@ fn origin_of(url: &str) -> String {
         _ => &authority,
     };
     format!("{scheme}://{authority}")
+}
+
+/// Registers `error`, the refusal of the officer's request `what` (a wrong CSRF token, a missing scope,
+/// a stale ETag, an unknown request), as every keyed request's refusal is. A post from another origin
+/// is not the officer's doing and is not registered.
+pub async fn note_refusal<B: Backend>(
+    officer: &Officer,
+    store: &Store<B>,
+    what: &str,
+    error: &ApiError,
+    now: Timestamp,
+) {
+    if matches!(error, ApiError::ForbiddenOrigin) {
+        return;
+    }
+    let detail = format!("{what} {}", error.code());
+    let noted = store
+        .note_many(entry(officer.actor(), Action::Refused, detail, now))
+        .await;
+    if let Err(cause) = noted {
+        eprintln!("could not register a refused desk request: {cause}");
+    }
+}
+
+/// `result`, its refusal registered ([`note_refusal`]).
+pub async fn registered<B: Backend, T>(
+    officer: &Officer,
+    store: &Store<B>,
+    what: &str,
+    now: Timestamp,
+    result: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    if let Err(error) = &result {
+        note_refusal(officer, store, what, error, now).await;
+    }
+    result
 }
 
 /// The register entry of a desk event in the `access` log.

@@ -39,54 +39,66 @@ shared::entry::component! {
         let view = View::of(headers, query);
         let body = || incoming.request.body().clone();
         let segments = incoming.segments();
-        let answer = match door::officer(headers, config, &store, now).await {
-            Err(error) => Err(error),
-            Ok(officer) => match (&incoming.method, &segments[..], officer) {
-                (&Method::GET, ["desk", "desk.css"], _) => Ok(asset(
-                    "text/css; charset=utf-8",
-                    &page::stylesheet(),
-                    "no-cache",
-                )),
-                (&Method::GET, ["desk", "sign-in"], _) => {
-                    Ok(sign_in::show_sign_in(view, StatusCode::OK, None))
-                }
-                (&Method::POST, ["desk", "sign-in"], _) => {
-                    sign_in::sign_in(headers, body(), view, config, &store, now).await
-                }
-                (&Method::POST, ["desk", "sign-out"], officer) => {
-                    sign_out::sign_out(headers, body(), officer, view, config, &store, now).await
-                }
-                (&Method::GET, ["desk"], Some(officer)) => {
-                    show_queue::show_queue(query, &officer, view, &store, now).await
-                }
-                (&Method::GET, ["desk", "requests", id], Some(officer)) => {
-                    let settings = &config.privacy;
-                    show_request::show_request(
-                        id, &officer, view, None, StatusCode::OK, settings, &store, now,
-                    )
-                    .await
-                }
-                (&Method::POST, ["desk", "requests", id], Some(officer)) => {
-                    decide_request::decide_request(
-                        id, headers, body(), &officer, view, config, &store, now,
-                    )
-                    .await
-                }
-                // Without a session: the sign-in page, or after a post, the way to it.
-                (&Method::GET, ["desk"] | ["desk", "requests", _], None) => {
-                    Ok(sign_in::show_sign_in(view, StatusCode::OK, None))
-                }
-                (&Method::POST, ["desk", "requests", _], None) => {
-                    door::check_origin(headers, config)
-                        .map(|()| see_other(&view.href("/desk/sign-in")))
-                }
-                // Any other method of a desk path: 405 naming the path's methods.
-                _ => Err(match shared::routes::allowed(incoming.path()) {
-                    Some(allow) => ApiError::MethodNotAllowed { allow },
-                    None => ApiError::NotFound,
-                }),
-            },
+        let what = format!("{} {}", incoming.method, incoming.path());
+        let officer = match door::officer(headers, config, &store, now).await {
+            Ok(officer) => officer,
+            Err(error) => return Ok(failure(error, view, None)),
         };
-        Ok(answer.unwrap_or_else(|error| failure(error, view, None)))
+        let answer = match (&incoming.method, &segments[..], &officer) {
+            (&Method::GET, ["desk", "desk.css"], _) => Ok(asset(
+                "text/css; charset=utf-8",
+                &page::stylesheet(),
+                "no-cache",
+            )),
+            (&Method::GET, ["desk", "sign-in"], _) => {
+                Ok(sign_in::show_sign_in(view, StatusCode::OK, None))
+            }
+            (&Method::POST, ["desk", "sign-in"], _) => {
+                sign_in::sign_in(headers, body(), view, config, &store, now).await
+            }
+            (&Method::POST, ["desk", "sign-out"], officer) => {
+                let officer = officer.as_ref();
+                sign_out::sign_out(headers, body(), officer, view, config, &store, now).await
+            }
+            (&Method::GET, ["desk"], Some(officer)) => {
+                let shown = show_queue::show_queue(query, officer, view, &store, now).await;
+                door::registered(officer, &store, &what, now, shown).await
+            }
+            (&Method::GET, ["desk", "requests", id], Some(officer)) => {
+                let settings = &config.privacy;
+                let shown = show_request::show_request(
+                    id, officer, view, None, StatusCode::OK, settings, &store, now,
+                )
+                .await;
+                door::registered(officer, &store, &what, now, shown).await
+            }
+            (&Method::POST, ["desk", "requests", id], Some(officer)) => {
+                decide_request::decide_request(
+                    id, headers, body(), officer, view, config, &store, now,
+                )
+                .await
+            }
+            // Without a session: the sign-in page, or after a post, the way to it.
+            (&Method::GET, ["desk"] | ["desk", "requests", _], None) => {
+                Ok(sign_in::show_sign_in(view, StatusCode::OK, None))
+            }
+            (&Method::POST, ["desk", "requests", _], None) => {
+                door::check_origin(headers, config)
+                    .map(|()| see_other(&view.href("/desk/sign-in")))
+            }
+            // Any other method of a desk path: 405 naming the path's methods.
+            _ => Err(match shared::routes::allowed(incoming.path()) {
+                Some(allow) => ApiError::MethodNotAllowed { allow },
+                None => ApiError::NotFound,
+            }),
+        };
+        Ok(answer.unwrap_or_else(|error| {
+            // A post from another origin learns nothing of the session.
+            let signed = officer
+                .as_ref()
+                .filter(|_| !matches!(error, ApiError::ForbiddenOrigin))
+                .map(door::Officer::signed);
+            failure(error, view, signed)
+        }))
     },
 }

@@ -191,7 +191,7 @@ pub async fn show_queue<B: Backend>(
         .replace("{overdue}", &overdue.to_string())
         .replace("{soon}", &soon.to_string());
     let notices = if has(&officer.key, CONTACTS_READ) {
-        notices_queue(view, store, now).await?
+        notices_queue(view, officer, store, now).await?
     } else {
         String::new()
     };
@@ -228,12 +228,22 @@ pub async fn show_queue<B: Backend>(
 /// The second queue: contacts from other sources whose Art. 14 notice is owed, soonest deadline first.
 async fn notices_queue<B: Backend>(
     view: View,
+    officer: &Officer,
     store: &Store<B>,
     now: Timestamp,
 ) -> Result<String, ApiError> {
     let t = view.texts;
     let mut owed = notices::owed(store, now, BACKLOG).await?;
     owed.sort_by_key(|c| c.notice_due_by);
+    // The contacts' addresses are shown: a read, registered as the API's notice list registers it.
+    store
+        .note_many(entry(
+            officer.actor(),
+            Action::Read,
+            format!("desk contact notices status=due ({} listed)", owed.len()),
+            now,
+        ))
+        .await?;
     let rows: String = owed
         .iter()
         .map(|c| {

@@ -238,9 +238,11 @@ fn decisions(view: View, officer: &Officer, r: &DataRequest, etag: &str, now: Ti
             "deny",
             t.deny,
             format!(
-                "<label for=deny-reason>{}</label><select id=deny-reason name=reason required>{reasons}</select>\
+                "<label for=deny-reason>{}</label><select id=deny-reason name=reason required>\
+                 <option value=\"\">{}</option>{reasons}</select>\
                  <label for=deny-text>{}</label><textarea id=deny-text name=text rows=3 maxlength=2000></textarea>",
                 escape_html(t.reason),
+                escape_html(t.choose_reason),
                 escape_html(t.deny_text)
             ),
         ));

@@ -59,15 +59,21 @@ pub async fn sign_in<B: Backend>(
     if let Captured::RateLimited = store.capture(attempt).await? {
         return Err(ApiError::RateLimited { retry_after });
     }
-    let key = match authenticate(&presented, store, now).await {
-        Ok(key) if has(&key, PRIVACY_READ) => key,
-        Ok(_) | Err(ApiError::Unauthorized) => {
-            let visitor = Actor::Visitor {
-                ip_truncated: client.truncated().to_string(),
-            };
+    // One message for every refusal; the register says which key, when the key was a real one.
+    let refused = match authenticate(&presented, store, now).await {
+        Ok(key) if has(&key, PRIVACY_READ) => Ok(key),
+        Ok(key) => Err(actor(&key)),
+        Err(ApiError::Unauthorized) => Err(Actor::Visitor {
+            ip_truncated: client.truncated().to_string(),
+        }),
+        Err(other) => return Err(other),
+    };
+    let key = match refused {
+        Ok(key) => key,
+        Err(who) => {
             store
                 .note_many(entry(
-                    visitor,
+                    who,
                     Action::Refused,
                     "desk sign-in refused".into(),
                     now,
@@ -80,7 +86,6 @@ pub async fn sign_in<B: Backend>(
                 Some(t.wrong_key),
             ));
         }
-        Err(other) => return Err(other),
     };
     let session = DeskSession::begin(&key.id, now);
     store
@@ -91,7 +96,7 @@ pub async fn sign_in<B: Backend>(
             now,
         ))
         .await?;
-    let cookie = jar(headers).set(
+    let cookie = jar(headers, config).set(
         &session.seal(&config.privacy.keys),
         session.seconds_left(now),
     );

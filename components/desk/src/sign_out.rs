@@ -3,7 +3,7 @@
 //! browser to the sign-in page.
 
 use crate::config::DeskConfig;
-use crate::door::{Officer, check_origin, entry, jar};
+use crate::door::{Officer, check_origin, entry, jar, registered};
 use crate::page::View;
 use bytes::Bytes;
 use http::{HeaderMap, Response};
@@ -20,7 +20,7 @@ const MAX_BODY: usize = 4 * 1024;
 pub async fn sign_out<B: Backend>(
     headers: &HeaderMap,
     body: Full<Bytes>,
-    officer: Option<Officer>,
+    officer: Option<&Officer>,
     view: View,
     config: &DeskConfig,
     store: &Store<B>,
@@ -30,13 +30,17 @@ pub async fn sign_out<B: Backend>(
     check_origin(headers, config)?;
     let back = with_cookie(
         see_other(&view.href("/desk/sign-in")),
-        &jar(headers).clear(),
+        &jar(headers, config).clear(),
     );
     let Some(officer) = officer else {
         return Ok(back);
     };
-    let (mut fields, _) = RawFields::read(headers, body, MAX_BODY, &BodyRules::form()).await?;
-    officer.check_csrf(config, fields.take("csrf").as_deref())?;
+    let checked = async {
+        let (mut fields, _) = RawFields::read(headers, body, MAX_BODY, &BodyRules::form()).await?;
+        officer.check_csrf(config, fields.take("csrf").as_deref())
+    }
+    .await;
+    registered(officer, store, "POST /desk/sign-out", now, checked).await?;
     let event = entry(
         officer.actor(),
         Action::Updated,

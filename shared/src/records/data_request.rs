@@ -11,10 +11,10 @@ use crate::domain::{Right, Rights};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// Where a request stands.
 /// A request due within this many days is `due_soon`.
 pub const DUE_SOON_DAYS: i64 = 7;
 
+/// Where a request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {

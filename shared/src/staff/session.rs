@@ -76,32 +76,21 @@ impl DeskSession {
     }
 }
 
-/// How the cookie is named and flagged where the app is reached: over plain http on the loopback
-/// (`http://127.0.0.1`, `localhost`, `[::1]`) a browser drops `Secure` cookies and `__Host-` names, so
-/// there it is `desk_session` without `Secure`; everywhere else `__Host-desk_session`, `Secure`.
+/// How the cookie is named and flagged. Over plain http on the loopback (`http://127.0.0.1`,
+/// `localhost`, `[::1]`) a browser drops `Secure` cookies and `__Host-` names, so there, and only while
+/// `public_base_url` is not https, it is `desk_session` without `Secure`; everywhere else
+/// `__Host-desk_session`, `Secure`. (A TLS proxy that forwards to `127.0.0.1` with its own `Host` makes
+/// the request's URL a loopback one: the https `public_base_url` of such a deployment keeps it `Secure`.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CookieJar {
     secure: bool,
 }
 
 impl CookieJar {
-    /// The jar for a request made to `url` (Spin's `spin-full-url`); an unreadable or absent URL is
-    /// treated as a public one (`Secure`).
-    pub fn for_url(url: Option<&str>) -> Self {
-        let local = url
-            .and_then(|u| u.strip_prefix("http://"))
-            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default())
-            .map(|authority| {
-                let host = match authority.strip_prefix('[') {
-                    Some(v6) => v6.split(']').next().unwrap_or_default(),
-                    None => authority.split(':').next().unwrap_or_default(),
-                };
-                matches!(
-                    host.to_ascii_lowercase().as_str(),
-                    "127.0.0.1" | "localhost" | "::1"
-                )
-            })
-            .unwrap_or(false);
+    /// The jar for a request made to `url` (Spin's `spin-full-url`) of an app whose public address is
+    /// `public_base_url`; an unreadable or absent URL is treated as a public one (`Secure`).
+    pub fn for_url(url: Option<&str>, public_base_url: &str) -> Self {
+        let local = url.is_some_and(loopback_http) && public_base_url.trim().starts_with("http://");
         Self { secure: !local }
     }
 
@@ -140,6 +129,22 @@ impl CookieJar {
             .map(|(_, value)| value.trim())
             .filter(|value| !value.is_empty())
     }
+}
+
+/// Whether `url` is plain http to the loopback.
+fn loopback_http(url: &str) -> bool {
+    let Some(rest) = url.trim().strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    matches!(
+        host.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "localhost" | "::1"
+    )
 }
 
 #[cfg(test)]
@@ -187,7 +192,7 @@ mod tests {
             "http://localhost/desk",
             "http://[::1]:8080/desk",
         ] {
-            let jar = CookieJar::for_url(Some(local));
+            let jar = CookieJar::for_url(Some(local), "http://127.0.0.1:3000");
             assert_eq!(jar.name(), "desk_session", "{local}");
             assert!(!jar.set("v", 1).contains("Secure"), "{local}");
         }
@@ -196,11 +201,17 @@ mod tests {
             "http://capture.example.com/desk",
             "http://127.0.0.1.example.com/desk",
         ] {
-            let jar = CookieJar::for_url(Some(public));
+            let jar = CookieJar::for_url(Some(public), "http://127.0.0.1:3000");
             assert_eq!(jar.name(), "__Host-desk_session", "{public}");
             assert!(jar.set("v", 1).ends_with("; Secure"), "{public}");
         }
-        let jar = CookieJar::for_url(None);
+        // Behind a TLS proxy that forwards to the loopback: the public address says https.
+        let proxied = CookieJar::for_url(
+            Some("http://127.0.0.1:3000/desk"),
+            "https://capture.example.com",
+        );
+        assert_eq!(proxied.name(), "__Host-desk_session");
+        let jar = CookieJar::for_url(None, "http://127.0.0.1:3000");
         assert!(jar.set("v", 60).contains("HttpOnly; SameSite=Strict"));
         let mut headers = HeaderMap::new();
         headers.insert(
@@ -208,9 +219,7 @@ mod tests {
             "a=1; __Host-desk_session=xyz; b=2".parse().unwrap(),
         );
         assert_eq!(jar.read(&headers), Some("xyz"));
-        assert_eq!(
-            CookieJar::for_url(Some("http://localhost/")).read(&headers),
-            None
-        );
+        let local = CookieJar::for_url(Some("http://localhost/"), "http://localhost/");
+        assert_eq!(local.read(&headers), None);
     }
 }

@@ -77,14 +77,17 @@ impl<B: Backend> Store<B> {
         Ok((key, signed_out))
     }
 
-    /// Ends every desk session of API key `id` begun before `at` (one plain write), with `event` in the
-    /// register.
+    /// Ends every desk session of API key `id` begun before `at`, with `event` in the register. The mark
+    /// only moves forward: a sign-out from an instance whose clock lags never revives sessions that an
+    /// earlier one ended.
     pub async fn end_desk_sessions(
         &self,
         id: &str,
         at: Timestamp,
         event: Event,
     ) -> Result<(), StoreError> {
+        let (_, before) = self.desk_key(id).await?;
+        let at = before.map_or(at, |before| before.max(at));
         let value = serde_json::to_vec(&at).map_err(StoreError::Encode)?;
         self.backend
             .set_many(vec![(Key::DeskSignedOut(id).to_string(), value)])
