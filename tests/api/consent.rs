@@ -446,3 +446,58 @@ async fn two_hundred_concurrent_decisions_for_one_id_are_all_kept_in_order_witho
         .collect();
     assert_eq!(details.len(), 201, "one register entry per decision");
 }
+
+#[tokio::test]
+async fn the_site_s_own_tcf_and_gpp_strings_are_kept_with_the_decision_and_shown_in_its_receipt() {
+    let app = spawn().await;
+    let tc = "CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA.IAAA";
+    let gpp = "DBABMA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA.QA";
+    let mut body = decision(&app, "accept_all", json!({}), None).await;
+    body["tc_string"] = json!(tc);
+    body["gpp_string"] = json!(gpp);
+    body["gpp_sid"] = json!("2_7");
+    let response = post(&app, &body, &[]).await;
+    assert_eq!(response.status(), 201);
+    let answer: Value = response.json().await.unwrap();
+    let id = answer["consent_id"].as_str().unwrap();
+    let stored = &history(&app, id).await[0];
+    assert_eq!(stored.tc_string.as_deref(), Some(tc));
+    assert_eq!(stored.gpp_string.as_deref(), Some(gpp));
+    assert_eq!(stored.gpp_sid.as_deref(), Some(&[2, 7][..]));
+
+    let receipt: Value = app
+        .get(&format!("/api/consent/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(receipt["current"]["tc_string"], tc);
+    assert_eq!(receipt["current"]["gpp_sid"], json!([2, 7]));
+    let page = app
+        .send(
+            app.client
+                .get(app.url(&format!("/api/consent/{id}")))
+                .header("accept", "text/html"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(tc) && page.contains("GPP section ids"),
+        "{page}"
+    );
+
+    // Malformed strings: 422 naming each, nothing stored.
+    let mut bad = decision(&app, "accept_all", json!({}), None).await;
+    bad["tc_string"] = json!("BOEFEAyOEFEAyAHABDENAI4AAAB9vABAASA");
+    bad["gpp_string"] = json!("DBABMA~~x");
+    bad["gpp_sid"] = json!("2__7");
+    let response = post(&app, &bad, &[]).await;
+    assert_eq!(response.status(), 422);
+    let mut fields = crate::harness::invalid_fields(response).await;
+    fields.sort();
+    assert_eq!(fields, ["gpp_sid", "gpp_string", "tc_string"]);
+    let entries = app.store().log_head(Log::Consents).await.unwrap();
+    assert_eq!(entries, 1, "only the first decision was stored");
+}

@@ -8,7 +8,9 @@ use http_body_util::Full;
 use serde::Serialize;
 use shared::body::{BodyRules, FieldReader};
 use shared::capture::Intake;
-use shared::domain::{Invalid, PolicyVersion, TextHash, WebUrl};
+use shared::domain::{
+    GppSectionIds, GppString, Invalid, PolicyVersion, TcString, TextHash, WebUrl,
+};
 use shared::http::{ApiError, json_response};
 use shared::ids::{is_id, new_id};
 use shared::records::{Action, Actor, ConsentDecision, ConsentMethod, SCHEMA_VERSION};
@@ -35,6 +37,10 @@ struct Input {
     locale: String,
     page_url: Option<String>,
     method: ConsentMethod,
+    /// The site's own CMP strings, kept as proof.
+    tc_string: Option<TcString>,
+    gpp_string: Option<GppString>,
+    gpp_sid: Option<GppSectionIds>,
 }
 
 pub async fn record_consent<K: Backend>(
@@ -104,6 +110,9 @@ pub async fn record_consent<K: Backend>(
             .map(|ua| ua.chars().filter(|c| !c.is_control()).take(512).collect()),
         country: shared::geo::lookup(intake.client.ip()).map(|l| l.country().to_owned()),
         ip_truncated: ip_truncated.clone(),
+        tc_string: input.tc_string.map(|s| s.as_str().to_owned()),
+        gpp_string: input.gpp_string.map(|s| s.as_str().to_owned()),
+        gpp_sid: input.gpp_sid.map(|ids| ids.ids().to_vec()),
     };
     let event = Event::by(
         Actor::Visitor { ip_truncated },
@@ -184,6 +193,9 @@ fn parse(
         })
     });
     let method = fields.required("method", ConsentMethod::parse);
+    let tc_string = fields.optional("tc_string", TcString::parse);
+    let gpp_string = fields.optional("gpp_string", GppString::parse);
+    let gpp_sid = fields.optional("gpp_sid", GppSectionIds::parse);
     // No entry for a category is no choice of it: refused unless the method grants every category.
     let chosen: BTreeMap<String, bool> = fields
         .flag_map("decisions", |id, granted| {
@@ -220,5 +232,8 @@ fn parse(
         locale,
         page_url,
         method,
+        tc_string,
+        gpp_string,
+        gpp_sid,
     })
 }

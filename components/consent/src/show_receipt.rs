@@ -1,5 +1,6 @@
 //! `GET /api/consent/{id}`: the receipt of a consent id: its current decision and full history, newest
-//! first, as JSON or, for `Accept: text/html`, a small readable page. O(history).
+//! first, as JSON or, for `Accept: text/html`, a small readable page (with the site's own TCF / GPP
+//! strings sent with the current decision). O(history).
 
 use http::{HeaderMap, Response, StatusCode};
 use serde::Serialize;
@@ -76,6 +77,26 @@ pub async fn show_receipt<K: Backend>(
     } else {
         String::new()
     };
+    // The site's own CMP strings, by their IAB names (the same in every language).
+    let sid = current
+        .gpp_sid
+        .as_ref()
+        .map(|ids| ids.iter().map(i16::to_string).collect::<Vec<_>>().join("_"));
+    let strings: String = [
+        ("TCF TC string", current.tc_string.clone()),
+        ("GPP string", current.gpp_string.clone()),
+        ("GPP section ids", sid),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| {
+        value.map(|v| format!("<dt>{name}</dt><dd><code>{}</code></dd>", escape_html(&v)))
+    })
+    .collect();
+    let strings = if strings.is_empty() {
+        strings
+    } else {
+        format!("<dl>{strings}</dl>")
+    };
     let heads: String = w
         .receipt_columns
         .iter()
@@ -88,7 +109,7 @@ pub async fn show_receipt<K: Backend>(
         w.lang,
         w.receipt_title,
         &format!(
-            "<p>{intro}</p>{gpc}<table><caption>{}</caption><tr>{heads}</tr>{rows}</table>",
+            "<p>{intro}</p>{gpc}<table><caption>{}</caption><tr>{heads}</tr>{rows}</table>{strings}",
             escape_html(w.receipt_caption)
         ),
     ))

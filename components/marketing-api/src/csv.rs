@@ -181,6 +181,9 @@ pub const CONSENT_COLUMNS: Columns = &[root(&[
     at("page_url", "/page_url"),
     at("ip_truncated", "/ip_truncated"),
     at("country_code", "/country"),
+    at("tc_string", "/tc_string"),
+    at("gpp_string", "/gpp_string"),
+    at("gpp_sid", "/gpp_sid"),
     DELETED,
 ])];
 

@@ -3,7 +3,7 @@
 
 use super::fields::{ID, text};
 use crate::capture::Banner;
-use crate::domain::{PolicyVersion, Shape, TextHash, WebUrl};
+use crate::domain::{GppSectionIds, GppString, PolicyVersion, Shape, TcString, TextHash, WebUrl};
 use crate::time::Timestamp;
 use serde_json::{Map, Value, json};
 
@@ -35,6 +35,10 @@ pub(super) fn consent(schema: &mut Value, banner: &Banner, now: Timestamp) {
     properties["locale"] = json!({"type": "string", "enum": banner.locales});
     properties["consent_id"] = text(&Shape::new(ID, None), false);
     properties["page_url"] = text(&WebUrl::shape(), false);
+    // The site's own IAB CMP strings, kept as proof (checked for syntax and size only).
+    properties["tc_string"] = text(&TcString::shape(), false);
+    properties["gpp_string"] = text(&GppString::shape(), false);
+    properties["gpp_sid"] = text(&GppSectionIds::shape(), false);
     let categories: Map<String, Value> = banner
         .shown
         .categories

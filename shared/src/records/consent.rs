@@ -62,6 +62,15 @@ pub struct ConsentDecision {
     pub ip_truncated: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// The TCF v2 TC string of the site's own CMP, as sent with the decision (proof, not decoded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tc_string: Option<String>,
+    /// The GPP string of the site's own CMP, as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpp_string: Option<String>,
+    /// The GPP section ids in force with it (`-1`: none applies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpp_sid: Option<Vec<i16>>,
 }
 
 /// Kept as a history per consent id (`hist:consent:*`), pseudonymous: it names nobody and is never erased

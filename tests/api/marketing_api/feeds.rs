@@ -292,7 +292,7 @@ async fn the_consents_feed_lists_every_decision_in_order_under_its_consent_id() 
     assert_eq!(
         rows[0].join(","),
         "id,n,at,expires_at,method,decisions,gpc,gpc_refused,banner_version,text_hash,locale,\
-page_url,ip_truncated,country_code,deleted"
+page_url,ip_truncated,country_code,tc_string,gpp_string,gpp_sid,deleted"
     );
     assert_eq!(rows.len(), 4);
     assert!(column(&rows, 3, "decisions").contains("analytics=true"));
