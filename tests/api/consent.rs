@@ -197,9 +197,56 @@ async fn sec_gpc_refuses_every_sale_or_share_category_and_the_record_says_so() {
         json!({"necessary": true, "analytics": true, "marketing": false})
     );
     assert_eq!(answer["gpc"], true);
-    let stored = history(&app, answer["consent_id"].as_str().unwrap()).await;
+    assert_eq!(answer["gpc_honored"], true);
+    let id = answer["consent_id"].as_str().unwrap();
+    let stored = history(&app, id).await;
     assert!(stored[0].gpc);
     assert_eq!(stored[0].gpc_refused, ["marketing"]);
+
+    // The receipt shows that the opt-out request was honoured, as JSON and on the page, in the
+    // language of the page the decision was made on.
+    let receipt: Value = app
+        .get(&format!("/api/consent/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(receipt["gpc_honored"], true);
+    for (lang, words) in [
+        ("en", "Opt-out request honored"),
+        ("de", "Opt-out-Anfrage berücksichtigt"),
+        ("nl", "Opt-outverzoek gehonoreerd"),
+    ] {
+        let mut body = decision(&app, "accept_all", json!({}), None).await;
+        body["locale"] = json!(lang);
+        let made: Value = post(&app, &body, &[("sec-gpc", "1")])
+            .await
+            .json()
+            .await
+            .unwrap();
+        let page = app
+            .send(
+                app.client
+                    .get(app.url(made["receipt_url"].as_str().unwrap()))
+                    .header("accept", "text/html"),
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(words), "{lang}: {page}");
+    }
+    // Without the signal, nothing is claimed.
+    let plain: Value = post(
+        &app,
+        &decision(&app, "accept_all", json!({}), None).await,
+        &[],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(plain["gpc_honored"], false);
 }
 
 #[tokio::test]

@@ -23,6 +23,8 @@ struct Receipt<'a> {
     consent_id: &'a str,
     decisions: &'a BTreeMap<String, bool>,
     gpc: bool,
+    /// The decision came with Global Privacy Control and sale and sharing were refused (§7025(c)(6)).
+    gpc_honored: bool,
     expires_at: Timestamp,
     receipt_url: String,
     banner_version: &'a str,
@@ -132,6 +134,7 @@ pub async fn record_consent<K: Backend>(
             consent_id: &consent_id,
             decisions: &decision.decisions,
             gpc: decision.gpc,
+            gpc_honored: decision.gpc,
             expires_at: decision.expires_at,
             receipt_url: format!("/api/consent/{consent_id}"),
             banner_version: &decision.banner_version,

@@ -13,6 +13,9 @@ use shared::texts::pages::PageWords;
 #[derive(Serialize)]
 struct Receipt<'a> {
     consent_id: &'a str,
+    /// The current decision came with Global Privacy Control, and sale and sharing were refused
+    /// (CCPA regulations §7025(c)(6): the business shows that it processed the signal).
+    gpc_honored: bool,
     current: &'a ConsentDecision,
     history: &'a [ConsentDecision],
 }
@@ -34,6 +37,7 @@ pub async fn show_receipt<K: Backend>(
             StatusCode::OK,
             &Receipt {
                 consent_id: id,
+                gpc_honored: current.gpc,
                 current,
                 history: &history,
             },

@@ -120,7 +120,7 @@ const EN: PageWords = PageWords {
     object_erasure_opened: "We have also opened your erasure request and emailed you its due date.",
     receipt_title: "Your cookie consent",
     receipt_intro: "Consent id {id}. Newest decision first.",
-    receipt_gpc: "Your browser sent Global Privacy Control (Sec-GPC): selling and sharing are refused.",
+    receipt_gpc: "Opt-out request honored: your browser sent Global Privacy Control (Sec-GPC), so selling and sharing are refused.",
     receipt_caption: "Your decisions",
     receipt_columns: ["#", "When (UTC)", "How", "Choices", "Banner", "Expires"],
     yes: "yes",
@@ -184,7 +184,7 @@ const DE: PageWords = PageWords {
     object_erasure_opened: "Außerdem haben wir Ihre Löschanfrage aufgenommen und Ihnen per E-Mail mitgeteilt, bis wann wir sie bearbeiten.",
     receipt_title: "Ihre Cookie-Einwilligung",
     receipt_intro: "Einwilligungs-ID {id}. Neueste Entscheidung zuerst.",
-    receipt_gpc: "Ihr Browser hat Global Privacy Control (Sec-GPC) gesendet: Verkauf und Weitergabe Ihrer Daten sind damit abgelehnt.",
+    receipt_gpc: "Opt-out-Anfrage berücksichtigt: Ihr Browser hat Global Privacy Control (Sec-GPC) gesendet, Verkauf und Weitergabe Ihrer Daten sind damit abgelehnt.",
     receipt_caption: "Ihre Entscheidungen",
     receipt_columns: [
         "#",
@@ -255,7 +255,7 @@ const NL: PageWords = PageWords {
     object_erasure_opened: "Ook hebben we uw verzoek tot verwijdering in behandeling genomen en u gemaild wanneer u uiterlijk antwoord krijgt.",
     receipt_title: "Uw cookietoestemming",
     receipt_intro: "Toestemmings-ID {id}. Nieuwste beslissing bovenaan.",
-    receipt_gpc: "Uw browser heeft Global Privacy Control (Sec-GPC) meegestuurd: het verkopen en delen van uw gegevens is daarmee geweigerd.",
+    receipt_gpc: "Opt-outverzoek gehonoreerd: uw browser heeft Global Privacy Control (Sec-GPC) meegestuurd, het verkopen en delen van uw gegevens is daarmee geweigerd.",
     receipt_caption: "Uw beslissingen",
     receipt_columns: [
         "#",
