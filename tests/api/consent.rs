@@ -167,6 +167,11 @@ async fn the_receipt_is_a_readable_page_for_browsers_and_unknown_ids_are_not_fou
         )
         .await;
     assert_eq!(page.status(), 200);
+    // A page of the product: a CSP allowing no script and only its own inline stylesheet.
+    assert_eq!(
+        page.headers()["content-security-policy"],
+        shared::http::page_csp()
+    );
     let html = page.text().await.unwrap();
     assert!(html.contains(id) && html.contains("analytics: yes"));
     assert_eq!(

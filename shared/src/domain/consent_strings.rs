@@ -2,7 +2,7 @@
 //! v2 TC string and the GPP string with its section ids. Checked for syntax and size only: the product
 //! keeps them; it does not decode them or become a CMP.
 
-use super::Invalid;
+use super::invalid::Invalid;
 use super::shape::Shape;
 
 /// The longest TC string kept (a full vendor list with publisher restrictions is a few KiB).

@@ -56,7 +56,26 @@ pub fn page_in(status: StatusCode, lang: &str, title: &str, body: &str) -> Respo
     let headers = response.headers_mut();
     headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    if let Ok(csp) = HeaderValue::from_str(page_csp()) {
+        headers.insert("content-security-policy", csp);
+    }
     response
+}
+
+/// The `Content-Security-Policy` of a [`page_in`] page: no script, no other source, and only its own
+/// inline stylesheet ([`LOOK`], allowed by its SHA-256, so the page stays one self-contained answer).
+/// Forms are not limited: a confirmation's post may end on the website's thank-you page.
+pub fn page_csp() -> &'static str {
+    static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSP.get_or_init(|| {
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(LOOK));
+        format!(
+            "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; frame-ancestors 'none'; \
+             base-uri 'none'"
+        )
+    })
 }
 
 /// The `Content-Security-Policy` of the staff console's pages: the app's own stylesheet, no script at
@@ -159,4 +178,27 @@ pub fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_s_csp_allows_exactly_its_own_inline_style_and_no_script() {
+        use base64::Engine;
+        use sha2::Digest;
+        let page = page_in(StatusCode::OK, "en", "T", "<p>x</p>");
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        let html = page.body();
+        let style = &html[html.find("<style>").unwrap() + 7..html.find("</style>").unwrap()];
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
+        assert!(csp.contains(&format!("style-src 'sha256-{hash}'")), "{csp}");
+        assert!(csp.starts_with("default-src 'none'"), "{csp}");
+        assert!(
+            !csp.contains("script-src") && !csp.contains("unsafe"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("base-uri 'none'"));
+    }
 }
