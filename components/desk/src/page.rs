@@ -106,20 +106,10 @@ pub fn failure(error: ApiError, view: View, signed: Option<Signed>) -> Response<
         ApiError::PreconditionFailed | ApiError::PreconditionRequired => t.stale.to_owned(),
         _ => message,
     };
-    let mut items = String::new();
-    if let ApiError::Invalid(fields) = &error {
-        items = fields
-            .iter()
-            .map(|f| {
-                format!(
-                    "<li><b>{}</b>: {}</li>",
-                    escape_html(&f.field),
-                    escape_html(&f.message)
-                )
-            })
-            .collect();
-        items = format!("<ul>{items}</ul>");
-    }
+    let items = match error.field_items() {
+        items if items.is_empty() => items,
+        items => format!("<ul>{items}</ul>"),
+    };
     let title = if status.is_client_error() {
         t.refused
     } else {

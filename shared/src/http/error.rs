@@ -171,6 +171,24 @@ impl ApiError {
         self.code_and_message().0
     }
 
+    /// The refused fields of a `422` as HTML list items (`<li><b>field</b>: message</li>`), for an
+    /// error page; empty for any other error.
+    pub fn field_items(&self) -> String {
+        let Self::Invalid(fields) = self else {
+            return String::new();
+        };
+        fields
+            .iter()
+            .map(|f| {
+                format!(
+                    "<li><b>{}</b>: {}</li>",
+                    escape_html(&f.field),
+                    escape_html(&f.message)
+                )
+            })
+            .collect()
+    }
+
     /// The code and the message the client receives.
     pub fn code_and_message(&self) -> (&str, String) {
         match self {
@@ -272,16 +290,7 @@ impl ApiError {
             _ => None,
         };
         let mut response = if html {
-            let items: String = fields
-                .iter()
-                .map(|f| {
-                    format!(
-                        "<li><b>{}</b>: {}</li>",
-                        escape_html(&f.field),
-                        escape_html(&f.message)
-                    )
-                })
-                .collect();
+            let items = self.field_items();
             let body = format!(
                 "<!doctype html><meta charset=utf-8><title>{status}</title><h1>{}</h1><p>{}</p><ul>{items}</ul><p><a href=\"javascript:history.back()\">Back</a></p>",
                 escape_html(status.canonical_reason().unwrap_or("Error")),

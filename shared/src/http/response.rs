@@ -40,11 +40,7 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response<String> {
 
 /// As [`page`], in `lang` (an ISO 639-1 code): its content in one `main` landmark.
 pub fn page_in(status: StatusCode, lang: &str, title: &str, body: &str) -> Response<String> {
-    let lang: String = lang
-        .chars()
-        .filter(char::is_ascii_alphabetic)
-        .take(8)
-        .collect();
+    let lang = lang_tag(lang);
     let html = format!(
         "<!doctype html><html lang={lang}><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
          <meta name=robots content=noindex><title>{title}</title><style>{LOOK}</style>\
@@ -78,6 +74,14 @@ pub fn page_csp() -> &'static str {
     })
 }
 
+/// A page's `lang` attribute from a language code: its letters only (it is written unquoted).
+fn lang_tag(lang: &str) -> String {
+    lang.chars()
+        .filter(char::is_ascii_alphabetic)
+        .take(8)
+        .collect()
+}
+
 /// The `Content-Security-Policy` of the staff console's pages: the app's own stylesheet, no script at
 /// all, forms only back to the app, never framed.
 pub const CONSOLE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
@@ -93,11 +97,7 @@ pub fn console_page(
     stylesheet: &str,
     body: &str,
 ) -> Response<String> {
-    let lang: String = lang
-        .chars()
-        .filter(char::is_ascii_alphabetic)
-        .take(8)
-        .collect();
+    let lang = lang_tag(lang);
     let html = format!(
         "<!doctype html><html lang={lang}><head><meta charset=utf-8>\
          <meta name=viewport content=\"width=device-width,initial-scale=1\">\
