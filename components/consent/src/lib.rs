@@ -20,7 +20,9 @@ shared::entry::component! {
     route: async |incoming, config, store| {
         let segments = incoming.segments();
         match (&incoming.method, &segments[..]) {
-            (&Method::GET, ["api", "consent", "config"]) => Ok(show_config::show_config(config)),
+            (&Method::GET, ["api", "consent", "config"]) => {
+                Ok(show_config::show_config(&incoming.headers, config))
+            }
             (&Method::POST, ["api", "consent"]) => {
                 record_consent::record_consent(incoming.request, config, &store).await
             }

@@ -7,9 +7,10 @@ use http::{Response, StatusCode};
 use http_body_util::Full;
 use serde::Serialize;
 use shared::body::{BodyRules, FieldReader};
-use shared::capture::Intake;
+use shared::capture::{Cited, Intake, honour_linked};
 use shared::domain::{
-    GppSectionIds, GppString, Invalid, PolicyVersion, TcString, TextHash, WebUrl,
+    ConsentModeType, GppSectionIds, GppString, Grant, Invalid, PolicyVersion, Regime, TcString,
+    TextHash, WebUrl, parse_bool,
 };
 use shared::http::{ApiError, json_response};
 use shared::ids::{is_id, new_id};
@@ -25,6 +26,10 @@ struct Receipt<'a> {
     gpc: bool,
     /// The decision came with Global Privacy Control and sale and sharing were refused (§7025(c)(6)).
     gpc_honored: bool,
+    /// What the banner tells Google Consent Mode (`gtag('consent', 'update', ...)`).
+    consent_mode: &'a BTreeMap<ConsentModeType, Grant>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    regime: Option<Regime>,
     expires_at: Timestamp,
     receipt_url: String,
     banner_version: &'a str,
@@ -36,6 +41,8 @@ struct Input {
     chosen: BTreeMap<String, bool>,
     banner_version: String,
     text_hash: String,
+    /// Which banner the cited version and hash name.
+    cited: Cited,
     locale: String,
     page_url: Option<String>,
     method: ConsentMethod,
@@ -43,6 +50,8 @@ struct Input {
     tc_string: Option<TcString>,
     gpp_string: Option<GppString>,
     gpp_sid: Option<GppSectionIds>,
+    /// `navigator.globalPrivacyControl`, for a browser that has the flag but did not send `Sec-GPC`.
+    gpc: bool,
 }
 
 pub async fn record_consent<K: Backend>(
@@ -55,6 +64,7 @@ pub async fn record_consent<K: Backend>(
     let mut intake = Intake::read_as(request, &config.capture, &rules).await?;
     let input = parse(config, &mut intake.fields, intake.received_at)?;
     let first = input.consent_id.is_none();
+    let gpc = intake.gpc || input.gpc;
     let consent_id = match input.consent_id {
         Some(id) if store.consent_exists(&id).await? => id,
         // A well-formed id this store never issued (or has forgotten): no such consent record.
@@ -63,23 +73,47 @@ pub async fn record_consent<K: Backend>(
     };
 
     let banner = &config.banner;
+    // Only what this browser granted before, without the signal, can be kept despite it.
+    let earlier: Vec<String> = if input.method == ConsentMethod::KeepEarlierChoice {
+        store
+            .consent_history(&consent_id)
+            .await?
+            .iter()
+            .filter(|d| !d.gpc)
+            .flat_map(|d| {
+                d.decisions
+                    .iter()
+                    .filter(|(_, g)| **g)
+                    .map(|(c, _)| c.clone())
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut decisions = BTreeMap::new();
-    let mut gpc_refused = Vec::new();
+    let (mut gpc_refused, mut gpc_kept) = (Vec::new(), Vec::new());
     for category in &banner.shown.categories {
         let wanted = match input.method {
             _ if category.required => true,
             ConsentMethod::AcceptAll => true,
             ConsentMethod::RejectAll | ConsentMethod::Withdraw => false,
-            ConsentMethod::Custom | ConsentMethod::Preferences => {
+            ConsentMethod::DoNotSellOrShare => !category.sale_or_share,
+            ConsentMethod::Custom
+            | ConsentMethod::Preferences
+            | ConsentMethod::KeepEarlierChoice => {
                 input.chosen.get(&category.id).copied().unwrap_or(false)
             }
         };
-        // Sec-GPC is a legally binding opt-out of selling and sharing (CCPA): it overrides the banner.
-        let effective = wanted && !(intake.gpc && category.sale_or_share);
-        if wanted && !effective {
+        // Sec-GPC is a legally binding opt-out of selling and sharing (CCPA): it overrides the banner,
+        // unless the visitor, asked about the conflict, keeps what they granted before (§7025(c)(3)).
+        let signal = wanted && gpc && category.sale_or_share;
+        let kept = signal && earlier.contains(&category.id);
+        if kept {
+            gpc_kept.push(category.id.clone());
+        } else if signal {
             gpc_refused.push(category.id.clone());
         }
-        decisions.insert(category.id.clone(), effective);
+        decisions.insert(category.id.clone(), wanted && (!signal || kept));
     }
     let any_optional = banner
         .shown
@@ -104,9 +138,15 @@ pub async fn record_consent<K: Backend>(
         locale: input.locale,
         page_url: input.page_url,
         method: input.method,
-        decisions,
-        gpc: intake.gpc,
+        decisions: decisions.clone(),
+        gpc,
         gpc_refused,
+        gpc_kept,
+        regime: match input.cited {
+            Cited::Current(regime) => Some(regime),
+            Cited::Previous => None,
+        },
+        consent_mode: banner.consent_mode(&decisions),
         user_agent: intake
             .user_agent
             .map(|ua| ua.chars().filter(|c| !c.is_control()).take(512).collect()),
@@ -116,8 +156,9 @@ pub async fn record_consent<K: Backend>(
         gpp_string: input.gpp_string.map(|s| s.as_str().to_owned()),
         gpp_sid: input.gpp_sid.map(|ids| ids.ids().to_vec()),
     };
+    let actor = Actor::Visitor { ip_truncated };
     let event = Event::by(
-        Actor::Visitor { ip_truncated },
+        actor.clone(),
         Log::Consents,
         if first {
             Action::Captured
@@ -128,13 +169,19 @@ pub async fn record_consent<K: Backend>(
         now,
     );
     store.record_consent(&mut decision, first, event).await?;
+    if decision.gpc_honored() && !first {
+        // The people this browser's id was sent with are opted out too.
+        honour_linked(store, &consent_id, &actor, now).await?;
+    }
     Ok(json_response(
         StatusCode::CREATED,
         &Receipt {
             consent_id: &consent_id,
             decisions: &decision.decisions,
             gpc: decision.gpc,
-            gpc_honored: decision.gpc,
+            gpc_honored: decision.gpc_honored(),
+            consent_mode: &decision.consent_mode,
+            regime: decision.regime,
             expires_at: decision.expires_at,
             receipt_url: format!("/api/consent/{consent_id}"),
             banner_version: &decision.banner_version,
@@ -158,9 +205,11 @@ fn parse(
     });
     let version = fields.required("banner_version", PolicyVersion::parse);
     let hash = fields.required("text_hash", TextHash::parse);
-    if let (Some(version), Some(hash)) = (&version, &hash)
-        && !banner.accepts(version, hash, now)
-    {
+    let cited = match (&version, &hash) {
+        (Some(version), Some(hash)) => banner.cited(version, hash, now),
+        _ => None,
+    };
+    if let (Some(version), Some(_), None) = (&version, &hash, cited) {
         if version.as_str() == banner.shown.banner_version {
             fields.reject(
                 "text_hash",
@@ -196,9 +245,27 @@ fn parse(
         })
     });
     let method = fields.required("method", ConsentMethod::parse);
+    match method {
+        Some(ConsentMethod::DoNotSellOrShare)
+            if cited.is_some_and(|c| c != Cited::Current(Regime::OptOut)) =>
+        {
+            fields.reject(
+                "method",
+                "not_offered",
+                "do_not_sell_or_share is offered by the opt-out notice only: cite its text_hash",
+            );
+        }
+        Some(ConsentMethod::KeepEarlierChoice) if consent_id.is_none() => fields.reject(
+            "method",
+            "earlier_choice_needed",
+            "keep_earlier_choice needs the consent_id of the earlier choice",
+        ),
+        _ => {}
+    }
     let tc_string = fields.optional("tc_string", TcString::parse);
     let gpp_string = fields.optional("gpp_string", GppString::parse);
     let gpp_sid = fields.optional("gpp_sid", GppSectionIds::parse);
+    let gpc = fields.optional("gpc", parse_bool).unwrap_or(false);
     // No entry for a category is no choice of it: refused unless the method grants every category.
     let chosen: BTreeMap<String, bool> = fields
         .flag_map("decisions", |id, granted| {
@@ -221,7 +288,8 @@ fn parse(
         .filter_map(|(id, granted)| granted.map(|granted| (id, granted)))
         .collect();
     fields.finish_with("is not a field of a consent decision")?;
-    let (Some(version), Some(hash), Some(locale), Some(method)) = (version, hash, locale, method)
+    let (Some(version), Some(hash), Some(cited), Some(locale), Some(method)) =
+        (version, hash, cited, locale, method)
     else {
         return Err(ApiError::Internal(anyhow::anyhow!(
             "a consent decision passed without its required fields"
@@ -232,11 +300,13 @@ fn parse(
         chosen,
         banner_version: version.as_str().to_owned(),
         text_hash: hash.as_str().to_owned(),
+        cited,
         locale,
         page_url,
         method,
         tc_string,
         gpp_string,
         gpp_sid,
+        gpc,
     })
 }

@@ -1,9 +1,10 @@
 //! `GET /api/consent/{id}`: the receipt of a consent id: its current decision and full history, newest
-//! first, as JSON or, for `Accept: text/html`, a small readable page (with the site's own TCF / GPP
-//! strings sent with the current decision). O(history).
+//! first, as JSON or, for `Accept: text/html`, a small readable page (with what Google Consent Mode was
+//! told and the site's own TCF / GPP strings sent with the current decision). O(history).
 
 use http::{HeaderMap, Response, StatusCode};
 use serde::Serialize;
+use shared::domain::Grant;
 use shared::http::{ApiError, escape_html, json_response, last_header, page_in, prefers_html};
 use shared::ids::is_id;
 use shared::records::ConsentDecision;
@@ -37,7 +38,7 @@ pub async fn show_receipt<K: Backend>(
             StatusCode::OK,
             &Receipt {
                 consent_id: id,
-                gpc_honored: current.gpc,
+                gpc_honored: current.gpc_honored(),
                 current,
                 history: &history,
             },
@@ -76,7 +77,7 @@ pub async fn show_receipt<K: Backend>(
             )
         })
         .collect();
-    let gpc = if current.gpc {
+    let gpc = if current.gpc_honored() {
         format!("<p>{}</p>", escape_html(w.receipt_gpc))
     } else {
         String::new()
@@ -86,7 +87,27 @@ pub async fn show_receipt<K: Backend>(
         .gpp_sid
         .as_ref()
         .map(|ids| ids.iter().map(i16::to_string).collect::<Vec<_>>().join("_"));
+    // What Google Consent Mode was told, by its own names.
+    let told = (!current.consent_mode.is_empty()).then(|| {
+        current
+            .consent_mode
+            .iter()
+            .map(|(t, g)| {
+                format!(
+                    "{}: {}",
+                    t.as_str(),
+                    if *g == Grant::Granted {
+                        "granted"
+                    } else {
+                        "denied"
+                    }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
     let strings: String = [
+        ("Google Consent Mode", told),
         ("TCF TC string", current.tc_string.clone()),
         ("GPP string", current.gpp_string.clone()),
         ("GPP section ids", sid),

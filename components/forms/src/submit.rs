@@ -57,7 +57,9 @@ pub async fn submit<K: Backend>(
         record,
         event,
     );
-    post.store(store, settings, capture).await?;
+    let found = post.store(store, settings, capture).await?;
+    post.honour_browser(store, settings, contact.email.as_ref(), found.spam(spam))
+        .await?;
     // A bot is answered exactly like a person, so it learns nothing from the reply.
     Ok(post.accepted(
         &spec.thank_you,

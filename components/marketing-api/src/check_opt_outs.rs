@@ -1,7 +1,7 @@
 //! `POST /api/v1/opt-outs/check` (`opt-outs:read`): `{"emails": [...], "phones": [...]}` → which of them
 //! are on the do-not-contact registry, so marketing can clean a list before a campaign. Each input is
 //! normalised as capture normalises it (email domain lower-cased, phone to E.164) and looked up by its
-//! pseudonym in one batch read; an input that is no email or phone number is answered with an `error`,
+//! pseudonym in one batch read (an email's sale/share opt-out too, as `sale_share`); an input that is no email or phone number is answered with an `error`,
 //! not refused, so one typo does not fail a list. The check is registered with its counts.
 
 use crate::auth::{OPT_OUTS_READ, actor, require};
@@ -39,6 +39,11 @@ struct Checked {
     /// `spam_complaint`.
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<OptOutSource>,
+    /// For an email: whether the person opted out of the sale and sharing of their personal
+    /// information (a privacy request, or their browser's Global Privacy Control); absent for a phone
+    /// number and an input that could not be checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sale_share: Option<bool>,
     /// Why the input could not be checked (`invalid_email`, `invalid_phone`).
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'static str>,
@@ -78,12 +83,16 @@ pub async fn check_opt_outs<B: Backend>(
             .map(|p| p.as_str().to_owned());
         inputs.push((Channel::Phone, phone, normalized));
     }
+    // Per checkable input its channel's entry, and for an email its sale/share entry after it.
     let ids: Vec<String> = inputs
         .iter()
         .filter_map(|(channel, _, normalized)| {
             let pseudonym = suppression_key.pseudonym(normalized.as_deref()?);
-            Some(channel.opt_out_id(&pseudonym))
+            let sale_share =
+                (*channel == Channel::Email).then(|| Channel::SaleShare.opt_out_id(&pseudonym));
+            Some(std::iter::once(channel.opt_out_id(&pseudonym)).chain(sale_share))
         })
+        .flatten()
         .collect();
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     let mut entries = store
@@ -99,11 +108,18 @@ pub async fn check_opt_outs<B: Backend>(
             Some(_) => entries.next().flatten().filter(OptOut::in_force),
             None => None,
         };
+        let sale_share = match (&normalized, channel) {
+            (Some(_), Channel::Email) => {
+                Some(entries.next().flatten().filter(OptOut::in_force).is_some())
+            }
+            _ => None,
+        };
         let checked = Checked {
             input,
             opted_out: in_force.is_some(),
             since: in_force.as_ref().map(|entry| entry.at),
             reason: in_force.as_ref().map(|entry| entry.source),
+            sale_share,
             error: match (&normalized, channel) {
                 (Some(_), _) => None,
                 (None, Channel::Email | Channel::SaleShare) => Some("invalid_email"),

@@ -9,12 +9,13 @@ use http::{Response, StatusCode};
 use http_body_util::Full;
 use serde::Serialize;
 use shared::body::BodyRules;
-use shared::capture::{Offer, Post};
+use shared::capture::{Offer, Post, honour_browser};
 use shared::domain::{
     EmailAddress, FormId, Invalid, Language, PhoneNumber, RequestDetails, Right, Rights,
+    parse_banner_id,
 };
 use shared::http::{ApiError, json_response, see_other};
-use shared::ids::{is_id, new_id};
+use shared::ids::new_id;
 use shared::mailer::enqueue;
 use shared::privacy::answer::apply_opt_outs;
 use shared::privacy::{DataRequest, RESEND_MINUTES, RequestStatus, Step, mail};
@@ -41,18 +42,8 @@ struct Asked {
     california_resident: bool,
     consent_id: Option<String>,
     lang: Option<String>,
-}
-
-fn consent_id(raw: &str) -> Result<String, Invalid> {
-    let raw = raw.trim();
-    if is_id(raw) {
-        Ok(raw.to_owned())
-    } else {
-        Err(Invalid::new(
-            "invalid_consent_id",
-            "must be the cookie banner's consent id",
-        ))
-    }
+    /// The post came with `Sec-GPC: 1`.
+    gpc: bool,
 }
 
 /// A language tag (`de`, `de-AT`, `nl`, ...) as its primary code: the language of the person's mails
@@ -77,7 +68,7 @@ pub async fn ask<K: Backend>(
     let rights = fields.list("rights", Right::parse);
     let details = fields.optional("details", RequestDetails::parse);
     let california_resident = fields.tick("california_resident").unwrap_or(false);
-    let consent = fields.optional("consent_id", consent_id);
+    let consent = fields.optional("consent_id", parse_banner_id);
     // `language` is the name every other form uses; `lang` the centre's own (the same field).
     let language = fields.optional("language", lang);
     let lang = fields.optional("lang", lang).or(language).or_else(|| {
@@ -107,6 +98,7 @@ pub async fn ask<K: Backend>(
         california_resident,
         consent_id: consent,
         lang,
+        gpc: post.intake.gpc,
     };
 
     let form = FormId::parse(FORM).expect("a valid id");
@@ -291,5 +283,14 @@ async fn take<K: Backend>(
             .await?;
     }
     enqueue(store, verification, now).await?;
+    honour_browser(
+        store,
+        request.consent_id.as_deref(),
+        asked.gpc,
+        &request.email_pseudonym,
+        &actor,
+        now,
+    )
+    .await?;
     Ok(())
 }

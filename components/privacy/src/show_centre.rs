@@ -8,7 +8,7 @@ use crate::texts::Texts;
 use http::{HeaderMap, Response, StatusCode};
 use shared::capture::issue_render_token;
 use shared::domain::FormId;
-use shared::http::{LOOK, escape_html, html_response, last_header};
+use shared::http::{LOOK, banner_page_csp, escape_html, html_response, last_header};
 use shared::ids::is_id;
 use shared::time::Timestamp;
 
@@ -87,7 +87,7 @@ pub fn show_centre(
     let html = format!(
         "<!doctype html><html lang={lang}><head><meta charset=utf-8>\
          <meta name=viewport content=\"width=device-width,initial-scale=1\"><title>{title}</title>\
-         <script src=\"/consent.js\" defer></script><style>{LOOK}</style></head><body><main>\
+         <script src=\"/consent.js\"></script><style>{LOOK}</style></head><body><main>\
          <nav aria-label=\"Language\">{langs}</nav><h1>{title}</h1>{status}<p>{intro}</p><section>\
          <form method=post action=\"/api/privacy/requests\">\
          <label>{email_label}<input type=email name=email required autocomplete=email></label>\
@@ -119,11 +119,18 @@ pub fn show_centre(
         back = escape_html(t.back_home),
     );
     let mut response = html_response(StatusCode::OK, html);
+    let headers = response.headers_mut();
     // The page holds a fresh render token: never cache it.
-    response.headers_mut().insert(
+    headers.insert(
         http::header::CACHE_CONTROL,
         http::HeaderValue::from_static("no-store"),
     );
+    // The banner's script and stylesheet, the shared look; its one form posts back to the app.
+    if let Ok(csp) =
+        http::HeaderValue::from_str(&format!("{}; form-action 'self'", banner_page_csp()))
+    {
+        headers.insert(http::header::CONTENT_SECURITY_POLICY, csp);
+    }
     response
 }
 

@@ -80,7 +80,9 @@ pub async fn request_demo<K: Backend>(
         record,
         event,
     );
-    post.store(store, settings, capture).await?;
+    let found = post.store(store, settings, capture).await?;
+    post.honour_browser(store, settings, contact.email.as_ref(), found.spam(spam))
+        .await?;
     Ok(post.accepted(
         &config.demo_thank_you,
         &Receipt {

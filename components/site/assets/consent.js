@@ -1,17 +1,37 @@
-/*! consent.js: a cookie banner whose proof is kept on the server. No dependencies.
- * <script src="https://capture.example.com/consent.js" data-endpoint="https://capture.example.com" defer></script>
- * API: window.marketingConsent.get() -> {consentId, decisions, expiresAt} | null; .open(); .ready (Promise)
- * Event: document "consent:changed", detail = decisions. Gate: <script type="text/plain" data-category="analytics">
+/*! consent.js: a cookie banner whose proof is kept on the server, with Google Consent Mode v2. No dependencies.
+ * Load it first in <head>, without defer or async, so Consent Mode hears its defaults before any tag:
+ * <script src="https://capture.example.com/consent.js" data-endpoint="https://capture.example.com"></script>
+ * API: window.marketingConsent.get() -> {consentId, decisions, expiresAt, consentMode, gpc} | null; .open(); .ready (Promise)
+ * Event: document "consent:changed", detail = decisions.
+ * Gates: <script type="text/plain" data-category="analytics" src="..."> runs once every category it names is
+ * granted; <script type="text/plain" data-consent-mode="analytics_storage" src="..."> once every Consent Mode
+ * type it names is. Its stylesheet comes from the same host (consent.css): no inline style or script.
  */
 (function (w, d) {
   "use strict";
   if (w.marketingConsent) return;
   var me = d.currentScript;
-  var base = (me && me.getAttribute("data-endpoint")) || (me && me.src ? new URL(me.src, location.href).origin : location.origin);
-  var api = base.replace(/\/+$/, "") + "/api/consent";
+  var base = ((me && me.getAttribute("data-endpoint")) || (me && me.src ? new URL(me.src, location.href).origin : location.origin))
+    .replace(/\/+$/, "");
+  var api = base + "/api/consent";
   var COOKIE = "mc_consent";
-  var cfg, T, lang, state = read(), banner, overlay, opener, reopened, live = null, readyDone;
+  // The server writes the configured `consent_mode.wait_for_update_ms` here when it serves this file.
+  var WAIT = 500 /*wait_for_update_ms*/;
+  var TYPES = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
+    "functionality_storage", "personalization_storage", "security_storage"];
+  // The types Google uses for advertising: what selling or sharing means to its tags.
+  var SALE_TYPES = ["ad_storage", "ad_user_data", "ad_personalization"];
+  var navigatorGpc = navigator.globalPrivacyControl === true;
+  var cfg, T, lang, state = read(), banner, overlay, opener, live = null, told = "", readyDone;
   var ready = new Promise(function (r) { readyDone = r; });
+
+  // Google Consent Mode: everything but security denied before any tag runs, then the stored choice.
+  w.dataLayer = w.dataLayer || [];
+  if (typeof w.gtag != "function") w.gtag = function () { w.dataLayer.push(arguments); };
+  var defaults = { wait_for_update: WAIT };
+  TYPES.forEach(function (t) { defaults[t] = t == "security_storage" ? "granted" : "denied"; });
+  w.gtag("consent", "default", defaults);
+  if (state && state.g) tell(state.g);
 
   function read() {
     var m = d.cookie.match(/(?:^|;\s*)mc_consent=([^;]*)/);
@@ -27,7 +47,55 @@
       "; Path=/; SameSite=Lax" + (location.protocol == "https:" ? "; Secure" : "");
   }
 
-  function decisions() { return (live || (state && state.d)) || null; }
+  // Global Privacy Control: the browser's own flag, or the header the server saw.
+  function gpc() { return navigatorGpc || !!(cfg && cfg.gpc); }
+
+  // Where the visitor has not decided under an opt-out regime, everything but sale and sharing under
+  // Global Privacy Control is allowed: the notice does not block.
+  function noticeDefaults() {
+    var dec = {};
+    cfg.categories.forEach(function (c) { dec[c.id] = c.required || !(c.sale_or_share && gpc()); });
+    return dec;
+  }
+
+  function decisions() {
+    if (live) return live;
+    if (state) return state.d;
+    return cfg && cfg.regime == "opt_out" ? noticeDefaults() : null;
+  }
+
+  // The Consent Mode state of decisions `dec`, by the banner's mapping (as the server computes it).
+  function modeOf(dec) {
+    var map = cfg.consent_mode.map, mode = {};
+    TYPES.forEach(function (t) {
+      var cats = Object.keys(map).filter(function (c) { return map[c].indexOf(t) >= 0; });
+      var granted = t == "security_storage" ||
+        (cats.length > 0 && cats.every(function (c) { return dec[c] === true; }));
+      mode[t] = granted ? "granted" : "denied";
+    });
+    return mode;
+  }
+
+  function mode() {
+    if (state && !live && state.g) return state.g;
+    var dec = decisions();
+    return dec && cfg ? modeOf(dec) : null;
+  }
+
+  // Sends Consent Mode an update when its state changed; Global Privacy Control denies advertising
+  // unless the visitor kept an earlier choice despite it.
+  function tell(m) {
+    if (!m) return;
+    var update = {};
+    TYPES.forEach(function (t) {
+      var sale = SALE_TYPES.indexOf(t) >= 0 && navigatorGpc && !(state && state.k);
+      update[t] = m[t] == "granted" && !sale ? "granted" : "denied";
+    });
+    var text = JSON.stringify(update);
+    if (text == told) return;
+    told = text;
+    w.gtag("consent", "update", update);
+  }
 
   function el(tag, attrs, kids) {
     var e = d.createElement(tag);
@@ -38,12 +106,16 @@
 
   function local(map) { return (map && (map[lang] || map.en)) || ""; }
 
-  // Scripts <script type="text/plain" data-category="a b"> run once every category they name is granted.
+  function gpcNote() { return gpc() ? el("p", { "class": "mc-gpc", text: T.gpc_honored }) : null; }
+
+  // Gated scripts run once every category and every Consent Mode type they name is granted.
   function activate() {
-    var dec = decisions() || {};
-    d.querySelectorAll('script[type="text/plain"][data-category]').forEach(function (old) {
-      var cats = old.getAttribute("data-category").split(/\s+/);
+    var dec = decisions() || {}, m = mode() || {};
+    var words = function (s, name) { return (s.getAttribute(name) || "").split(/\s+/).filter(Boolean); };
+    d.querySelectorAll('script[type="text/plain"][data-category],script[type="text/plain"][data-consent-mode]').forEach(function (old) {
+      var cats = words(old, "data-category"), types = words(old, "data-consent-mode");
       if (!cats.every(function (c) { return dec[c] === true; })) return;
+      if (!types.every(function (t) { return m[t] == "granted"; })) return;
       var s = d.createElement("script");
       for (var i = 0; i < old.attributes.length; i++) {
         var a = old.attributes[i];
@@ -55,9 +127,11 @@
     });
   }
 
+  // Consent Mode hears of a change before any tag it unblocks runs.
   function changed(dec) {
+    tell(mode());
     activate();
-    d.dispatchEvent(new CustomEvent("consent:changed", { detail: Object.assign({}, dec) }));
+    if (dec) d.dispatchEvent(new CustomEvent("consent:changed", { detail: Object.assign({}, dec) }));
   }
 
   function send(dec, method, retry) {
@@ -65,6 +139,7 @@
       decisions: dec, banner_version: cfg.banner_version, text_hash: cfg.text_hash,
       locale: lang, page_url: location.href, method: method
     };
+    if (navigatorGpc) body.gpc = true;
     if (state && !retry) body.consent_id = state.id;
     return fetch(api, {
       method: "POST", credentials: "omit", headers: { "content-type": "application/json" }, body: JSON.stringify(body)
@@ -73,7 +148,9 @@
         if (r.status == 201) return j;
         // An id the server does not know (or a stale cookie): start a new one, once.
         var bad = j && j.error && (j.error.fields || []).some(function (f) { return f.field == "consent_id"; });
-        if ((bad || r.status == 404) && !retry && body.consent_id) return send(dec, method, true);
+        if ((bad || r.status == 404) && !retry && body.consent_id && method != "keep_earlier_choice") {
+          return send(dec, method, true);
+        }
         throw new Error("consent: " + r.status);
       });
     });
@@ -83,7 +160,10 @@
   function decide(dec, method) {
     hide();
     return send(dec, method).then(function (r) {
-      state = { id: r.consent_id, d: r.decisions, v: r.banner_version || cfg.banner_version, e: r.expires_at };
+      state = {
+        id: r.consent_id, d: r.decisions, v: r.banner_version || cfg.banner_version, e: r.expires_at,
+        g: r.consent_mode, k: r.gpc && !r.gpc_honored ? 1 : 0, a: state && state.a ? 1 : 0
+      };
       live = null;
       write(state);
       changed(state.d);
@@ -101,13 +181,7 @@
     return dec;
   }
 
-  function buttons(onAccept, onReject, extra) {
-    return el("div", { "class": "mc-row" }, [
-      button(T.accept_all, onAccept, "accept"),
-      button(T.reject_all, onReject, "reject"),
-      extra
-    ]);
-  }
+  function row(kids) { return el("div", { "class": "mc-row" }, kids); }
 
   function button(text, onclick, name) {
     var b = el("button", { type: "button", "class": "mc-btn", "data-mc": name, text: text });
@@ -115,15 +189,50 @@
     return b;
   }
 
+  function region(kids) {
+    banner = el("section", { "class": "mc-banner", role: "region", "aria-labelledby": "mc-title", lang: lang }, kids);
+    d.body.insertBefore(banner, d.body.firstChild);
+  }
+
+  // The opt-in banner, or under an opt-out regime the notice with "Do not sell or share".
   function showBanner() {
     if (banner) return;
-    banner = el("section", { "class": "mc-banner", role: "region", "aria-labelledby": "mc-title", lang: lang }, [
-      el("h2", { id: "mc-title", text: T.title }),
-      el("p", { text: T.body }),
-      buttons(function () { decide(all(true), "accept_all"); }, function () { decide(all(false), "reject_all"); },
-        button(T.preferences, function () { open(this, false); }, "preferences"))
+    var notice = cfg.regime == "opt_out";
+    var accept = button(T.accept_all, function () { decide(all(true), "accept_all"); }, "accept");
+    var preferences = button(T.preferences, function () { open(this, false); }, "preferences");
+    var second = notice
+      ? button(T.do_not_sell, function () {
+        var dec = {};
+        cfg.categories.forEach(function (c) { dec[c.id] = c.required || !c.sale_or_share; });
+        decide(dec, "do_not_sell_or_share");
+      }, "do-not-sell")
+      : button(T.reject_all, function () { decide(all(false), "reject_all"); }, "reject");
+    region([
+      el("h2", { id: "mc-title", text: notice ? T.notice_title : T.title }),
+      el("p", { text: notice ? T.notice_body : T.body }),
+      gpcNote(),
+      row([accept, second, preferences])
     ]);
-    d.body.insertBefore(banner, d.body.firstChild);
+  }
+
+  // Global Privacy Control against an earlier opt-in of this browser: the signal has won already; the
+  // visitor is asked once whether to keep the earlier choice (CCPA regulations §7025(c)(3)).
+  function askConflict(earlier) {
+    state.a = 1;
+    write(state);
+    region([
+      el("h2", { id: "mc-title", text: T.title }),
+      el("p", { "class": "mc-gpc", text: T.gpc_honored }),
+      el("p", { text: T.gpc_conflict }),
+      row([
+        button(T.keep_choice, function () { decide(earlier, "keep_earlier_choice"); }, "keep"),
+        button(T.keep_opted_out, hide, "stay")
+      ])
+    ]);
+  }
+
+  function conflicting() {
+    return state && !state.k && gpc() && cfg.categories.some(function (c) { return c.sale_or_share && state.d[c.id] === true; });
   }
 
   function hide() {
@@ -140,7 +249,6 @@
   function open(from, again) {
     if (!cfg || overlay) return;
     opener = from || d.activeElement;
-    reopened = again;
     var cur = decisions() || {};
     var list = cfg.categories.map(function (c) {
       var box = el("input", { type: "checkbox", role: "switch", "data-category": c.id, "aria-describedby": "mc-d-" + c.id });
@@ -153,14 +261,17 @@
     });
     var dialog = el("div", { "class": "mc-dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": "mc-dtitle", lang: lang }, [
       el("h2", { id: "mc-dtitle", text: T.preferences }),
+      gpcNote(),
       el("ul", {}, list),
-      buttons(function () { decide(all(true), "accept_all"); },
-        function () { decide(all(false), again && state ? "withdraw" : "reject_all"); },
+      row([
+        button(T.accept_all, function () { decide(all(true), "accept_all"); }, "accept"),
+        button(T.reject_all, function () { decide(all(false), again && state ? "withdraw" : "reject_all"); }, "reject"),
         button(T.save, function () {
           var dec = {};
           dialog.querySelectorAll("input[data-category]").forEach(function (b) { dec[b.getAttribute("data-category")] = b.checked; });
           decide(dec, again && state ? "preferences" : "custom");
-        }, "save"))
+        }, "save")
+      ])
     ]);
     var x = button("\u00d7", close, "close");
     x.className = "mc-x";
@@ -207,7 +318,13 @@
       var want = (d.documentElement.lang || "en").toLowerCase().split("-")[0];
       lang = c.texts[want] ? want : "en";
       T = c.texts[lang];
-      if (!state || state.v != c.banner_version) showBanner();
+      if (!state || state.v != c.banner_version) {
+        showBanner();
+      } else if (conflicting()) {
+        var earlier = Object.assign({}, state.d), asked = state.a;
+        return decide(earlier, "preferences").then(function () { if (!asked && state) askConflict(earlier); });
+      }
+      changed(null);
     }).catch(function (e) {
       if (w.console) console.warn(e);
     }).then(function () { readyDone(!!banner); });
@@ -215,26 +332,15 @@
 
   w.marketingConsent = {
     get: function () {
-      return state && !live ? { consentId: state.id, decisions: Object.assign({}, state.d), expiresAt: state.e } : null;
+      return state && !live ? {
+        consentId: state.id, decisions: Object.assign({}, state.d), expiresAt: state.e,
+        consentMode: Object.assign({}, state.g), gpc: gpc()
+      } : null;
     },
     open: function () { open(null, true); },
     ready: ready
   };
 
-  var css = el("style", {
-    text: ".mc-banner{position:fixed;z-index:2147483646;left:1rem;right:1rem;bottom:1rem;max-width:40rem;margin:auto;" +
-      "background:#fff;color:#222;border:1px solid #888;border-radius:.5rem;padding:1rem 1.25rem;box-shadow:0 4px 24px #0004;font:15px/1.45 system-ui,sans-serif}" +
-      ".mc-banner h2,.mc-dialog h2{font-size:1.15rem;margin:0 0 .5rem}.mc-banner p{margin:0 0 1rem}" +
-      ".mc-row{display:flex;flex-wrap:wrap;gap:.5rem}" +
-      ".mc-btn{flex:1 1 0;min-width:8rem;margin:0;font:inherit;font-weight:600;padding:.6rem 1rem;border-radius:.4rem;border:1px solid #1d3c78;background:#1d3c78;color:#fff;cursor:pointer}" +
-      ".mc-btn:focus-visible,.mc-x:focus-visible,.mc-dialog input:focus-visible{outline:3px solid #f0b400;outline-offset:2px}" +
-      ".mc-overlay{position:fixed;z-index:2147483647;inset:0;background:#0008;display:flex;align-items:center;justify-content:center;padding:1rem}" +
-      ".mc-dialog{position:relative;background:#fff;color:#222;border-radius:.5rem;padding:1.25rem;max-width:34rem;width:100%;max-height:90vh;overflow:auto;font:15px/1.45 system-ui,sans-serif}" +
-      ".mc-dialog ul{list-style:none;margin:0 0 1rem;padding:0}.mc-dialog li{border-top:1px solid #ddd;padding:.6rem 0}" +
-      ".mc-dialog label{display:flex;gap:.6rem;align-items:center}.mc-dialog input{width:1.2rem;height:1.2rem;accent-color:#1d3c78}" +
-      ".mc-dialog li p{margin:.25rem 0 0 1.8rem;color:#555;font-size:.9em}" +
-      ".mc-x{position:absolute;top:.5rem;right:.5rem;margin:0;font:inherit;font-size:1.4rem;line-height:1;color:#222;background:none;border:0;cursor:pointer;padding:.25rem .5rem}"
-  });
-  d.head.appendChild(css);
+  d.head.appendChild(el("link", { rel: "stylesheet", href: base + "/consent.css" }));
   d.readyState == "loading" ? d.addEventListener("DOMContentLoaded", start) : start();
 })(window, document);

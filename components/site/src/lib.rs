@@ -3,12 +3,14 @@
 //! | route | handler |
 //! |---|---|
 //! | `GET /` | [`serve_asset::serve_asset`]: the demo page (`assets/index.html`): the banner and the forms |
-//! | `GET /consent.js` | [`serve_asset::serve_asset`]: the banner script (`assets/consent.js`) |
+//! | `GET /consent.js`, `/consent.css` | [`serve_asset::serve_asset`]: the banner script and its stylesheet |
 //! | `GET /thanks.html` | [`serve_asset::serve_asset`]: the forms' thank-you page |
+//! | `GET /site.js`, `/site.css`, `/stand-in-tag.js` | [`serve_asset::serve_asset`]: the demo page's script, look and stand-in analytics tag |
 //! | anything else | `404` (the API components' routes are more specific, so Spin sends those there) |
 //!
-//! No configuration and no store: nothing here reads variables or keeps state.
+//! No store; the only variable read is the banner's (`consent`), for its Consent Mode wait.
 
+pub mod config;
 pub mod serve_asset;
 
 #[cfg(target_arch = "wasm32")]
@@ -19,7 +21,15 @@ mod entry {
 
     #[spin_sdk::http_service]
     async fn handle(request: spin_sdk::http::Request) -> Response<String> {
-        serve_asset::serve_asset(request.method(), request.uri().path())
+        crate::config::load()
+            .await
+            .and_then(|config| {
+                serve_asset::serve_asset(
+                    request.method(),
+                    request.uri().path(),
+                    config.wait_for_update_ms,
+                )
+            })
             .unwrap_or_else(|error| error.into_response(prefers_html(request.headers())))
     }
 }

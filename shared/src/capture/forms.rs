@@ -92,6 +92,11 @@ fn spec(id: &str, form: RawForm) -> anyhow::Result<FormSpec> {
             .collect()
     };
     let consents = ids(form.consents)?;
+    if consents.iter().any(|c| c.as_str() == "id") {
+        bail!(
+            "consent \"id\" would be the field consent_id, which is the cookie banner's consent id"
+        );
+    }
     let required_consents = ids(form.required_consents)?;
     if let Some(stray) = required_consents.iter().find(|c| !consents.contains(c)) {
         bail!(

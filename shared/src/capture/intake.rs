@@ -170,8 +170,9 @@ pub fn with_cors<B>(
             HeaderValue::from_static("600"),
         );
     }
+    // Appended: an answer may already vary on something else (the banner's config on `Sec-GPC`).
     response
         .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Origin"));
+        .append(header::VARY, HeaderValue::from_static("Origin"));
     response
 }

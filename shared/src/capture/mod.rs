@@ -5,15 +5,17 @@
 mod banner;
 mod contact;
 mod forms;
+mod gpc;
 mod intake;
 mod post;
 mod settings;
 mod spam;
 mod visit;
 
-pub use banner::{Banner, Category, Shown};
+pub use banner::{Banner, Category, Cited, ConsentMode, Shown, TEXT_KEYS};
 pub use contact::{ContactField, ContactFields};
 pub use forms::{FormSpec, Forms, newsletter_lists};
+pub use gpc::{honour_browser, honour_linked};
 pub use intake::{Intake, client_ip, error_as_html, preflight, respond, with_cors};
 pub use post::{Offer, Post, lead_capture};
 pub use settings::{CaptureSettings, RateLimit};

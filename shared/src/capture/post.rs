@@ -8,7 +8,7 @@ use super::settings::CaptureSettings;
 use super::spam::judge;
 use super::visit::VisitFields;
 use crate::body::{BodyRules, FieldReader};
-use crate::domain::{ConsentId, FormId, WebUrl};
+use crate::domain::{ConsentId, EmailAddress, FormId, WebUrl};
 use crate::http::ApiError;
 use crate::records::{Action, Actor, Contact, Lead, NetworkOrigin, SpamReason};
 use crate::store::{
@@ -166,6 +166,35 @@ impl Post {
             Captured::Stored(found) => Ok(found),
             Captured::RateLimited => Err(ApiError::RateLimited { retry_after }),
         }
+    }
+
+    /// After the post is stored: its browser's Global Privacy Control reaches the person it names
+    /// ([`super::honour_browser`]). Not for spam: a bot's post names nobody.
+    pub async fn honour_browser<K: Backend>(
+        &self,
+        store: &Store<K>,
+        settings: &CaptureSettings,
+        email: Option<&EmailAddress>,
+        spam: Option<SpamReason>,
+    ) -> Result<(), ApiError> {
+        let (Some(email), None) = (email, spam) else {
+            return Ok(());
+        };
+        let consent_id = self.common.consent_id.as_deref();
+        if !self.intake.gpc && consent_id.is_none() {
+            return Ok(());
+        }
+        let pseudonym = settings.pseudonym(&email.normalized());
+        super::honour_browser(
+            store,
+            consent_id,
+            self.intake.gpc,
+            &pseudonym,
+            &self.actor(),
+            self.at(),
+        )
+        .await?;
+        Ok(())
     }
 
     /// The success answer: `303` to `_next` or `thank_you` for a plain form post, else `201` with `body`.

@@ -6,7 +6,7 @@ use super::settings::CaptureSettings;
 use super::spam::{HONEYPOT_FIELD, RENDER_TOKEN_FIELD};
 use crate::body::FieldReader;
 use crate::domain::{
-    ConsentChoices, ConsentId, Language, PolicyVersion, TextHash, UtmValue, WebUrl,
+    ConsentChoices, ConsentId, Language, PolicyVersion, TextHash, UtmValue, WebUrl, parse_banner_id,
 };
 use crate::records::{ConsentSnapshot, VisitContext};
 
@@ -26,6 +26,9 @@ pub struct VisitFields {
     pub honeypot: Option<String>,
     pub render_token: Option<String>,
     pub next: Option<WebUrl>,
+    /// The cookie banner's consent id, linking the browser to the person the post names (see
+    /// [`super::honour_browser`]).
+    pub consent_id: Option<String>,
 }
 
 impl VisitFields {
@@ -76,6 +79,7 @@ impl VisitFields {
             );
         }
         let next = read_next(fields, settings);
+        let consent_id = fields.optional("consent_id", parse_banner_id);
         let visit = VisitContext {
             language: language.map(|l| l.as_str().to_owned()),
             ..VisitContext::new(
@@ -96,6 +100,7 @@ impl VisitFields {
             honeypot: fields.raw(HONEYPOT_FIELD),
             render_token: fields.raw(RENDER_TOKEN_FIELD),
             next,
+            consent_id,
         }
     }
 
@@ -109,6 +114,7 @@ impl VisitFields {
             honeypot: fields.raw(HONEYPOT_FIELD),
             render_token: fields.raw(RENDER_TOKEN_FIELD),
             next,
+            consent_id: None,
         }
     }
 }

@@ -100,6 +100,19 @@ impl ConsentId {
     }
 }
 
+/// The cookie banner's consent id (its `mc_consent` cookie's `id`) as a post carries it.
+pub fn parse_banner_id(raw: &str) -> Result<String, Invalid> {
+    let raw = raw.trim();
+    if crate::ids::is_id(raw) {
+        Ok(raw.to_owned())
+    } else {
+        Err(Invalid::new(
+            "invalid_consent_id",
+            "must be the cookie banner's consent id",
+        ))
+    }
+}
+
 /// The state of every checkbox a form offered: present means it was ticked. A checkbox the
 /// visitor did not tick is recorded as `false`, never assumed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -9,6 +9,10 @@ const ASSIGNED: &str = "ADAEAFAGAIALAMAOAQARASATAUAWAXAZBABBBDBEBFBGBHBIBJBLBMBN
 /// The 27 member states of the European Union.
 const EU: &str = "ATBEBGCYCZDEDKEEESFIFRGRHRHUIEITLTLULVMTNLPLPTROSESISK";
 
+/// Outside the EU, where the ePrivacy rules on cookies apply as well: the rest of the EEA (Iceland,
+/// Liechtenstein, Norway), the United Kingdom (PECR) and Switzerland (revFADP).
+const CONSENT_BEFORE_COOKIES: &str = "ISLINOGBCH";
+
 fn listed(list: &str, code: &[u8; 2]) -> bool {
     list.as_bytes().chunks_exact(2).any(|c| c == code)
 }
@@ -67,6 +71,12 @@ impl CountryCode {
     pub fn is_eu_member(&self) -> bool {
         listed(EU, &self.0)
     }
+
+    /// Whether cookies beyond the strictly necessary need consent before they are set: the EEA, the
+    /// United Kingdom and Switzerland.
+    pub fn needs_prior_consent(&self) -> bool {
+        self.is_eu_member() || listed(CONSENT_BEFORE_COOKIES, &self.0)
+    }
 }
 
 #[cfg(test)]
@@ -85,6 +95,13 @@ mod tests {
         assert_eq!(CountryCode::parse("nl").unwrap().as_str(), "NL");
         assert!(CountryCode::parse("XX").is_err());
         assert!(CountryCode::parse("NLD").is_err());
+        for code in ["DE", "NO", "GB", "CH"] {
+            assert!(
+                CountryCode::parse(code).unwrap().needs_prior_consent(),
+                "{code}"
+            );
+        }
+        assert!(!CountryCode::parse("US").unwrap().needs_prior_consent());
         assert!(CountryCode::parse("").is_err());
     }
 

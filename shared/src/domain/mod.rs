@@ -5,6 +5,7 @@
 
 mod client_ip;
 mod consent;
+mod consent_mode;
 mod consent_strings;
 mod country;
 mod email;
@@ -21,8 +22,10 @@ mod webhook;
 
 pub use client_ip::{ClientIp, IpHeaders, IpSource, truncate};
 pub use consent::{
-    ConsentChoices, ConsentId, PolicyVersion, TextHash, parse_bool, parse_tick, tick_shape,
+    ConsentChoices, ConsentId, PolicyVersion, TextHash, parse_banner_id, parse_bool, parse_tick,
+    tick_shape,
 };
+pub use consent_mode::{ConsentModeType, Grant, Regime};
 pub use consent_strings::{GppSectionIds, GppString, MAX_GPP_STRING, MAX_TC_STRING, TcString};
 pub use country::CountryCode;
 pub use email::EmailAddress;

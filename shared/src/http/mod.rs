@@ -12,6 +12,6 @@ pub use headers::{bearer, bearer_is, constant_time_eq, last_header, prefers_html
 pub use read::read_body;
 pub use reply::{Reply, bytes_response};
 pub use response::{
-    CONSOLE_CSP, LOOK, asset, console_page, escape_html, html_response, json_response, no_content,
-    page, page_csp, page_in, see_other, with_cookie,
+    CONSOLE_CSP, LOOK, asset, banner_page_csp, console_page, escape_html, html_response,
+    json_response, no_content, page, page_csp, page_in, see_other, with_cookie,
 };

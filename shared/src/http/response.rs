@@ -64,12 +64,40 @@ pub fn page_in(status: StatusCode, lang: &str, title: &str, body: &str) -> Respo
 pub fn page_csp() -> &'static str {
     static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     CSP.get_or_init(|| {
+        format!(
+            "default-src 'none'; style-src '{}'; img-src 'self'; frame-ancestors 'none'; \
+             base-uri 'none'",
+            look_hash()
+        )
+    })
+}
+
+/// `sha256-` and the base64 SHA-256 of [`LOOK`], as a CSP source allows the inline stylesheet.
+fn look_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
         use base64::Engine;
         use sha2::Digest;
-        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(LOOK));
+        let digest = sha2::Sha256::digest(LOOK);
         format!(
-            "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; frame-ancestors 'none'; \
-             base-uri 'none'"
+            "sha256-{}",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        )
+    })
+}
+
+/// The `Content-Security-Policy` of a page that runs the cookie banner (the demo site, the privacy
+/// centre): scripts, stylesheets and fetches from the app itself only (no inline script), the shared
+/// look's inline stylesheet by its SHA-256, never framed. No `form-action` here: the demo site's forms
+/// end on the configured thank-you page, which may be the company's website; a page whose forms stay on
+/// the app adds `form-action 'self'`.
+pub fn banner_page_csp() -> &'static str {
+    static CSP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    CSP.get_or_init(|| {
+        format!(
+            "default-src 'none'; script-src 'self'; style-src 'self' '{}'; connect-src 'self'; \
+             img-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+            look_hash()
         )
     })
 }

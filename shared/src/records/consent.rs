@@ -2,7 +2,7 @@
 
 use super::kind::RecordKind;
 use super::record::Record;
-use crate::domain::Invalid;
+use crate::domain::{ConsentModeType, Grant, Invalid, Regime};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -16,6 +16,12 @@ pub enum ConsentMethod {
     Custom,
     Preferences,
     Withdraw,
+    /// "Do not sell or share my personal information" on the opt-out notice: the sale/share categories
+    /// refused, the others kept.
+    DoNotSellOrShare,
+    /// After Global Privacy Control conflicted with an earlier opt-in of this browser, the visitor
+    /// chose to keep that earlier choice (CCPA regulations §7025(c)(3)).
+    KeepEarlierChoice,
 }
 
 impl ConsentMethod {
@@ -26,9 +32,11 @@ impl ConsentMethod {
             "custom" => Ok(Self::Custom),
             "preferences" => Ok(Self::Preferences),
             "withdraw" => Ok(Self::Withdraw),
+            "do_not_sell_or_share" => Ok(Self::DoNotSellOrShare),
+            "keep_earlier_choice" => Ok(Self::KeepEarlierChoice),
             _ => Err(Invalid::new(
                 "invalid_method",
-                "must be accept_all, reject_all, custom, preferences or withdraw",
+                "must be accept_all, reject_all, custom, preferences, withdraw, do_not_sell_or_share or keep_earlier_choice",
             )),
         }
     }
@@ -57,6 +65,17 @@ pub struct ConsentDecision {
     /// Categories that `Sec-GPC` forced to refused although the visitor granted them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gpc_refused: Vec<String>,
+    /// Sale/share categories the visitor kept granted despite `Sec-GPC`, having granted them before
+    /// (method `keep_earlier_choice`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gpc_kept: Vec<String>,
+    /// Which banner the visitor saw: the opt-in banner or the opt-out notice (absent: an earlier
+    /// banner version, or a decision recorded before regimes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regime: Option<Regime>,
+    /// What Google Consent Mode was told for this decision, per type.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub consent_mode: BTreeMap<ConsentModeType, Grant>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     pub ip_truncated: String,
@@ -71,6 +90,24 @@ pub struct ConsentDecision {
     /// The GPP section ids in force with it (`-1`: none applies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpp_sid: Option<Vec<i16>>,
+}
+
+impl ConsentDecision {
+    /// The decision came with Global Privacy Control and it was honoured: sale and sharing refused
+    /// (§7025(c)(6)). Not when the visitor chose to keep an earlier opt-in.
+    pub fn gpc_honored(&self) -> bool {
+        self.gpc && self.gpc_kept.is_empty()
+    }
+}
+
+/// A person a browser's consent id was sent with (`hist:consent-link:{id}:{n}`): a form, signup or
+/// privacy request carried the banner's id, so the browser's Global Privacy Control reaches that person.
+/// It holds the email's pseudonym only, like the do-not-contact registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentLink {
+    pub v: u32,
+    pub pseudonym: String,
+    pub at: Timestamp,
 }
 
 /// Kept as a history per consent id (`hist:consent:*`), pseudonymous: it names nobody and is never erased
@@ -91,6 +128,8 @@ mod tests {
             "custom",
             "preferences",
             "withdraw",
+            "do_not_sell_or_share",
+            "keep_earlier_choice",
         ] {
             let method = ConsentMethod::parse(raw).unwrap();
             assert_eq!(serde_json::to_value(method).unwrap(), raw);

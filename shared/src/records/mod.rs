@@ -36,7 +36,7 @@ mod view;
 mod webhook;
 
 pub use api_key::ApiKey;
-pub use consent::{ConsentDecision, ConsentMethod};
+pub use consent::{ConsentDecision, ConsentLink, ConsentMethod};
 pub use contact::{ImportedContact, NoticeKind, NoticeMail, NoticeStatus, SourceRecord};
 pub use data_request::{
     DataRequest, Deadlines, Decision, Extension, Outcome, RequestStatus, Step, TimelineEntry,

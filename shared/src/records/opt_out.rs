@@ -24,6 +24,9 @@ pub enum OptOutSource {
     HardBounce,
     /// The person marked a mail as spam: unsubscribed and never mailed again without fresh consent.
     SpamComplaint,
+    /// The person's browser sent Global Privacy Control (`Sec-GPC: 1`) with a post naming them, or with
+    /// a banner decision whose consent id a post of theirs carried: an opt-out of sale and sharing.
+    GpcSignal,
 }
 
 /// A do-not-contact entry (`rec:opt-out:{channel}:{pseudonym}`). It holds no address, only the

@@ -4,7 +4,8 @@ use super::backend::Backend;
 use super::capture::{Capture, Captured, Write};
 use super::core::{Store, StoreError, decode};
 use super::keys::Key;
-use crate::records::{ConsentDecision, Event};
+use crate::records::{ConsentDecision, ConsentLink, Event, SCHEMA_VERSION};
+use crate::time::Timestamp;
 use serde::de::DeserializeOwned;
 
 impl<B: Backend> Store<B> {
@@ -80,5 +81,60 @@ impl<B: Backend> Store<B> {
             .map(|(id, n)| Key::ConsentHistoryEntry(id, *n).to_string())
             .collect();
         self.get_decoded(keys).await
+    }
+
+    /// The newest decision of consent id `id` that is written: one counter read and a read of the top
+    /// two numbers (the newest may still be being written).
+    pub async fn latest_consent(&self, id: &str) -> Result<Option<ConsentDecision>, StoreError> {
+        let later = self
+            .backend
+            .increment(&Key::ConsentHistoryHead(id).to_string(), 0)
+            .await?;
+        let top = u64::try_from(later).unwrap_or_default() + 1;
+        let wanted: Vec<(&str, u64)> = [top, top - 1]
+            .into_iter()
+            .filter(|n| *n >= 1)
+            .map(|n| (id, n))
+            .collect();
+        let found: Vec<Option<ConsentDecision>> = self.consent_decisions(&wanted).await?;
+        Ok(found.into_iter().flatten().next())
+    }
+
+    /// Notes that consent id `id` was sent with the person `pseudonym` (one counter increment and one
+    /// write; a repeat adds a duplicate, which [`Store::consent_links`] drops).
+    pub async fn link_consent(
+        &self,
+        id: &str,
+        pseudonym: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let n = self
+            .backend
+            .increment(&Key::ConsentLinkHead(id).to_string(), 1)
+            .await?;
+        let link = ConsentLink {
+            v: SCHEMA_VERSION,
+            pseudonym: pseudonym.to_owned(),
+            at,
+        };
+        let bytes = serde_json::to_vec(&link).map_err(StoreError::Encode)?;
+        let key = Key::ConsentLinkEntry(id, u64::try_from(n).unwrap_or_default()).to_string();
+        Ok(self.backend.set_many(vec![(key, bytes)]).await?)
+    }
+
+    /// The people (email pseudonyms) consent id `id` was sent with, each once.
+    pub async fn consent_links(&self, id: &str) -> Result<Vec<String>, StoreError> {
+        let head = self
+            .backend
+            .increment(&Key::ConsentLinkHead(id).to_string(), 0)
+            .await?;
+        let keys: Vec<String> = (1..=u64::try_from(head).unwrap_or_default())
+            .map(|n| Key::ConsentLinkEntry(id, n).to_string())
+            .collect();
+        let links: Vec<Option<ConsentLink>> = self.get_decoded(keys).await?;
+        let mut people: Vec<String> = links.into_iter().flatten().map(|l| l.pseudonym).collect();
+        people.sort();
+        people.dedup();
+        Ok(people)
     }
 }

@@ -13,6 +13,7 @@
 //! | `log:{log}:{seq}` | [`LogEntry`](crate::records::LogEntry): change-feed entry and processing-register entry in one | the same `set-many` as the record |
 //! | `hist:consent:{id}:{n}` | decision `n` (from 1) of one cookie-consent id; the `consents` log entry names it | consent |
 //! | `hist:consent:{id}:head` | counter: how many decisions came after the first (absent = 0; the first needs no counter) | consent |
+//! | `hist:consent-link:{id}:head`, `hist:consent-link:{id}:{n}` | counter and list of [`ConsentLink`](crate::records::ConsentLink)s: the people (email pseudonyms) a browser's consent id was sent with, so a later Global Privacy Control signal of that browser reaches them | forms, signups, privacy |
 //! | `rate:slot:{n}` | one of the rate limit's [`RATE_SLOTS`](super::RATE_SLOTS) slots (`n` zero-padded): for each client (keyed hash of the IP) that hashes to it, how many posts it made in its current window and when that ends; rewritten whole by each batch of posts, expired entries swept by the retention job | capture, retention job |
 //! | `rec:opt-out:{channel}:{pseudonym}` | do-not-contact entry (`email` or `phone`) keyed by a keyed hash of the normalised address or E.164 number; survives erasure | opt-out |
 //! | `rec:subscriber:{pseudonym}` | a newsletter subscriber: one per mailbox, so its id is the email's pseudonym | signups |
@@ -124,6 +125,8 @@ pub enum Key<'a> {
     LogEntry(Log, u64),
     ConsentHistoryHead(&'a str),
     ConsentHistoryEntry(&'a str, u64),
+    ConsentLinkHead(&'a str),
+    ConsentLinkEntry(&'a str, u64),
     /// Slot `n` of the rate limit's fixed table (the clients whose bucket hashes to it).
     RateSlot(u32),
     Claim(&'a str, &'a str),
@@ -223,6 +226,8 @@ impl fmt::Display for Key<'_> {
             Self::LogEntry(log, seq) => write!(f, "log:{}:{seq:020}", log.as_str()),
             Self::ConsentHistoryHead(id) => write!(f, "hist:consent:{id}:head"),
             Self::ConsentHistoryEntry(id, n) => write!(f, "hist:consent:{id}:{n:020}"),
+            Self::ConsentLinkHead(id) => write!(f, "hist:consent-link:{id}:head"),
+            Self::ConsentLinkEntry(id, n) => write!(f, "hist:consent-link:{id}:{n:020}"),
             Self::RateSlot(n) => write!(f, "rate:slot:{n:05}"),
             Self::Claim(what, id) => write!(f, "claim:{what}:{id}"),
             Self::OutboxLowWater => write!(f, "log:{}:low", Log::Outbox.as_str()),
@@ -298,6 +303,7 @@ mod tests {
         let counters = [
             Key::LogHead(Log::Consents),
             Key::ConsentHistoryHead("id"),
+            Key::ConsentLinkHead("id"),
             Key::Claim("subscriber", "id"),
             Key::OutboxLowWater,
             Key::OutboxSendClaim {
@@ -330,6 +336,7 @@ mod tests {
             Key::Record(RecordKind::Subscriber, "head"),
             Key::LogEntry(Log::Outbox, 1),
             Key::ConsentHistoryEntry("id", 1),
+            Key::ConsentLinkEntry("id", 1),
             Key::RateSlot(1),
             Key::ApiKeyListEntry(1),
             Key::ApiKeyLastUsed("id"),

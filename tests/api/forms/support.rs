@@ -6,7 +6,7 @@ use shared::records::Submission;
 use shared::store::Log;
 
 /// Forms for tests: `contact` needs no render token; `quick` wants one at least a second old.
-pub(super) const TEST_FORMS: &str = r#"
+pub(crate) const TEST_FORMS: &str = r#"
 [contact]
 kind = "contact"
 fields = ["name", "email", "company", "title", "phone", "message"]

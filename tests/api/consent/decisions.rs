@@ -1,50 +1,11 @@
-//! The consent component through the test host: banner config, decisions, history, receipts.
+//! Decisions through the test host: banner config, decisions, history, receipts, GPC, TCF / GPP strings.
 
+use super::support::{decision, history, post, shared_default_consent, spawn};
 use crate::harness::TestApp;
 use serde_json::{Value, json};
-use shared::records::{ConsentDecision, ConsentMethod};
+use shared::records::ConsentMethod;
 use shared::store::Log;
 use std::collections::BTreeSet;
-
-async fn spawn() -> TestApp {
-    TestApp::spawn_with(|vars| {
-        vars.set("trusted_proxies", "127.0.0.1/32");
-    })
-    .await
-}
-
-/// The banner version and text hash the app serves.
-async fn banner(app: &TestApp) -> (String, String) {
-    let config: Value = app.get("/api/consent/config").await.json().await.unwrap();
-    (
-        config["banner_version"].as_str().unwrap().to_owned(),
-        config["text_hash"].as_str().unwrap().to_owned(),
-    )
-}
-
-async fn decision(app: &TestApp, method: &str, decisions: Value, id: Option<&str>) -> Value {
-    let (version, hash) = banner(app).await;
-    let mut body = json!({
-        "decisions": decisions,
-        "banner_version": version,
-        "text_hash": hash,
-        "locale": "en",
-        "page_url": "https://www.example.com/pricing?email=ada%40example.com#top",
-        "method": method,
-    });
-    if let Some(id) = id {
-        body["consent_id"] = json!(id);
-    }
-    body
-}
-
-async fn post(app: &TestApp, body: &Value, headers: &[(&str, &str)]) -> reqwest::Response {
-    app.post_json_with("/api/consent", body, headers).await
-}
-
-async fn history(app: &TestApp, id: &str) -> Vec<ConsentDecision> {
-    app.store().consent_history(id).await.unwrap()
-}
 
 #[tokio::test]
 async fn the_config_lists_categories_and_texts_with_a_hash_that_follows_the_texts() {
@@ -76,15 +37,6 @@ async fn the_config_lists_categories_and_texts_with_a_hash_that_follows_the_text
         other["text_hash"], config["text_hash"],
         "another text, another hash"
     );
-}
-
-/// The project's default `consent` variable, read from spin.toml.
-fn shared_default_consent() -> String {
-    let manifest = ::host::manifest::Manifest::load(&crate::harness::project_manifest()).unwrap();
-    manifest.variables["consent"]
-        .default
-        .clone()
-        .expect("a default banner")
 }
 
 #[tokio::test]
