@@ -13,6 +13,7 @@ mod contract;
 mod desk;
 #[path = "../api/harness.rs"]
 mod harness;
+mod signals;
 
 use anyhow::{Context, Result, bail, ensure};
 use fantoccini::{Client, ClientBuilder, Locator, key::Key};
@@ -38,6 +39,12 @@ async fn a_person_asks_for_their_data_on_the_privacy_page_and_confirms_by_the_ma
 #[tokio::test(flavor = "multi_thread")]
 async fn an_officer_signs_in_to_the_desk_approves_a_request_and_a_stale_tab_changes_nothing() {
     in_browser(|app, c| Box::pin(desk::desk_scenario(app, c))).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn consent_mode_hears_each_choice_before_the_tag_and_the_notice_and_gpc_are_shown_by_region()
+{
+    in_browser(|app, c| Box::pin(signals::signals_scenario(app, c))).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -443,7 +450,9 @@ async fn spawn_app() -> TestApp {
         &project_manifest(),
         |vars| {
             vars.set("allowed_origins", origin)
-                .set("signup_min_seconds", "0");
+                .set("signup_min_seconds", "0")
+                // The signals scenario has Chromium send a visitor's address as a proxy would.
+                .set("trusted_proxies", "127.0.0.1/32");
             desk::vars(vars);
         },
         format!("127.0.0.1:{port}").parse().unwrap(),

@@ -5,7 +5,7 @@
 mod banner;
 mod contact;
 mod forms;
-mod gpc;
+pub(crate) mod gpc;
 mod intake;
 mod post;
 mod settings;

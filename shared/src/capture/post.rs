@@ -185,7 +185,7 @@ impl Post {
             return Ok(());
         }
         let pseudonym = settings.pseudonym(&email.normalized());
-        super::honour_browser(
+        super::gpc::honour_browser(
             store,
             consent_id,
             self.intake.gpc,

@@ -15,7 +15,15 @@ pub(super) fn consent(schema: &mut Value, banner: &Banner, now: Timestamp) {
         Ok([one]) => one,
         Err(many) => json!({"anyOf": many}),
     };
-    let versions = any_of(accepted.iter().map(|(v, _)| version_schema(v)).collect());
+    // The version in force is cited with either regime's hash: listed once.
+    let mut versions: Vec<Value> = Vec::new();
+    for (version, _) in &accepted {
+        let schema = version_schema(version);
+        if !versions.contains(&schema) {
+            versions.push(schema);
+        }
+    }
+    let versions = any_of(versions);
     let hashes = any_of(accepted.iter().map(|(_, h)| hash_schema(h)).collect());
     // With earlier versions still in force, a decision cites a version with that version's hash.
     let pairs: Vec<Value> = accepted

@@ -9,7 +9,7 @@ use crate::domain::{
 use serde_json::{Value, json};
 
 /// The fields every capture post may carry besides its own.
-pub(super) const VISIT_FIELDS: [&str; 13] = [
+pub(super) const VISIT_FIELDS: [&str; 14] = [
     "language",
     "page_url",
     "referrer",
@@ -20,6 +20,7 @@ pub(super) const VISIT_FIELDS: [&str; 13] = [
     "utm_content",
     "consent_policy_version",
     "consent_text_hash",
+    "consent_id",
     "_token",
     "_gotcha",
     "_next",

@@ -291,11 +291,13 @@ async fn the_consents_feed_lists_every_decision_in_order_under_its_consent_id() 
     let rows = parse_csv(&csv.text().await.unwrap());
     assert_eq!(
         rows[0].join(","),
-        "id,n,at,expires_at,method,decisions,gpc,gpc_refused,banner_version,text_hash,locale,\
-page_url,ip_truncated,country_code,tc_string,gpp_string,gpp_sid,deleted"
+        "id,n,at,expires_at,method,decisions,gpc,gpc_refused,gpc_kept,regime,consent_mode,\
+banner_version,text_hash,locale,page_url,ip_truncated,country_code,tc_string,gpp_string,gpp_sid,deleted"
     );
     assert_eq!(rows.len(), 4);
     assert!(column(&rows, 3, "decisions").contains("analytics=true"));
+    assert!(column(&rows, 3, "consent_mode").contains("analytics_storage=granted"));
+    assert_eq!(column(&rows, 3, "regime"), "opt_in");
 }
 
 #[tokio::test]

@@ -60,7 +60,7 @@ async fn the_openapi_document_reflects_the_configured_forms_lists_banner_and_opt
     let version = decision["properties"]["banner_version"]["pattern"]
         .as_str()
         .unwrap();
-    assert!(version.contains("2026-11"), "{version}");
+    assert!(version.contains("2026-12"), "{version}");
     let opened = spawn().await;
     let opened = opened.document().await.value();
     assert!(opened["paths"].get("/api/v1/keys").is_some());
