@@ -122,8 +122,24 @@ expect 201 "$tmp/consent.json" -H 'content-type: application/json' \
 consent_id=$(sed -E 's/.*"consent_id":"([^"]+)".*/\1/' "$tmp/consent.json")
 expect 200 "$tmp/receipt.json" "$base/api/consent/$consent_id"
 grep -q '"method":"reject_all"' "$tmp/receipt.json" || fail "receipt without the decision: $(cat "$tmp/receipt.json")"
-expect 200 "$tmp/index.html" "$base/"
+expect 200 "$tmp/index.html" -D "$tmp/index.headers" "$base/"
+grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" "$tmp/index.headers" || fail "the demo site has no CSP: $(cat "$tmp/index.headers")"
 expect 200 "$tmp/consent.js" "$base/consent.js"
+grep -q 'var WAIT = 500;' "$tmp/consent.js" || fail "the banner script lacks the configured Consent Mode wait"
+expect 200 "$tmp/consent.css" "$base/consent.css"
+# The regime follows the visitor's country (through the trusted proxy header), and is hashed.
+expect 200 "$tmp/config-de.json" -H 'x-forwarded-for: 80.128.0.77' "$base/api/consent/config"
+expect 200 "$tmp/config-us.json" -H 'x-forwarded-for: 8.8.8.8' "$base/api/consent/config"
+[ "$(field "$tmp/config-de.json" regime)" = opt_in ] || fail "a German visitor is not opt_in"
+[ "$(field "$tmp/config-us.json" regime)" = opt_out ] || fail "a US visitor is not opt_out"
+[ "$(field "$tmp/config-de.json" text_hash)" != "$(field "$tmp/config-us.json" text_hash)" ] || fail "the regime is not hashed"
+# A decision with Global Privacy Control: sale and sharing refused, Consent Mode told so.
+expect 201 "$tmp/gpc.json" -H 'content-type: application/json' -H 'sec-gpc: 1' \
+  -d "{\"decisions\":{},\"banner_version\":\"$version\",\"text_hash\":\"$hash\",\"locale\":\"en\",\"method\":\"accept_all\"}" \
+  "$base/api/consent"
+grep -q '"gpc_honored":true' "$tmp/gpc.json" || fail "GPC not honoured: $(cat "$tmp/gpc.json")"
+grep -q '"ad_storage":"denied"' "$tmp/gpc.json" || fail "Consent Mode not told: $(cat "$tmp/gpc.json")"
+gpc_id=$(field "$tmp/gpc.json" consent_id)
 
 # Marketing API: a key, then the two submissions above through the change feed, IPs masked.
 expect 201 "$tmp/key.json" -H "authorization: Bearer $admin_key" -H 'content-type: application/json' \
@@ -144,6 +160,12 @@ grep -q "\"id\":\"$consent_id\"" "$tmp/consents.json" || fail "the consents feed
 expect 200 "$tmp/check.json" -H "authorization: Bearer $api_key" -H 'content-type: application/json' \
   -d '{"phones":["0031 20 1234567"],"emails":["nobody@example.com"]}' "$base/api/v1/opt-outs/check"
 grep -q '"phones":\[{[^]]*"opted_out":true' "$tmp/check.json" || fail "the do-not-call entry was not found: $(cat "$tmp/check.json")"
+# A signup carrying the GPC browser's consent id: the person is opted out of sale and sharing.
+expect 201 "$tmp/gpc-signup.json" -H 'content-type: application/json' \
+  -d "{\"email\":\"gpc@example.com\",\"consent_newsletter\":true,\"consent_policy_version\":\"2026-01\",\"consent_id\":\"$gpc_id\"}" "$base/api/newsletter"
+expect 200 "$tmp/check-gpc.json" -H "authorization: Bearer $api_key" -H 'content-type: application/json' \
+  -d '{"emails":["gpc@example.com"]}' "$base/api/v1/opt-outs/check"
+grep -q '"sale_share":true' "$tmp/check-gpc.json" || fail "GPC did not reach the person: $(cat "$tmp/check-gpc.json")"
 # A demo request's status under If-Match: the current ETag lands, the old one gets 412.
 demo_id=$(sed -E 's/.*"id":"([^"]+)".*/\1/' "$tmp/demo.out")
 expect 200 "$tmp/demo-show.json" -D "$tmp/demo.headers" -H "authorization: Bearer $api_key" "$base/api/v1/demo-requests/$demo_id"

@@ -413,10 +413,23 @@ async fn the_site_serves_its_assets_and_leaves_the_api_routes_to_their_component
         ("/", "text/html; charset=utf-8"),
         ("/thanks.html", "text/html; charset=utf-8"),
         ("/consent.js", "text/javascript; charset=utf-8"),
+        ("/consent.css", "text/css; charset=utf-8"),
+        ("/site.js", "text/javascript; charset=utf-8"),
+        ("/site.css", "text/css; charset=utf-8"),
+        ("/stand-in-tag.js", "text/javascript; charset=utf-8"),
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(response.headers()["content-type"], content_type, "{path}");
+        if content_type.starts_with("text/html") {
+            let csp = response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap();
+            assert!(
+                csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+                "{path}: {csp}"
+            );
+        }
         assert!(
             response.headers()["cache-control"]
                 .to_str()
@@ -425,6 +438,9 @@ async fn the_site_serves_its_assets_and_leaves_the_api_routes_to_their_component
             "{path} is cacheable"
         );
     }
+    // The banner script carries the configured Consent Mode wait.
+    let script = app.get("/consent.js").await.text().await.unwrap();
+    assert!(script.contains("var WAIT = 500;"), "the configured wait");
     assert_eq!(app.get("/nothing-here").await.status(), 404);
     assert_eq!(app.get("/consent.js/x").await.status(), 404);
     // The most specific route wins: `/...` does not shadow the API components.

@@ -184,6 +184,20 @@ async fn the_privacy_page_speaks_the_visitors_language_and_carries_a_token_and_t
         )
         .await;
     assert_eq!(response.status(), 200);
+    // The banner's script and stylesheet and the page's own look; its form posts back to the app.
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for directive in [
+        "script-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ] {
+        assert!(csp.contains(directive), "{directive}: {csp}");
+    }
     let html = response.text().await.unwrap();
     assert!(html.contains("<html lang=nl>") && html.contains("Privacycentrum"));
     assert!(html.contains("name=_token value=\""));
