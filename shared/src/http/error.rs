@@ -5,6 +5,9 @@ use super::response::{escape_html, html_response, json_response};
 use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 
+/// The `Content-Security-Policy` of an error page: no script, style or other source, never framed.
+const ERROR_PAGE_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
 /// A field that was refused, named as the client sent it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
@@ -292,11 +295,18 @@ impl ApiError {
         let mut response = if html {
             let items = self.field_items();
             let body = format!(
-                "<!doctype html><meta charset=utf-8><title>{status}</title><h1>{}</h1><p>{}</p><ul>{items}</ul><p><a href=\"javascript:history.back()\">Back</a></p>",
+                "<!doctype html><html lang=en><meta charset=utf-8><title>{status}</title><h1>{}</h1><p>{}</p><ul>{items}</ul>\
+                 <p>Use your browser's Back button to return to the form; what you typed is still there.</p>",
                 escape_html(status.canonical_reason().unwrap_or("Error")),
                 escape_html(&message)
             );
-            html_response(status, body)
+            let mut page = html_response(status, body);
+            // Nothing to run, load or frame: the page is its text.
+            page.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(ERROR_PAGE_CSP),
+            );
+            page
         } else {
             json_response(
                 status,

@@ -52,6 +52,10 @@ async fn a_plain_form_with_errors_gets_a_readable_page() {
             .unwrap()
             .starts_with("text/html")
     );
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+    );
     assert!(response.text().await.unwrap().contains("email"));
     nothing_stored(&app).await;
 }
