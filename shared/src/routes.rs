@@ -27,6 +27,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("/site.css", "GET, HEAD"),
     ("/stand-in-tag.js", "GET, HEAD"),
     ("/api/v1/openapi.json", "GET"),
+    ("/health/ready", "GET"),
+    ("/health/live", "GET"),
     ("/api/v1/keys", "GET, POST"),
     ("/api/v1/keys/{id}", "DELETE"),
     ("/api/v1/submissions", "GET"),

@@ -195,3 +195,30 @@ fn the_scheduler_posts_to_the_jobs_route_of_the_spinapp_with_its_jobs_token() {
         )
     );
 }
+
+#[test]
+fn the_probes_use_the_health_routes_and_restart_a_pod_after_about_two_minutes_without_its_store() {
+    let manifest = Manifest::load(&workspace_root().join("spin.toml")).unwrap();
+    let app = yaml("deploy/spinkube/spinapp.yaml").remove(0);
+    let checks = &app["spec"]["checks"];
+    let seconds = |probe: &str, field: &str| checks[probe][field].as_u64().unwrap();
+    assert_eq!(checks["readiness"]["httpGet"]["path"], "/health/ready");
+    assert_eq!(checks["liveness"]["httpGet"]["path"], "/health/live");
+    for probe in ["/health/ready", "/health/live"] {
+        assert_eq!(shared::routes::allowed(probe), Some("GET"), "{probe}");
+    }
+    // Out of rotation at the first failed readiness probe, which waits out the app's 5 s read.
+    assert_eq!(seconds("readiness", "failureThreshold"), 1);
+    assert!(seconds("readiness", "timeoutSeconds") > 5);
+    // Restarted after about two minutes of failed liveness probes, each longer than the app's wait.
+    let restart_after =
+        seconds("liveness", "periodSeconds") * seconds("liveness", "failureThreshold");
+    assert!((90..=150).contains(&restart_after), "{restart_after} s");
+    let wait: u64 = manifest.variables["liveness_store_seconds"]
+        .default
+        .as_deref()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(seconds("liveness", "timeoutSeconds") > wait);
+}

@@ -7,6 +7,7 @@ mod desk;
 mod floors;
 mod forms;
 mod harness;
+mod health;
 mod host;
 mod jobs;
 mod mail_events;

@@ -108,6 +108,17 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// A store failure as a health probe reports it: whatever the backend did (out of reach, timed
+    /// out, a write refused by a full disk), the instance is not fit to serve: `503` with `Retry-After`.
+    pub fn unavailable(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Backend(e) => Self::StoreUnavailable(e),
+            e => Self::Internal(e.into()),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct ErrorBody<'a> {
     error: ErrorDetail<'a>,

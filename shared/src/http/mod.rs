@@ -13,5 +13,5 @@ pub use read::read_body;
 pub use reply::{Reply, bytes_response};
 pub use response::{
     CONSOLE_CSP, LOOK, asset, banner_page_csp, console_page, escape_html, html_response,
-    json_response, no_content, page, page_csp, page_in, see_other, with_cookie,
+    json_response, no_content, page, page_csp, page_in, probe_response, see_other, with_cookie,
 };

@@ -10,6 +10,15 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Str
     with_type(status, body, "application/json")
 }
 
+/// A health probe's `200` answer: JSON, never cached (each probe must reach the store).
+pub fn probe_response<T: Serialize>(body: &T) -> Response<String> {
+    let mut response = json_response(StatusCode::OK, body);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// An HTML response.
 pub fn html_response(status: StatusCode, body: String) -> Response<String> {
     with_type(status, body, "text/html; charset=utf-8")

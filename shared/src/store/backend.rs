@@ -22,6 +22,16 @@ pub enum Flavour {
 }
 
 impl Flavour {
+    /// The backend's name as a health probe reports it, from the same counter [`Flavour::of_zero_counter`]
+    /// reads: `sqlite`, `redis` (the decimal string `0`), or `other` (Cosmos, DynamoDB, ...).
+    pub fn name_of_zero_counter(bytes: &[u8]) -> &'static str {
+        match Self::of_zero_counter(bytes) {
+            Self::Sqlite => "sqlite",
+            Self::Portable if bytes == b"0" => "redis",
+            Self::Portable => "other",
+        }
+    }
+
     /// Tells the backend from how it stored a counter that was only ever incremented by 0: SQLite
     /// writes 8 little-endian bytes, Redis the decimal string `0`, the others documents of their own.
     pub fn of_zero_counter(bytes: &[u8]) -> Self {
@@ -97,6 +107,17 @@ pub trait Backend {
         expected: &[u8],
         new: Vec<u8>,
     ) -> impl Future<Output = Result<bool, BackendError>>;
+    /// Reads `key` within `millis` (a health probe): a backend whose calls may block, as Spin's Redis
+    /// client does through an outage, answers "timed out" instead. An in-process backend just reads.
+    fn get_within(
+        &self,
+        key: &str,
+        millis: u64,
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, BackendError>> {
+        let _ = millis;
+        self.get(key)
+    }
+
     /// Which backend this is ([`probe`]); Spin's backend remembers it for the instance's life.
     fn flavour(&self) -> impl Future<Output = Result<Flavour, BackendError>> {
         probe(self)
@@ -208,13 +229,21 @@ mod spin {
     async fn within_deadline<T>(
         call: impl std::future::Future<Output = Result<T, spin_sdk::key_value::Error>>,
     ) -> Result<T, BackendError> {
+        within(READ_DEADLINE_MILLIS, async { Ok(call.await?) }).await
+    }
+
+    /// Waits for `call` up to `millis`; a call that misses it is dropped, and is "timed out".
+    async fn within<T>(
+        millis: u64,
+        call: impl std::future::Future<Output = Result<T, BackendError>>,
+    ) -> Result<T, BackendError> {
         use futures::future::{Either, select};
         let call = std::pin::pin!(call);
-        let deadline = std::pin::pin!(crate::time::pause(READ_DEADLINE_MILLIS));
+        let deadline = std::pin::pin!(crate::time::pause(millis));
         match select(call, deadline).await {
-            Either::Left((answer, _)) => Ok(answer?),
+            Either::Left((answer, _)) => answer,
             Either::Right(((), _)) => Err(BackendError(format!(
-                "the store did not answer a read within {READ_DEADLINE_MILLIS} ms (timed out)"
+                "the store did not answer a read within {millis} ms (timed out)"
             ))),
         }
     }
@@ -223,6 +252,17 @@ mod spin {
         async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BackendError> {
             self.reachable().await?;
             Ok(self.reader().await?.get(key).await?)
+        }
+
+        async fn get_within(
+            &self,
+            key: &str,
+            millis: u64,
+        ) -> Result<Option<Vec<u8>>, BackendError> {
+            // Opening the store is part of the read: a stalled client may hang there too.
+            let read = within(millis, async { Ok(self.reader().await?.get(key).await?) }).await?;
+            let _ = self.reachable.set(());
+            Ok(read)
         }
 
         async fn get_many(&self, keys: Vec<String>) -> Result<Vec<Option<Vec<u8>>>, BackendError> {

@@ -46,6 +46,7 @@
 //! | `hook:delivery:{endpoint}:{slot}` | one delivery of an event to an endpoint with its attempts: a ring of [`DELIVERY_LOG`](crate::records::WebhookDelivery) slots per endpoint, so the delivery log keeps the latest without a retention walk | webhooks job |
 //! | `bounce:soft:{pseudonym}` | counter: soft bounces reported for one mailbox | mailer (mail events) |
 //! | `meta:backend-probe` | counter only ever incremented by 0: 8 zero bytes on SQLite, `0` on Redis; tells the store which backend it is on | store |
+//! | `meta:health-probe` | when the readiness probe last wrote (`GET /health/ready`: a write that lands) | health |
 //! | `swap:{key}:{state}:{epoch}` | counter: the claim on changing the value at `key` out of `state` (hash of its bytes) in one minute, on backends without a trustworthy compare-and-swap; deleted after the change | store |
 //! | `claim:job:{job}:{window}` | counter: the lease of a background job in one lease window (taken for two adjacent windows, deleted when the run ends) | jobs |
 //!
@@ -209,6 +210,8 @@ pub enum Key<'a> {
     },
     /// Counter only ever incremented by 0: how the backend stores it tells which backend it is.
     BackendProbe,
+    /// When the readiness probe last wrote (a write that lands shows the store takes writes).
+    HealthProbe,
     /// Counter: the claim on moving the value at `key` out of state `state` in claim epoch `epoch`
     /// (on backends whose compare-and-swap cannot be trusted).
     SwapClaim {
@@ -269,6 +272,7 @@ impl fmt::Display for Key<'_> {
             Self::RegisterCheckpoint => write!(f, "reg:checkpoint"),
             Self::RegisterVerifier => write!(f, "reg:verifier"),
             Self::BackendProbe => write!(f, "meta:backend-probe"),
+            Self::HealthProbe => write!(f, "meta:health-probe"),
             Self::SwapClaim { key, state, epoch } => write!(f, "swap:{key}:{state}:{epoch}"),
         }
     }
@@ -360,6 +364,7 @@ mod tests {
             Key::RegisterPartialBundle,
             Key::RegisterCheckpoint,
             Key::RegisterVerifier,
+            Key::HealthProbe,
         ];
         for key in counters {
             assert!(is_counter(&key.to_string()), "{key}");

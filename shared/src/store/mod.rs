@@ -23,6 +23,7 @@ mod consents;
 mod contacts;
 mod core;
 pub mod group;
+mod health;
 pub mod keys;
 mod log;
 mod marks;

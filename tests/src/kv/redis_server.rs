@@ -64,6 +64,20 @@ impl RedisServer {
         }
     }
 
+    /// Makes the server hold every client's commands for `millis` (`CLIENT PAUSE ... ALL`): a stalled
+    /// store, as a client sees one whose server no longer answers.
+    pub fn pause_clients(&self, millis: u64) -> Result<()> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(1)))?;
+        stream.write_all(format!("CLIENT PAUSE {millis} ALL\r\n").as_bytes())?;
+        let mut answer = [0u8; 5];
+        stream.read_exact(&mut answer)?;
+        if &answer != b"+OK\r\n" {
+            bail!("unexpected answer to CLIENT PAUSE");
+        }
+        Ok(())
+    }
+
     fn wait_ready(&self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
