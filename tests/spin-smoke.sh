@@ -112,6 +112,12 @@ expect 201 "$tmp/demo.out" -H 'content-type: application/json' \
   -d '{"name":"Grace","email":"grace@example.com","company":"Navy","consent_policy_version":"1","consent_privacy_policy":true}' "$base/api/demo"
 expect 401 "$tmp/deliver.out" -X POST "$base/api/outbox/deliver"
 
+# Health probes: the store answers (and takes the readiness probe's write); never cached.
+expect 200 "$tmp/ready.json" -D "$tmp/ready.headers" "$base/health/ready"
+grep -q '"store":"ok"' "$tmp/ready.json" || fail "not ready: $(cat "$tmp/ready.json")"
+grep -qi '^cache-control: no-store' "$tmp/ready.headers" || fail "the readiness answer may be cached"
+expect 200 "$tmp/live.json" "$base/health/live"
+
 # Cookie consent: the banner's config, a decision, its receipt; the demo site and the banner script.
 expect 200 "$tmp/consent-config.json" "$base/api/consent/config"
 version=$(sed -E 's/.*"banner_version":"([^"]+)".*/\1/' "$tmp/consent-config.json")

@@ -10,7 +10,7 @@ use shared::body::{BodyRules, FieldReader};
 use shared::capture::{Cited, Intake, honour_linked};
 use shared::domain::{
     ConsentModeType, GppSectionIds, GppString, Grant, Invalid, PolicyVersion, Regime, TcString,
-    TextHash, WebUrl, parse_bool,
+    TextHash, WebUrl,
 };
 use shared::http::{ApiError, json_response};
 use shared::ids::{is_id, new_id};
@@ -50,7 +50,8 @@ struct Input {
     tc_string: Option<TcString>,
     gpp_string: Option<GppString>,
     gpp_sid: Option<GppSectionIds>,
-    /// `navigator.globalPrivacyControl`, for a browser that has the flag but did not send `Sec-GPC`.
+    /// Global Privacy Control: `Sec-GPC: 1`, or `gpc: true` (`navigator.globalPrivacyControl`, for a
+    /// browser that has the flag but did not send the header).
     gpc: bool,
 }
 
@@ -62,9 +63,9 @@ pub async fn record_consent<K: Backend>(
     // JSON only: the banner's script sends the decisions as an object.
     let rules = BodyRules::json().maps(&["decisions"]);
     let mut intake = Intake::read_as(request, &config.capture, &rules).await?;
-    let input = parse(config, &mut intake.fields, intake.received_at)?;
+    let input = parse(config, &mut intake.fields, intake.received_at, intake.gpc)?;
     let first = input.consent_id.is_none();
-    let gpc = intake.gpc || input.gpc;
+    let gpc = input.gpc;
     let consent_id = match input.consent_id {
         Some(id) if store.consent_exists(&id).await? => id,
         // A well-formed id this store never issued (or has forgotten): no such consent record.
@@ -73,22 +74,14 @@ pub async fn record_consent<K: Backend>(
     };
 
     let banner = &config.banner;
-    // Only what this browser granted before, without the signal, can be kept despite it.
-    let earlier: Vec<String> = if input.method == ConsentMethod::KeepEarlierChoice {
-        store
-            .consent_history(&consent_id)
-            .await?
-            .iter()
-            .filter(|d| !d.gpc)
-            .flat_map(|d| {
-                d.decisions
-                    .iter()
-                    .filter(|(_, g)| **g)
-                    .map(|(c, _)| c.clone())
-            })
-            .collect()
-    } else {
-        Vec::new()
+    // What the visitor may keep despite the signal (§7025(c)(3)): asked about the conflict, what the
+    // signal just overrode in this browser's latest decision; later, what was kept then.
+    let keepable: Vec<String> = match store.latest_consent(&consent_id).await? {
+        Some(latest) if gpc && !first => match input.method {
+            ConsentMethod::KeepEarlierChoice => latest.gpc_refused,
+            _ => latest.gpc_kept,
+        },
+        _ => Vec::new(),
     };
     let mut decisions = BTreeMap::new();
     let (mut gpc_refused, mut gpc_kept) = (Vec::new(), Vec::new());
@@ -100,14 +93,13 @@ pub async fn record_consent<K: Backend>(
             ConsentMethod::DoNotSellOrShare => !category.sale_or_share,
             ConsentMethod::Custom
             | ConsentMethod::Preferences
-            | ConsentMethod::KeepEarlierChoice => {
-                input.chosen.get(&category.id).copied().unwrap_or(false)
-            }
+            | ConsentMethod::KeepEarlierChoice
+            | ConsentMethod::GpcSignal => input.chosen.get(&category.id).copied().unwrap_or(false),
         };
         // Sec-GPC is a legally binding opt-out of selling and sharing (CCPA): it overrides the banner,
         // unless the visitor, asked about the conflict, keeps what they granted before (§7025(c)(3)).
         let signal = wanted && gpc && category.sale_or_share;
-        let kept = signal && earlier.contains(&category.id);
+        let kept = signal && keepable.contains(&category.id);
         if kept {
             gpc_kept.push(category.id.clone());
         } else if signal {
@@ -194,6 +186,7 @@ fn parse(
     config: &ConsentConfig,
     fields: &mut FieldReader,
     now: Timestamp,
+    header_gpc: bool,
 ) -> Result<Input, ApiError> {
     let banner = &config.banner;
     let consent_id = fields.optional("consent_id", |raw| {
@@ -245,6 +238,9 @@ fn parse(
         })
     });
     let method = fields.required("method", ConsentMethod::parse);
+    // Read whether or not the header came: an unread field would be refused as unknown.
+    let flag = fields.tick("gpc").unwrap_or(false);
+    let gpc = header_gpc || flag;
     match method {
         Some(ConsentMethod::DoNotSellOrShare)
             if cited.is_some_and(|c| c != Cited::Current(Regime::OptOut)) =>
@@ -255,17 +251,25 @@ fn parse(
                 "do_not_sell_or_share is offered by the opt-out notice only: cite its text_hash",
             );
         }
-        Some(ConsentMethod::KeepEarlierChoice) if consent_id.is_none() => fields.reject(
+        Some(ConsentMethod::KeepEarlierChoice | ConsentMethod::GpcSignal)
+            if consent_id.is_none() =>
+        {
+            fields.reject(
+                "method",
+                "earlier_choice_needed",
+                "needs the consent_id of the earlier choice",
+            )
+        }
+        Some(ConsentMethod::GpcSignal) if !gpc => fields.reject(
             "method",
-            "earlier_choice_needed",
-            "keep_earlier_choice needs the consent_id of the earlier choice",
+            "signal_needed",
+            "gpc_signal needs Global Privacy Control (Sec-GPC: 1 or gpc: true)",
         ),
         _ => {}
     }
     let tc_string = fields.optional("tc_string", TcString::parse);
     let gpp_string = fields.optional("gpp_string", GppString::parse);
     let gpp_sid = fields.optional("gpp_sid", GppSectionIds::parse);
-    let gpc = fields.optional("gpc", parse_bool).unwrap_or(false);
     // No entry for a category is no choice of it: refused unless the method grants every category.
     let chosen: BTreeMap<String, bool> = fields
         .flag_map("decisions", |id, granted| {

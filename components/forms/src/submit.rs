@@ -59,7 +59,7 @@ pub async fn submit<K: Backend>(
     );
     let found = post.store(store, settings, capture).await?;
     post.honour_browser(store, settings, contact.email.as_ref(), found.spam(spam))
-        .await?;
+        .await;
     // A bot is answered exactly like a person, so it learns nothing from the reply.
     Ok(post.accepted(
         &spec.thank_you,

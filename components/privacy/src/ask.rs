@@ -218,6 +218,16 @@ async fn take<K: Backend>(
     let day = (now.unix_millis() / 86_400_000).max(0) as u64;
     let event =
         |action, detail: String| Event::by(actor.clone(), Log::Requests, action, Some(detail), now);
+    // The browser's signal reaches the person whether or not a new request is opened below.
+    honour_browser(
+        store,
+        asked.consent_id.as_deref(),
+        asked.gpc,
+        &email_pseudonym,
+        &actor,
+        now,
+    )
+    .await?;
     if again(store, config, asked, &email_pseudonym, &actor, now).await? {
         return Ok(());
     }
@@ -283,14 +293,5 @@ async fn take<K: Backend>(
             .await?;
     }
     enqueue(store, verification, now).await?;
-    honour_browser(
-        store,
-        request.consent_id.as_deref(),
-        asked.gpc,
-        &request.email_pseudonym,
-        &actor,
-        now,
-    )
-    .await?;
     Ok(())
 }

@@ -82,7 +82,7 @@ pub async fn request_demo<K: Backend>(
     );
     let found = post.store(store, settings, capture).await?;
     post.honour_browser(store, settings, contact.email.as_ref(), found.spam(spam))
-        .await?;
+        .await;
     Ok(post.accepted(
         &config.demo_thank_you,
         &Receipt {

@@ -131,7 +131,7 @@ pub async fn subscribe<K: Backend>(
     let found = post.store(store, settings, capture).await?;
     let spam = found.spam(spam);
     post.honour_browser(store, settings, Some(&email), spam)
-        .await?;
+        .await;
     if spam.is_none() && found.exists() {
         let updated = store
             .update(

@@ -31,7 +31,7 @@
   var defaults = { wait_for_update: WAIT };
   TYPES.forEach(function (t) { defaults[t] = t == "security_storage" ? "granted" : "denied"; });
   w.gtag("consent", "default", defaults);
-  if (state && state.g) tell(state.g);
+  if (state && state.g) tell(mode());
 
   function read() {
     var m = d.cookie.match(/(?:^|;\s*)mc_consent=([^;]*)/);
@@ -47,8 +47,28 @@
       "; Path=/; SameSite=Lax" + (location.protocol == "https:" ? "; Secure" : "");
   }
 
-  // Global Privacy Control: the browser's own flag, or the header the server saw.
-  function gpc() { return navigatorGpc || !!(cfg && cfg.gpc); }
+  // Global Privacy Control as known now: the browser's own flag; once the config answered, also the
+  // header the server saw; before that, what the last config said (kept in the cookie).
+  function gpc() { return navigatorGpc || (cfg ? !!cfg.gpc : !!(state && state.p)); }
+
+  // Whether the signal refuses sale and sharing now: not once the visitor kept an earlier choice.
+  function signalled() { return gpc() && !(state && state.k); }
+
+  // Decisions `dec` as the page honours them: sale and sharing refused under the signal.
+  function effective(dec) {
+    if (!dec || !cfg || !signalled()) return dec;
+    var out = Object.assign({}, dec);
+    cfg.categories.forEach(function (c) { if (c.sale_or_share) out[c.id] = false; });
+    return out;
+  }
+
+  // A Consent Mode state `m` as the page may send it: advertising denied under the signal.
+  function masked(m) {
+    if (!signalled()) return m;
+    var out = Object.assign({}, m);
+    SALE_TYPES.forEach(function (t) { out[t] = "denied"; });
+    return out;
+  }
 
   // Where the visitor has not decided under an opt-out regime, everything but sale and sharing under
   // Global Privacy Control is allowed: the notice does not block.
@@ -59,8 +79,8 @@
   }
 
   function decisions() {
-    if (live) return live;
-    if (state) return state.d;
+    if (live) return effective(live);
+    if (state) return effective(state.d);
     return cfg && cfg.regime == "opt_out" ? noticeDefaults() : null;
   }
 
@@ -76,21 +96,19 @@
     return mode;
   }
 
+  // Before the config answers, the state the server computed for the stored choice; after, the
+  // decisions the page honours, by the banner's mapping.
   function mode() {
-    if (state && !live && state.g) return state.g;
     var dec = decisions();
-    return dec && cfg ? modeOf(dec) : null;
+    if (cfg && dec) return modeOf(dec);
+    return state && state.g ? masked(state.g) : null;
   }
 
-  // Sends Consent Mode an update when its state changed; Global Privacy Control denies advertising
-  // unless the visitor kept an earlier choice despite it.
+  // Sends Consent Mode an update when its state changed.
   function tell(m) {
     if (!m) return;
     var update = {};
-    TYPES.forEach(function (t) {
-      var sale = SALE_TYPES.indexOf(t) >= 0 && navigatorGpc && !(state && state.k);
-      update[t] = m[t] == "granted" && !sale ? "granted" : "denied";
-    });
+    TYPES.forEach(function (t) { update[t] = m[t] == "granted" ? "granted" : "denied"; });
     var text = JSON.stringify(update);
     if (text == told) return;
     told = text;
@@ -162,7 +180,7 @@
     return send(dec, method).then(function (r) {
       state = {
         id: r.consent_id, d: r.decisions, v: r.banner_version || cfg.banner_version, e: r.expires_at,
-        g: r.consent_mode, k: r.gpc && !r.gpc_honored ? 1 : 0, a: state && state.a ? 1 : 0
+        g: r.consent_mode, k: r.gpc && !r.gpc_honored ? 1 : 0, p: r.gpc ? 1 : 0, a: state && state.a ? 1 : 0
       };
       live = null;
       write(state);
@@ -309,7 +327,8 @@
       e.preventDefault();
       open(t, true);
     });
-    if (state) activate();
+    // Gated scripts wait for the config: only then is a signal seen by the server known, and which
+    // categories it refuses.
     fetch(api + "/config", { credentials: "omit" }).then(function (r) {
       if (!r.ok) throw new Error("consent config: " + r.status);
       return r.json();
@@ -318,14 +337,20 @@
       var want = (d.documentElement.lang || "en").toLowerCase().split("-")[0];
       lang = c.texts[want] ? want : "en";
       T = c.texts[lang];
+      if (state && state.p != (c.gpc ? 1 : 0)) {
+        state.p = c.gpc ? 1 : 0;
+        write(state);
+      }
       if (!state || state.v != c.banner_version) {
         showBanner();
       } else if (conflicting()) {
         var earlier = Object.assign({}, state.d), asked = state.a;
-        return decide(earlier, "preferences").then(function () { if (!asked && state) askConflict(earlier); });
+        return decide(earlier, "gpc_signal").then(function () { if (!asked && state) askConflict(earlier); });
       }
       changed(null);
     }).catch(function (e) {
+      // No config: a stored choice still holds, unless a signal may refuse part of it.
+      if (state && !signalled()) activate();
       if (w.console) console.warn(e);
     }).then(function () { readyDone(!!banner); });
   }
@@ -333,8 +358,8 @@
   w.marketingConsent = {
     get: function () {
       return state && !live ? {
-        consentId: state.id, decisions: Object.assign({}, state.d), expiresAt: state.e,
-        consentMode: Object.assign({}, state.g), gpc: gpc()
+        consentId: state.id, decisions: Object.assign({}, decisions()), expiresAt: state.e,
+        consentMode: Object.assign({}, mode()), gpc: gpc()
       } : null;
     },
     open: function () { open(null, true); },

@@ -19,7 +19,9 @@ pub async fn honour_browser<B: Backend>(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let mut signal = gpc;
+    // An id this store never issued links nobody (and leaves no key behind).
     if let Some(id) = consent_id
+        && store.consent_exists(id).await?
         && let Some(latest) = store.latest_consent(id).await?
     {
         store.link_consent(id, pseudonym, now).await?;

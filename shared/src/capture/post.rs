@@ -169,23 +169,24 @@ impl Post {
     }
 
     /// After the post is stored: its browser's Global Privacy Control reaches the person it names
-    /// ([`super::honour_browser`]). Not for spam: a bot's post names nobody.
+    /// ([`super::honour_browser`]). Not for spam: a bot's post names nobody. A failure is logged, not
+    /// answered: the post is kept, and a `500` would have the visitor send it again.
     pub async fn honour_browser<K: Backend>(
         &self,
         store: &Store<K>,
         settings: &CaptureSettings,
         email: Option<&EmailAddress>,
         spam: Option<SpamReason>,
-    ) -> Result<(), ApiError> {
+    ) {
         let (Some(email), None) = (email, spam) else {
-            return Ok(());
+            return;
         };
         let consent_id = self.common.consent_id.as_deref();
         if !self.intake.gpc && consent_id.is_none() {
-            return Ok(());
+            return;
         }
         let pseudonym = settings.pseudonym(&email.normalized());
-        super::gpc::honour_browser(
+        let honoured = super::gpc::honour_browser(
             store,
             consent_id,
             self.intake.gpc,
@@ -193,8 +194,10 @@ impl Post {
             &self.actor(),
             self.at(),
         )
-        .await?;
-        Ok(())
+        .await;
+        if let Err(e) = honoured {
+            ApiError::from(e).log();
+        }
     }
 
     /// The success answer: `303` to `_next` or `thank_you` for a plain form post, else `201` with `body`.

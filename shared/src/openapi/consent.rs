@@ -1,7 +1,7 @@
 //! The consent decision's schema as the banner decides it: the versions still accepted with their
 //! text hashes, the locales and the categories.
 
-use super::fields::{ID, text};
+use super::fields::{ID, checkbox, text};
 use crate::capture::Banner;
 use crate::domain::{GppSectionIds, GppString, PolicyVersion, Shape, TcString, TextHash, WebUrl};
 use crate::time::Timestamp;
@@ -47,6 +47,10 @@ pub(super) fn consent(schema: &mut Value, banner: &Banner, now: Timestamp) {
     properties["tc_string"] = text(&TcString::shape(), false);
     properties["gpp_string"] = text(&GppString::shape(), false);
     properties["gpp_sid"] = text(&GppSectionIds::shape(), false);
+    // `navigator.globalPrivacyControl`, read as a checkbox is.
+    let described = properties["gpc"]["description"].clone();
+    properties["gpc"] = checkbox(false);
+    properties["gpc"]["description"] = described;
     let categories: Map<String, Value> = banner
         .shown
         .categories

@@ -137,7 +137,7 @@ pub fn text(shape: &Shape, required: bool) -> Value {
 }
 
 /// A checkbox: JSON `true`/`false` or a form's checkbox value; a required one must be ticked.
-fn checkbox(required: bool) -> Value {
+pub(super) fn checkbox(required: bool) -> Value {
     if required {
         json!({"anyOf": [{"const": true}, tick_shape(true).schema(false)]})
     } else {

@@ -22,6 +22,9 @@ pub enum ConsentMethod {
     /// After Global Privacy Control conflicted with an earlier opt-in of this browser, the visitor
     /// chose to keep that earlier choice (CCPA regulations §7025(c)(3)).
     KeepEarlierChoice,
+    /// Recorded by the banner, not chosen: the signal arrived in a browser whose stored choice granted
+    /// a sale/share category, so the stored choice was sent again and the signal refused those.
+    GpcSignal,
 }
 
 impl ConsentMethod {
@@ -34,9 +37,10 @@ impl ConsentMethod {
             "withdraw" => Ok(Self::Withdraw),
             "do_not_sell_or_share" => Ok(Self::DoNotSellOrShare),
             "keep_earlier_choice" => Ok(Self::KeepEarlierChoice),
+            "gpc_signal" => Ok(Self::GpcSignal),
             _ => Err(Invalid::new(
                 "invalid_method",
-                "must be accept_all, reject_all, custom, preferences, withdraw, do_not_sell_or_share or keep_earlier_choice",
+                "must be accept_all, reject_all, custom, preferences, withdraw, do_not_sell_or_share, keep_earlier_choice or gpc_signal",
             )),
         }
     }
@@ -130,6 +134,7 @@ mod tests {
             "withdraw",
             "do_not_sell_or_share",
             "keep_earlier_choice",
+            "gpc_signal",
         ] {
             let method = ConsentMethod::parse(raw).unwrap();
             assert_eq!(serde_json::to_value(method).unwrap(), raw);

@@ -100,14 +100,20 @@ impl<B: Backend> Store<B> {
         Ok(found.into_iter().flatten().next())
     }
 
-    /// Notes that consent id `id` was sent with the person `pseudonym` (one counter increment and one
-    /// write; a repeat adds a duplicate, which [`Store::consent_links`] drops).
+    /// Notes that consent id `id` was sent with the person `pseudonym`, once: a claim on the pair, then
+    /// (the first time) one counter increment and one write, so a browser that posts often does not
+    /// grow its list.
     pub async fn link_consent(
         &self,
         id: &str,
         pseudonym: &str,
         at: Timestamp,
     ) -> Result<(), StoreError> {
+        let pair = format!("{id}:{pseudonym}");
+        let claim = Key::Claim("consent-link", &pair).to_string();
+        if self.backend.increment(&claim, 1).await? != 1 {
+            return Ok(());
+        }
         let n = self
             .backend
             .increment(&Key::ConsentLinkHead(id).to_string(), 1)

@@ -20,6 +20,7 @@
 //! | `claim:{what}:{id}` | counter used as a create-if-absent claim: `increment` returns 1 to exactly one caller | tokens, uniqueness |
 //! | `log:outbox:low` | counter: the outbox's low-water mark; every outbox entry at or below it is finished (see "The outbox") | mailer |
 //! | `claim:outbox-send:{id}:{attempt}:{window}` | counter: claim on one delivery attempt of a message in one lease window | mailer |
+//! | `claim:consent-link:{id}:{pseudonym}` | counter: the claim on linking consent id `id` to a person, so each pair is listed once | forms, signups, privacy |
 //! | `claim:outbox-pass:{seq}` | counter: claim on moving the outbox low-water mark past entry `seq` | mailer |
 //! | `idx:api-key:head` | counter: how many API keys were ever created | marketing-api |
 //! | `idx:api-key:{n}` | the id of the `n`-th API key created (from 1): the key list, read without `get-keys` | marketing-api |

@@ -197,6 +197,13 @@ async fn do_not_sell_or_share_is_the_opt_out_notice_s_choice_and_refuses_only_sa
     let stored = history(&app, made["consent_id"].as_str().unwrap()).await;
     assert_eq!(stored[0].method, ConsentMethod::DoNotSellOrShare);
 
+    // The browser's flag, sent by the banner as `gpc` without the header, is the same signal.
+    let mut flagged = decision_from(&app, UNITED_STATES, "accept_all", None).await;
+    flagged["gpc"] = json!(true);
+    let honoured = decide(&app, &flagged, &[]).await;
+    assert_eq!(honoured["gpc_honored"], true);
+    assert_eq!(honoured["decisions"]["marketing"], false);
+
     // The opt-in banner has no such button: citing it, the method is refused.
     let response = post(
         &app,
@@ -304,8 +311,10 @@ async fn a_browser_that_granted_marketing_before_its_signal_may_keep_that_choice
     assert_eq!(signal_won["decisions"]["marketing"], false);
     assert_eq!(signal_won["gpc_honored"], true);
 
+    // As the banner sends it from a browser with the flag: `gpc` beside the header.
     let mut keep = decision_from(&app, GERMANY, "keep_earlier_choice", Some(id)).await;
     keep["decisions"] = json!({"analytics": true, "marketing": true});
+    keep["gpc"] = json!(true);
     let kept = decide(&app, &keep, &gpc).await;
     assert_eq!(kept["decisions"]["marketing"], true);
     assert_eq!(kept["gpc_honored"], false);
@@ -314,6 +323,20 @@ async fn a_browser_that_granted_marketing_before_its_signal_may_keep_that_choice
     assert_eq!(stored[0].method, ConsentMethod::KeepEarlierChoice);
     assert_eq!(stored[0].gpc_kept, ["marketing"]);
     assert!(!stored[0].gpc_honored());
+
+    // Kept, it stays kept while the visitor goes on granting it; withdrawn, there is nothing to keep.
+    let mut save = decision_from(&app, GERMANY, "preferences", Some(id)).await;
+    save["decisions"] = json!({"analytics": false, "marketing": true});
+    let saved = decide(&app, &save, &gpc).await;
+    assert_eq!(saved["decisions"]["marketing"], true, "{saved}");
+    decide(
+        &app,
+        &decision_from(&app, GERMANY, "withdraw", Some(id)).await,
+        &gpc,
+    )
+    .await;
+    let revived = decide(&app, &keep, &gpc).await;
+    assert_eq!(revived["decisions"]["marketing"], false, "{revived}");
 
     // A browser that never granted marketing without the signal has nothing to keep.
     let refused = decide(
@@ -328,6 +351,19 @@ async fn a_browser_that_granted_marketing_before_its_signal_may_keep_that_choice
     let nothing = decide(&app, &keep, &gpc).await;
     assert_eq!(nothing["decisions"]["marketing"], false);
     assert_eq!(nothing["gpc_honored"], true);
+
+    // The banner's own record of a signal that arrived is only taken with the signal.
+    let response = post(
+        &app,
+        &decision_from(&app, GERMANY, "gpc_signal", Some(other)).await,
+        &[],
+    )
+    .await;
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        field_errors(response).await,
+        [("method".to_owned(), "signal_needed".to_owned())]
+    );
 
     // Without the id of the earlier choice there is nothing to keep: refused by name.
     let response = post(

@@ -22,6 +22,16 @@ async fn the_suppression_check_answers_which_addresses_and_numbers_are_opted_out
         )
         .await
         .unwrap();
+    app.store()
+        .opt_out(
+            Channel::SaleShare,
+            &settings.pseudonym("grace@example.com"),
+            OptOutSource::GpcSignal,
+            Actor::System,
+            at,
+        )
+        .await
+        .unwrap();
     let phone = app
         .post_json("/api/opt-out/phone", &json!({"phone": "+31 20 123 4567"}))
         .await;
@@ -64,6 +74,26 @@ async fn the_suppression_check_answers_which_addresses_and_numbers_are_opted_out
     assert_eq!(answer["emails"][2]["error"], "invalid_email");
     assert_eq!(answer["phones"][0]["normalized"], "+31201234567");
     assert_eq!(answer["phones"][2]["error"], "invalid_phone");
+    // Each valid email says whether the person opted out of sale and sharing; phones and invalid
+    // inputs do not.
+    let sale_share: Vec<Value> = answer["emails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(answer["phones"].as_array().unwrap())
+        .map(|c| c["sale_share"].clone())
+        .collect();
+    assert_eq!(
+        sale_share,
+        [
+            json!(false),
+            json!(true),
+            Value::Null,
+            Value::Null,
+            Value::Null,
+            Value::Null
+        ]
+    );
 
     let register = access_log(&app).await;
     let last = register.last().unwrap();
