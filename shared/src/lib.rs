@@ -16,6 +16,7 @@
 //! | [`mailer`] | the durable outbox and delivery to the mail provider |
 //! | [`jobs`] | the scheduler's jobs under one lease frame: outbox, person index, privacy, retention, register |
 //! | [`register`] | the processing register as a transparency log: leaves, RFC 6962 hashing, tiles, signed checkpoints |
+//! | [`restore`] | a restore's replay: what the register sealed after a backup, carried out again on it |
 //! | [`privacy`] | data-subject requests: the record, its lifecycle, its legal deadlines, an officer's decision |
 //! | [`staff`] | staff access: API keys (format, hash, scopes, the check of a presented key) and the privacy desk's sessions |
 //! | [`contacts`] | contacts from other sources: the import, the Art. 14 notice and its reminders, the objection |
@@ -42,6 +43,7 @@ pub mod privacy;
 mod proptests;
 pub mod records;
 pub mod register;
+pub mod restore;
 pub mod routes;
 pub mod staff;
 pub mod store;

@@ -1,5 +1,6 @@
 //! The integration tests: one binary (one link, one component compile cache), one module per area.
 
+mod backups;
 mod consent;
 mod contract;
 mod deploy;

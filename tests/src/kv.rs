@@ -3,6 +3,7 @@
 //! rebuilt ([`redis`]: the same commands, defects included), plus the direct handle tests and benchmarks
 //! use through `shared::store::Backend`.
 
+pub mod backup;
 pub mod copy;
 pub mod redis;
 pub mod redis_server;
@@ -267,6 +268,24 @@ impl KvStore {
             })
             .map_err(other)?;
         rows.collect::<Result<_, _>>().map_err(other)
+    }
+
+    /// One page of a Redis store's keys and values from `cursor` (see [`redis::Redis::scan`]); `None`
+    /// on SQLite, which pages by key ([`KvStore::page_after`]).
+    pub async fn scan(
+        &self,
+        cursor: u64,
+        count: usize,
+    ) -> Option<Result<(u64, Vec<(String, Vec<u8>)>), KvError>> {
+        match self.side() {
+            Side::Sqlite(_) => None,
+            Side::Redis(r) => Some(r.scan(cursor, count).await),
+        }
+    }
+
+    /// Whether this store is a Redis server's keyspace (counters are decimal strings there).
+    pub fn is_redis(&self) -> bool {
+        matches!(self.side(), Side::Redis(_))
     }
 
     /// Whether the store holds no key at all (on Redis: the whole keyspace, as every label shares it).

@@ -5,7 +5,7 @@ use http::{HeaderMap, Response, StatusCode};
 use shared::capture::{CaptureSettings, client_ip};
 use shared::http::{ApiError, escape_html, page_in};
 use shared::links::{UnsubscribeLink, UnsubscribeScope};
-use shared::records::{Action, Actor, OptOutSource, Subscriber, SubscriberStatus};
+use shared::records::{Action, Actor, OptOutSource, Subscriber, notes};
 use shared::store::{Backend, Channel, Event, Log, RecordKind, Store};
 use shared::time::Timestamp;
 
@@ -22,8 +22,8 @@ pub async fn unsubscribe<K: Backend>(
         ip_truncated: client.truncated().to_string(),
     };
     let detail = match &link.scope {
-        UnsubscribeScope::AllEmail => "all email".to_owned(),
-        UnsubscribeScope::List(list) => format!("list {list}"),
+        UnsubscribeScope::AllEmail => notes::ALL_EMAIL.to_owned(),
+        UnsubscribeScope::List(list) => format!("{}{list}", notes::LIST),
     };
     let event = Event::by(
         actor.clone(),
@@ -38,23 +38,9 @@ pub async fn unsubscribe<K: Backend>(
             RecordKind::Subscriber,
             &link.pseudonym,
             event,
-            |s: &mut Subscriber| {
-                if s.status == SubscriberStatus::Unsubscribed {
-                    return false;
-                }
-                match &link.scope {
-                    UnsubscribeScope::List(list) if s.lists.len() > 1 => {
-                        let before = s.lists.len();
-                        s.lists.retain(|l| l != list);
-                        s.lists.len() != before
-                    }
-                    UnsubscribeScope::List(list) if !s.lists.contains(list) => false,
-                    _ => {
-                        s.status = SubscriberStatus::Unsubscribed;
-                        s.unsubscribed_at = Some(now);
-                        true
-                    }
-                }
+            |s: &mut Subscriber| match &link.scope {
+                UnsubscribeScope::List(list) => s.unsubscribe(Some(list), now),
+                UnsubscribeScope::AllEmail => s.unsubscribe(None, now),
             },
         )
         .await?;

@@ -1,7 +1,9 @@
 //! The privacy job: expires every unconfirmed data-subject request past its link's lifetime, dropping its
 //! personal data (only the pseudonyms, rights and timeline stay, and its register entries).
 
-use crate::records::{Action, Actor, DataRequest, Event, Log, RecordKind, RequestStatus, Step};
+use crate::records::{
+    Action, Actor, DataRequest, Event, Log, RecordKind, RequestStatus, Step, notes,
+};
 use crate::store::{Backend, Store, StoreError};
 use crate::time::Timestamp;
 
@@ -17,7 +19,7 @@ pub async fn expire<B: Backend>(
         actor.clone(),
         Log::Requests,
         Action::Updated,
-        Some("expired".into()),
+        Some(notes::EXPIRED.into()),
         now,
     );
     let updated = store

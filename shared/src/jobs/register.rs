@@ -11,9 +11,8 @@
 
 use crate::records::Log;
 use crate::register::leaf;
-use crate::register::merkle::{Hash, empty_root, fold, leaf_hash, root};
 use crate::register::note::{Checkpoint, NoteSigner};
-use crate::register::tiles::{WIDTH, hashes, push_entry};
+use crate::register::tiles::Growth;
 use crate::store::{Backend, RegisterUpdate, Slot, Store, StoreError, Waiting, past_grace};
 use crate::time::Timestamp;
 use serde::Serialize;
@@ -33,31 +32,6 @@ pub struct SealRun {
     pub waiting: u64,
     /// Entries past the marks left for later runs (the run's budget ran out).
     pub behind: u64,
-}
-
-fn hashes_bytes(hashes: &[Hash]) -> Vec<u8> {
-    hashes.concat()
-}
-
-/// The compact range of a tree from its partial tiles: per level (highest first), the partial tile's
-/// hashes cut into perfect subtrees by the binary digits of its width.
-fn tree_root(partials: &[Vec<Hash>]) -> Hash {
-    let mut subtrees = Vec::new();
-    for tile in partials.iter().rev() {
-        let mut at = 0;
-        for bit in (0..8).rev() {
-            let chunk = 1usize << bit;
-            if tile.len() & chunk != 0 {
-                subtrees.push(root(&tile[at..at + chunk]));
-                at += chunk;
-            }
-        }
-    }
-    if subtrees.is_empty() {
-        empty_root()
-    } else {
-        fold(&subtrees)
-    }
 }
 
 /// One run: seals up to `budget` entries, then signs the new checkpoint with `signer` under `origin`.
@@ -141,40 +115,23 @@ pub async fn seal<B: Backend>(
     state.waiting = waiting;
 
     // The partial tiles of every level and the partial bundle, as the last run left them.
-    let (stored, mut bundle) = store.register_partials().await?;
-    let mut partials: Vec<Vec<Hash>> = stored.iter().map(|t| hashes(t)).collect();
-    let mut size = state.size;
-    let mut update = RegisterUpdate::default();
+    let (stored, bundle) = store.register_partials().await?;
+    let mut growth = Growth::from(state.size, &stored, bundle);
     for (log, seq, bytes) in &sealed {
-        let leaf = leaf(*log, *seq, bytes);
-        push_entry(&mut bundle, &leaf);
-        let mut hash = leaf_hash(&leaf);
-        size += 1;
-        if size % WIDTH == 0 {
-            update
-                .bundles
-                .push((size / WIDTH - 1, std::mem::take(&mut bundle)));
-        }
-        // Up the levels while a tile fills: its root is the next level's hash.
-        let mut count = size;
-        for (level, tile) in partials.iter_mut().enumerate() {
-            tile.push(hash);
-            if count % WIDTH != 0 {
-                break;
-            }
-            let index = count / WIDTH - 1;
-            update.tiles.push((level as u8, index, hashes_bytes(tile)));
-            hash = root(tile);
-            tile.clear();
-            count /= WIDTH;
-        }
+        growth.push(&leaf(*log, *seq, bytes));
     }
-    update.partial_tiles = partials.iter().map(|t| hashes_bytes(t)).collect();
-    update.partial_bundle = bundle;
+    let size = growth.size;
     let checkpoint = Checkpoint {
         origin: origin.to_owned(),
         size,
-        root: tree_root(&partials),
+        root: growth.root(),
+    };
+    let mut update = RegisterUpdate {
+        partial_tiles: growth.partial_tiles(),
+        partial_bundle: growth.bundle,
+        tiles: growth.tiles,
+        bundles: growth.bundles,
+        ..RegisterUpdate::default()
     };
     update.checkpoint = signer.sign(&checkpoint);
     update.verifier = signer.verifier_key();
@@ -183,28 +140,4 @@ pub async fn seal<B: Backend>(
     store.write_register(update, started_at).await?;
     run.size = size;
     Ok(run)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::LEVELS;
-
-    #[test]
-    fn the_root_from_partial_tiles_is_the_tree_root() {
-        for n in [0usize, 1, 5, 255, 256, 257, 300, 513, 70_000] {
-            let leaves: Vec<Hash> = (0..n)
-                .map(|i| leaf_hash(&(i as u64).to_be_bytes()))
-                .collect();
-            // The partial tiles a run would leave for a tree of n leaves.
-            let mut partials = vec![Vec::new(); LEVELS];
-            let mut level_hashes = leaves.clone();
-            for partial in partials.iter_mut() {
-                let full = level_hashes.len() / 256 * 256;
-                *partial = level_hashes[full..].to_vec();
-                level_hashes = level_hashes[..full].chunks(256).map(root).collect();
-            }
-            assert_eq!(tree_root(&partials), root(&leaves), "{n} leaves");
-        }
-    }
 }

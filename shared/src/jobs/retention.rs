@@ -7,7 +7,7 @@
 //! bucket outlives its window.
 
 use crate::records::retention::Retention;
-use crate::records::{Action, Event, Log, LogEntry, RecordKind};
+use crate::records::{Action, Event, Log, LogEntry, RecordKind, notes};
 use crate::store::{Backend, Store, StoreError};
 use crate::time::Timestamp;
 use serde::Serialize;
@@ -176,7 +176,7 @@ async fn minimise_ips<B: Backend>(
             let event = Event::system(
                 kind.log(),
                 Action::Updated,
-                format!("retention {name}"),
+                format!("{}{}", notes::FULL_IP_RETENTION, kind.as_str()),
                 now,
             );
             store

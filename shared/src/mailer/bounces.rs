@@ -9,7 +9,7 @@ use crate::domain::EmailAddress;
 use crate::http::{ApiError, FieldError};
 use crate::records::{
     Action, Actor, Channel, Event, ImportedContact, Log, OptOutSource, RecordKind, Subscriber,
-    SubscriberStatus,
+    notes,
 };
 use crate::store::{Backend, Store, StoreError};
 use crate::time::Timestamp;
@@ -127,7 +127,7 @@ pub async fn apply<B: Backend>(
             let event = Event::system(
                 Log::Subscribers,
                 Action::Updated,
-                "spam complaint".into(),
+                notes::SPAM_COMPLAINT.into(),
                 now,
             );
             store
@@ -135,14 +135,7 @@ pub async fn apply<B: Backend>(
                     RecordKind::Subscriber,
                     &pseudonym,
                     event,
-                    |s: &mut Subscriber| {
-                        if s.status == SubscriberStatus::Unsubscribed {
-                            return false;
-                        }
-                        s.status = SubscriberStatus::Unsubscribed;
-                        s.unsubscribed_at = Some(now);
-                        true
-                    },
+                    |s: &mut Subscriber| s.unsubscribe(None, now),
                 )
                 .await?;
             store

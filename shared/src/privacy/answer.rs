@@ -6,7 +6,7 @@ use super::{DataRequest, Outcome, Step, mail};
 use crate::domain::Right;
 use crate::mailer::OutboxMessage;
 use crate::mailer::{enqueue, enqueue_then_erase};
-use crate::records::{Action, Actor, ConsentDecision, LogEntry, OptOutSource, RecordRef};
+use crate::records::{Action, Actor, ConsentDecision, LogEntry, OptOutSource, RecordRef, notes};
 use crate::store::{Backend, Channel, Event, Log, PersonRef, RecordKind, Store, StoreError};
 use crate::time::Timestamp;
 use serde_json::{Value, json};
@@ -119,7 +119,7 @@ pub async fn erase<B: Backend>(
     let mut erased: BTreeMap<String, u64> = BTreeMap::new();
     let mut records = Vec::new();
     let mut kept: BTreeMap<String, String> = BTreeMap::new();
-    let detail = format!("erasure request {}", request.id);
+    let detail = format!("{}{}", notes::ERASURE_REQUEST, request.id);
     for (kind, id) in found.records() {
         if kind == RecordKind::DataRequest && id != request.id {
             store
@@ -258,7 +258,8 @@ pub async fn carry_out<B: Backend>(
         Log::Requests,
         Action::Updated,
         Some(format!(
-            "fulfilled erased={} kept={}",
+            "{} erased={} kept={}",
+            notes::FULFILLED,
             outcome.erased.iter().map(|(_, n)| n).sum::<u64>(),
             outcome.kept.len()
         )),

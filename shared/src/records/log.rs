@@ -5,6 +5,27 @@ use super::kind::{Log, SCHEMA_VERSION};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// The notes (`detail`) that say what a change was, as their writers spell them and as the webhooks'
+/// events and a restore's replay ([`crate::register::replay`]) read them back.
+pub mod notes {
+    /// A subscriber unsubscribed from all email (a link or one-click).
+    pub const ALL_EMAIL: &str = "all email";
+    /// A subscriber left one list: `list {list}`.
+    pub const LIST: &str = "list ";
+    /// The person marked a mail as spam: unsubscribed.
+    pub const SPAM_COMPLAINT: &str = "spam complaint";
+    /// A lifted do-not-contact entry is in force again: `back in force: {source}`.
+    pub const BACK_IN_FORCE: &str = "back in force";
+    /// Another record of a person changed by their erasure: `erasure request {id}`.
+    pub const ERASURE_REQUEST: &str = "erasure request ";
+    /// An unconfirmed data request expired and dropped the person's data.
+    pub const EXPIRED: &str = "expired";
+    /// A data request was carried out: `fulfilled erased={n} kept={n}`.
+    pub const FULFILLED: &str = "fulfilled";
+    /// Retention dropped full IP addresses: `retention full-ip-{kind}`.
+    pub const FULL_IP_RETENTION: &str = "retention full-ip-";
+}
+
 /// Who caused a processing activity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -48,7 +48,7 @@ pub use lead::{
     VisitContext,
 };
 pub use list::{described, erasure};
-pub use log::{Action, Actor, Event, LogEntry};
+pub use log::{Action, Actor, Event, LogEntry, notes};
 pub use message::{LIST_UNSUBSCRIBE, LIST_UNSUBSCRIBE_POST, MailError, Message, ONE_CLICK};
 pub use opt_out::{OptOut, OptOutSource};
 pub use outbox::{OutboxMessage, OutboxStatus};

@@ -29,6 +29,37 @@ pub enum OptOutSource {
     GpcSignal,
 }
 
+impl OptOutSource {
+    pub const ALL: [OptOutSource; 8] = [
+        Self::UnsubscribeLink,
+        Self::DoNotCallRequest,
+        Self::PrivacyRequest,
+        Self::Erasure,
+        Self::NoticeObjection,
+        Self::HardBounce,
+        Self::SpamComplaint,
+        Self::GpcSignal,
+    ];
+
+    /// Its name, as stored and as the register's entry notes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UnsubscribeLink => "unsubscribe_link",
+            Self::DoNotCallRequest => "do_not_call_request",
+            Self::PrivacyRequest => "privacy_request",
+            Self::Erasure => "erasure",
+            Self::NoticeObjection => "notice_objection",
+            Self::HardBounce => "hard_bounce",
+            Self::SpamComplaint => "spam_complaint",
+            Self::GpcSignal => "gpc_signal",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
 /// A do-not-contact entry (`rec:opt-out:{channel}:{pseudonym}`). It holds no address, only the
 /// pseudonym, so it survives the erasure of the person's other data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,5 +90,19 @@ impl Record for OptOut {
             .map(|(_, p)| PersonKey::Pseudonym(p.to_owned()))
             .into_iter()
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_source_is_named_as_serde_stores_it() {
+        for source in OptOutSource::ALL {
+            let stored = serde_json::to_value(source).unwrap();
+            assert_eq!(stored.as_str(), Some(source.as_str()));
+            assert_eq!(OptOutSource::parse(source.as_str()), Some(source));
+        }
     }
 }

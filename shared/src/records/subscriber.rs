@@ -53,6 +53,28 @@ pub struct Subscriber {
     pub spam: Option<SpamReason>,
 }
 
+impl Subscriber {
+    /// Leaves list `list`, or every list (`None`, or the last one): then unsubscribed at `now`.
+    /// Answers whether anything changed (unsubscribing twice, or from a list not held, does not).
+    pub fn unsubscribe(&mut self, list: Option<&str>, now: Timestamp) -> bool {
+        if self.status == SubscriberStatus::Unsubscribed {
+            return false;
+        }
+        match list {
+            Some(list) if !self.lists.iter().any(|l| l == list) => false,
+            Some(list) if self.lists.len() > 1 => {
+                self.lists.retain(|l| l != list);
+                true
+            }
+            _ => {
+                self.status = SubscriberStatus::Unsubscribed;
+                self.unsubscribed_at = Some(now);
+                true
+            }
+        }
+    }
+}
+
 impl Record for Subscriber {
     const KIND: RecordKind = RecordKind::Subscriber;
     const ERASURE: Erasure = Erasure::Erased;

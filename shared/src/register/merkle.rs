@@ -104,6 +104,87 @@ pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, proof: &[Hash], root
     snode == 0 && r == *root
 }
 
+/// The consistency proof between the tree of the first `old` leaves and the tree of all `leaves`
+/// (PROOF in RFC 6962 §2.1.2); empty when `old` is 0 or the whole tree.
+pub fn consistency_proof(old: usize, leaves: &[Hash]) -> Vec<Hash> {
+    if old == 0 || old >= leaves.len() {
+        return Vec::new();
+    }
+    subproof(old, leaves, true)
+}
+
+fn subproof(m: usize, leaves: &[Hash], whole: bool) -> Vec<Hash> {
+    let n = leaves.len();
+    if m == n {
+        return if whole {
+            Vec::new()
+        } else {
+            vec![root(leaves)]
+        };
+    }
+    let k = split(n);
+    if m <= k {
+        let mut path = subproof(m, &leaves[..k], whole);
+        path.push(root(&leaves[k..]));
+        path
+    } else {
+        let mut path = subproof(m - k, &leaves[k..], false);
+        path.push(root(&leaves[..k]));
+        path
+    }
+}
+
+/// Whether `proof` shows that the tree of `old` leaves with root `old_root` is a prefix of the tree of
+/// `size` leaves with root `new_root` (RFC 9162 §2.1.4.2).
+pub fn verify_consistency(
+    old: u64,
+    size: u64,
+    old_root: &Hash,
+    new_root: &Hash,
+    proof: &[Hash],
+) -> bool {
+    if old > size {
+        return false;
+    }
+    if old == size {
+        return proof.is_empty() && old_root == new_root;
+    }
+    if old == 0 {
+        return proof.is_empty();
+    }
+    let mut path = proof.to_vec();
+    if old.is_power_of_two() {
+        path.insert(0, *old_root);
+    }
+    let Some((first, rest)) = path.split_first() else {
+        return false;
+    };
+    let (mut fnode, mut snode) = (old - 1, size - 1);
+    while fnode & 1 == 1 {
+        fnode >>= 1;
+        snode >>= 1;
+    }
+    let (mut fr, mut sr) = (*first, *first);
+    for c in rest {
+        if snode == 0 {
+            return false;
+        }
+        if fnode & 1 == 1 || fnode == snode {
+            fr = node_hash(c, &fr);
+            sr = node_hash(c, &sr);
+            while fnode & 1 == 0 && fnode != 0 {
+                fnode >>= 1;
+                snode >>= 1;
+            }
+        } else {
+            sr = node_hash(&sr, c);
+        }
+        fnode >>= 1;
+        snode >>= 1;
+    }
+    fr == *old_root && sr == *new_root && snode == 0
+}
+
 pub fn to_hex(hash: &Hash) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -180,6 +261,54 @@ mod tests {
                 );
                 let other = leaf_hash(b"not in the tree");
                 assert!(!verify_inclusion(i as u64, size as u64, &other, &p, &r));
+            }
+        }
+    }
+
+    #[test]
+    fn consistency_proofs_match_the_reference_and_verify() {
+        let leaves = leaves();
+        // RFC 6962 reference: from 1 to 8, 6 to 8 and 2 to 5 leaves.
+        let hexes = |p: Vec<Hash>| p.iter().map(to_hex).collect::<Vec<_>>();
+        assert_eq!(
+            hexes(consistency_proof(1, &leaves)),
+            [
+                "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+            ]
+        );
+        assert_eq!(
+            hexes(consistency_proof(6, &leaves)),
+            [
+                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ]
+        );
+        assert_eq!(
+            hexes(consistency_proof(2, &leaves[..5])),
+            [
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            ]
+        );
+        for size in 1..=8usize {
+            let new_root = root(&leaves[..size]);
+            for old in 0..=size {
+                let old_root = root(&leaves[..old]);
+                let proof = consistency_proof(old, &leaves[..size]);
+                assert!(
+                    verify_consistency(old as u64, size as u64, &old_root, &new_root, &proof),
+                    "{old} to {size}"
+                );
+                if old > 0 && old < size {
+                    let forged = leaf_hash(b"a different history");
+                    assert!(
+                        !verify_consistency(old as u64, size as u64, &forged, &new_root, &proof),
+                        "a forged old root from {old} to {size}"
+                    );
+                }
             }
         }
     }

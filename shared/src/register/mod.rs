@@ -8,6 +8,7 @@
 
 pub mod merkle;
 pub mod note;
+pub mod replay;
 pub mod tiles;
 
 use crate::records::Log;

@@ -1,10 +1,13 @@
 //! C2SP tlog-tiles: tile paths (`tile/{L}/{N}[.p/{W}]`, `tile/entries/{N}[.p/{W}]`, N in 3-digit groups
 //! `x001/x234/067`), and entry bundles (each entry prefixed by its length as a big-endian uint16).
 
-use super::merkle::Hash;
+use super::merkle::{Hash, empty_root, fold, leaf_hash, root};
 
 /// Hashes (or entries) per full tile.
 pub const WIDTH: u64 = 256;
+
+/// Levels of hash tiles (8 tree levels each): 2^64 leaves.
+pub const LEVELS: usize = 8;
 
 /// What a tile path names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,9 +138,112 @@ pub fn hashes(tile: &[u8]) -> Vec<Hash> {
         .collect()
 }
 
+/// A tree's tiles as leaves are appended: the partial tile of every level, the partial bundle, and the
+/// tiles and bundles that filled. The register job grows the stored tree by a run's leaves; a restore
+/// grows an empty one by a mirror's, so both derive the same tiles from the same leaves.
+#[derive(Debug, Clone)]
+pub struct Growth {
+    pub size: u64,
+    /// The partial hash tile of every level, lowest first.
+    pub partials: Vec<Vec<Hash>>,
+    pub bundle: Vec<u8>,
+    /// Hash tiles that filled: (level, index, hashes).
+    pub tiles: Vec<(u8, u64, Vec<u8>)>,
+    /// Entry bundles that filled: (index, entries).
+    pub bundles: Vec<(u64, Vec<u8>)>,
+}
+
+impl Growth {
+    /// A tree of `size` leaves whose partial tiles (lowest first) and partial bundle are these.
+    pub fn from(size: u64, partial_tiles: &[Vec<u8>], bundle: Vec<u8>) -> Self {
+        let mut partials: Vec<Vec<Hash>> = partial_tiles.iter().map(|t| hashes(t)).collect();
+        partials.resize(LEVELS, Vec::new());
+        Self {
+            size,
+            partials,
+            bundle,
+            tiles: Vec::new(),
+            bundles: Vec::new(),
+        }
+    }
+
+    /// Appends one leaf.
+    pub fn push(&mut self, leaf: &[u8]) {
+        push_entry(&mut self.bundle, leaf);
+        let mut hash = leaf_hash(leaf);
+        self.size += 1;
+        if self.size.is_multiple_of(WIDTH) {
+            self.bundles
+                .push((self.size / WIDTH - 1, std::mem::take(&mut self.bundle)));
+        }
+        // Up the levels while a tile fills: its root is the next level's hash.
+        let mut count = self.size;
+        for (level, tile) in self.partials.iter_mut().enumerate() {
+            tile.push(hash);
+            if !count.is_multiple_of(WIDTH) {
+                break;
+            }
+            let index = count / WIDTH - 1;
+            self.tiles.push((level as u8, index, tile.concat()));
+            hash = root(tile);
+            tile.clear();
+            count /= WIDTH;
+        }
+    }
+
+    /// The partial hash tiles' bytes, lowest level first.
+    pub fn partial_tiles(&self) -> Vec<Vec<u8>> {
+        self.partials.iter().map(|t| t.concat()).collect()
+    }
+
+    /// The tree's root, from the compact range its partial tiles hold: per level (highest first), the
+    /// partial tile's hashes cut into perfect subtrees by the binary digits of its width.
+    pub fn root(&self) -> Hash {
+        let mut subtrees = Vec::new();
+        for tile in self.partials.iter().rev() {
+            let mut at = 0;
+            for bit in (0..8).rev() {
+                let chunk = 1usize << bit;
+                if tile.len() & chunk != 0 {
+                    subtrees.push(root(&tile[at..at + chunk]));
+                    at += chunk;
+                }
+            }
+        }
+        if subtrees.is_empty() {
+            empty_root()
+        } else {
+            fold(&subtrees)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grown_tree_has_the_root_of_its_leaves_however_it_was_grown() {
+        for n in [0usize, 1, 5, 255, 256, 257, 300, 513, 70_000] {
+            let leaves: Vec<Vec<u8>> = (0..n).map(|i| (i as u64).to_be_bytes().to_vec()).collect();
+            let hashes: Vec<Hash> = leaves.iter().map(|l| leaf_hash(l)).collect();
+            let mut at_once = Growth::from(0, &[], Vec::new());
+            leaves.iter().for_each(|l| at_once.push(l));
+            assert_eq!(at_once.root(), root(&hashes), "{n} leaves");
+            // In two runs, the second from what the first left partial.
+            let half = n / 2;
+            let mut first = Growth::from(0, &[], Vec::new());
+            leaves[..half].iter().for_each(|l| first.push(l));
+            let mut second = Growth::from(first.size, &first.partial_tiles(), first.bundle.clone());
+            leaves[half..].iter().for_each(|l| second.push(l));
+            assert_eq!(second.root(), root(&hashes), "{n} leaves in two runs");
+            assert_eq!(
+                first.tiles.len() + second.tiles.len(),
+                at_once.tiles.len(),
+                "{n}: every full tile written once"
+            );
+        }
+    }
 
     #[test]
     fn tile_paths_group_the_index_by_three_digits() {

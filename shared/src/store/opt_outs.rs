@@ -4,7 +4,7 @@ use super::backend::Backend;
 use super::core::{Store, StoreError};
 use super::log::Updated;
 use crate::records::{
-    Action, Actor, Channel, Event, Log, OptOut, OptOutSource, RecordKind, SCHEMA_VERSION,
+    Action, Actor, Channel, Event, Log, OptOut, OptOutSource, RecordKind, SCHEMA_VERSION, notes,
 };
 use crate::time::Timestamp;
 
@@ -38,7 +38,8 @@ impl<B: Backend> Store<B> {
             )
         };
         if !self.claim_new(RecordKind::OptOut, &id).await? {
-            let again = event(Action::Updated, Some("back in force"));
+            let note = format!("{}: {}", notes::BACK_IN_FORCE, source.as_str());
+            let again = event(Action::Updated, Some(&note));
             let updated = self
                 .update(RecordKind::OptOut, &id, again, |existing: &mut OptOut| {
                     let lifted = !existing.in_force();
@@ -60,7 +61,7 @@ impl<B: Backend> Store<B> {
             RecordKind::OptOut,
             &id,
             &entry,
-            event(Action::Captured, None),
+            event(Action::Captured, Some(source.as_str())),
         )
         .await?;
         Ok(true)

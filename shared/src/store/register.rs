@@ -4,14 +4,17 @@
 use super::backend::Backend;
 use super::core::{Store, StoreError, decode};
 use super::keys::Key;
-use crate::records::SCHEMA_VERSION;
-use crate::register::tiles::{Tile, TileKind, WIDTH, entries, push_entry};
+use crate::records::{Log, SCHEMA_VERSION};
+use crate::register::read_leaf;
+use crate::register::tiles::{Growth, Tile, TileKind, WIDTH, entries, push_entry};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// Levels of hash tiles (8 tree levels each): 2^64 leaves.
-pub const LEVELS: usize = 8;
+/// Values written per `set-many` when a restore adopts a register.
+const ADOPT_PAGE: usize = 500;
+
+pub use crate::register::tiles::LEVELS;
 
 /// An entry that was not final when a run saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +124,82 @@ impl<B: Backend> Store<B> {
             ));
         }
         Ok(self.backend.set_many(writes).await?)
+    }
+
+    /// Makes `leaves` (a mirror's whole tree, checked against its signed `checkpoint` by the caller)
+    /// this store's register, for a restore: writes the log entries of the leaves from index `from` on
+    /// (those a backup taken at tree size `from` may lack or hold unsettled, byte for byte as sealed),
+    /// moves each log's head past its last sealed entry so no number is taken twice, writes every tile
+    /// and bundle derived from the leaves, and last the checkpoint, verifier key and a state whose
+    /// marks follow the last sealed entry of each log; an unsealed number below a mark waits, as it did.
+    pub async fn adopt_register(
+        &self,
+        leaves: &[Vec<u8>],
+        from: u64,
+        checkpoint: &str,
+        verifier: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut sealed: BTreeMap<Log, BTreeSet<u64>> = BTreeMap::new();
+        let mut entries_after = Vec::new();
+        let mut growth = Growth::from(0, &[], Vec::new());
+        for (index, leaf) in leaves.iter().enumerate() {
+            let (log, seq, entry) = read_leaf(leaf).ok_or(StoreError::Conflict(
+                "a mirrored leaf is not a register leaf",
+            ))?;
+            sealed.entry(log).or_default().insert(seq);
+            if index as u64 >= from {
+                entries_after.push((Key::LogEntry(log, seq).to_string(), entry.to_vec()));
+            }
+            growth.push(leaf);
+        }
+        for page in entries_after.chunks(ADOPT_PAGE) {
+            self.backend.set_many(page.to_vec()).await?;
+        }
+        let mut state = RegisterState {
+            v: SCHEMA_VERSION,
+            size: growth.size,
+            ..RegisterState::default()
+        };
+        for (log, seqs) in &sealed {
+            let last = seqs.last().copied().unwrap_or(0);
+            let head = Key::LogHead(*log).to_string();
+            let at = self.backend.increment(&head, 0).await?;
+            let behind = i64::try_from(last).unwrap_or(i64::MAX) - at;
+            if behind > 0 {
+                self.backend.increment(&head, behind).await?;
+            }
+            state.marks.insert(log.as_str().to_owned(), last);
+            state.waiting.extend(
+                (1..last)
+                    .filter(|seq| !seqs.contains(seq))
+                    .map(|seq| Waiting {
+                        log: log.as_str().to_owned(),
+                        seq,
+                        since: now,
+                    }),
+            );
+        }
+        let mut tiles: Vec<(String, Vec<u8>)> = Vec::new();
+        for (level, index, bytes) in std::mem::take(&mut growth.tiles) {
+            tiles.push((Key::RegisterTile(level, index).to_string(), bytes));
+        }
+        for (index, bytes) in std::mem::take(&mut growth.bundles) {
+            tiles.push((Key::RegisterBundle(index).to_string(), bytes));
+        }
+        for page in tiles.chunks(ADOPT_PAGE) {
+            self.backend.set_many(page.to_vec()).await?;
+        }
+        let update = RegisterUpdate {
+            partial_tiles: growth.partial_tiles(),
+            partial_bundle: growth.bundle,
+            checkpoint: checkpoint.to_owned(),
+            verifier: verifier.to_owned(),
+            state,
+            ..RegisterUpdate::default()
+        };
+        let at = self.register_size().await?;
+        self.write_register(update, at).await
     }
 
     /// The signed checkpoint, if the job ever ran.

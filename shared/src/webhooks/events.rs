@@ -11,7 +11,7 @@
 use super::rules::{event_id, sends};
 use crate::domain::EventType;
 use crate::records::{
-    Action, DataRequest, LogEntry, RecordRef, SCHEMA_VERSION, WebhookEndpoint, WebhookEvent,
+    Action, DataRequest, LogEntry, RecordRef, SCHEMA_VERSION, WebhookEndpoint, WebhookEvent, notes,
 };
 use crate::store::{Backend, Log, RecordKind, Store, StoreError};
 use crate::time::Timestamp;
@@ -54,17 +54,17 @@ pub fn types_of(log: Log, entry: &LogEntry) -> Vec<EventType> {
             one(EventType::SubscriberConfirmed)
         }
         (Log::Subscribers, Action::Updated)
-            if detail == "all email"
-                || detail.starts_with("list ")
-                || detail == "spam complaint" =>
+            if detail == notes::ALL_EMAIL
+                || detail.starts_with(notes::LIST)
+                || detail == notes::SPAM_COMPLAINT =>
         {
             one(EventType::SubscriberUnsubscribed)
         }
         (Log::OptOuts, Action::Captured) => one(EventType::OptOutCreated),
-        (Log::OptOuts, Action::Updated) if detail == "back in force" => {
+        (Log::OptOuts, Action::Updated) if detail.starts_with(notes::BACK_IN_FORCE) => {
             one(EventType::OptOutCreated)
         }
-        (Log::Requests, Action::Updated) if detail.starts_with("fulfilled") => {
+        (Log::Requests, Action::Updated) if detail.starts_with(notes::FULFILLED) => {
             vec![EventType::PrivacyRequestCompleted, EventType::PersonErased]
         }
         // A contact reaches the systems fed once its notice is on its way (Art. 14(3)(c)), as in the

@@ -9,6 +9,7 @@
 //!     [--token mck_...] [--state audit-state.json] [--record ID] [--store .spin/sqlite_key_value.db | redis://host:port]
 //! ```
 //! Exits 0 when everything checks, 1 when something does not (each finding on its own line).
+//! `audit mirror` copies the register to a folder ([`mirror`]).
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -65,7 +66,33 @@ pub fn args() -> Result<Args> {
     Ok(out)
 }
 
-async fn fetch(args: &Args, path: &str) -> Result<Option<Vec<u8>>> {
+pub mod mirror;
+
+/// Reads `audit mirror --url URL [--token API_KEY] --to DIR`.
+pub fn mirror_args() -> Result<(Args, PathBuf)> {
+    let usage = "usage: audit mirror --url URL [--token API_KEY] --to DIR";
+    let (mut args, mut to) = (Args::default(), None);
+    let mut it = std::env::args().skip(2);
+    while let Some(arg) = it.next() {
+        let mut value = || {
+            it.next()
+                .with_context(|| format!("{arg} needs a value; {usage}"))
+        };
+        match arg.as_str() {
+            "--url" => args.url = value()?.trim_end_matches('/').to_owned(),
+            "--token" => args.token = Some(value()?),
+            "--to" => to = Some(PathBuf::from(value()?)),
+            other => bail!("unknown argument {other:?}; {usage}"),
+        }
+    }
+    match to {
+        Some(to) if !args.url.is_empty() => Ok((args, to)),
+        _ => bail!("{usage}"),
+    }
+}
+
+/// GETs `path` under the register's prefix: its bytes, `None` on 404.
+pub async fn fetch(args: &Args, path: &str) -> Result<Option<Vec<u8>>> {
     let client = reqwest::Client::new();
     let mut request = client.get(format!("{}/api/v1/register/{path}", args.url));
     if let Some(token) = &args.token {
@@ -103,19 +130,14 @@ pub async fn audit(args: &Args) -> Result<Vec<String>> {
 
     // Every leaf, from the entry bundles.
     let mut leaves: Vec<Vec<u8>> = Vec::with_capacity(size as usize);
-    for n in 0..size.div_ceil(WIDTH) {
-        let width = (size - n * WIDTH).min(WIDTH);
-        let tile = Tile {
-            kind: TileKind::Entries,
-            index: n,
-            width,
-        };
+    for tile in bundle_tiles(size) {
+        let n = tile.index;
         let Some(bundle) = fetch_tile(args, &tile).await? else {
             findings.push(format!("entry bundle {n}: missing"));
             return Ok(findings);
         };
         match entries(&bundle) {
-            Some(items) if items.len() as u64 == width => {
+            Some(items) if items.len() as u64 == tile.width => {
                 leaves.extend(items.into_iter().map(<[u8]>::to_vec))
             }
             _ => {
@@ -134,31 +156,15 @@ pub async fn audit(args: &Args) -> Result<Vec<String>> {
         ));
     }
     // Every hash tile the tree has, against the hashes recomputed from the leaves.
-    let mut level_hashes = hashes_0.clone();
-    for level in 0u8..8 {
-        if level_hashes.is_empty() {
-            break;
+    for (tile, expected) in hash_tiles(&hashes_0) {
+        match fetch_tile(args, &tile).await? {
+            Some(bytes) if hashes(&bytes) == expected => {}
+            Some(_) => findings.push(format!(
+                "hash tile {}: does not match the leaves",
+                tile.path()
+            )),
+            None => findings.push(format!("hash tile {}: missing", tile.path())),
         }
-        for (n, chunk) in level_hashes.chunks(WIDTH as usize).enumerate() {
-            let tile = Tile {
-                kind: TileKind::Hashes(level),
-                index: n as u64,
-                width: chunk.len() as u64,
-            };
-            match fetch_tile(args, &tile).await? {
-                Some(bytes) if hashes(&bytes) == chunk => {}
-                Some(_) => findings.push(format!(
-                    "hash tile {}: does not match the leaves",
-                    tile.path()
-                )),
-                None => findings.push(format!("hash tile {}: missing", tile.path())),
-            }
-        }
-        level_hashes = level_hashes
-            .chunks(WIDTH as usize)
-            .filter(|c| c.len() as u64 == WIDTH)
-            .map(root)
-            .collect();
     }
 
     // Consistency with the last checkpoint this auditor trusted.
@@ -224,6 +230,40 @@ pub async fn audit(args: &Args) -> Result<Vec<String>> {
         findings.extend(check_store(path, &leaves)?);
     }
     Ok(findings)
+}
+
+/// Every hash tile of the tree whose leaf hashes are `leaf_hashes`, level by level, with its hashes.
+pub fn hash_tiles(leaf_hashes: &[Hash]) -> Vec<(Tile, Vec<Hash>)> {
+    let mut out = Vec::new();
+    let mut level_hashes = leaf_hashes.to_vec();
+    for level in 0u8..8 {
+        if level_hashes.is_empty() {
+            break;
+        }
+        for (n, chunk) in level_hashes.chunks(WIDTH as usize).enumerate() {
+            let tile = Tile {
+                kind: TileKind::Hashes(level),
+                index: n as u64,
+                width: chunk.len() as u64,
+            };
+            out.push((tile, chunk.to_vec()));
+        }
+        level_hashes = level_hashes
+            .chunks(WIDTH as usize)
+            .filter(|c| c.len() as u64 == WIDTH)
+            .map(root)
+            .collect();
+    }
+    out
+}
+
+/// The entry bundles of a tree of `size` leaves: each tile with its width.
+pub fn bundle_tiles(size: u64) -> impl Iterator<Item = Tile> {
+    (0..size.div_ceil(WIDTH)).map(move |n| Tile {
+        kind: TileKind::Entries,
+        index: n,
+        width: (size - n * WIDTH).min(WIDTH),
+    })
 }
 
 async fn fetch_tile(args: &Args, tile: &Tile) -> Result<Option<Vec<u8>>> {

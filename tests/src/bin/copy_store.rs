@@ -25,8 +25,7 @@ async fn main() -> Result<()> {
         bail!("{usage}")
     };
     let copied = host::kv::copy::sqlite_to_redis(&from, &label, &to).await?;
-    // The URL may carry a password: name the server by its host only.
-    let server = to.rsplit('@').next().unwrap_or_default();
+    let server = host::kv::backup::server_name(&to);
     println!(
         "copied {} values and {} counters from {} to {server}",
         copied.values,

@@ -1,15 +1,16 @@
-//! Moves a store from Spin's SQLite file to a Redis / Valkey server, for an app that outgrew one
-//! machine: every key of one store label, counters converted (8 little-endian bytes on SQLite, the
-//! decimal string `INCRBY` keeps on Redis), in pages, into an empty server. Stop the app first: a write
+//! Moves a store between Spin's SQLite file and a Redis / Valkey server, every key of one store label,
+//! counters converted (8 little-endian bytes on SQLite, the decimal string `INCRBY` keeps on Redis), in
+//! pages, into an empty target: for an app that outgrew one machine (`copy-store`), and for a restore,
+//! which loads a backup (itself a SQLite file in Spin's layout) into either. Stop the app first: a write
 //! during the copy may be missed.
 
-use super::{Database, KvError, Location};
+use super::{Database, KvError, KvStore, Location};
 use anyhow::{Context, Result, bail, ensure};
 use shared::store::keys::is_counter;
 use std::path::Path;
 
 /// Keys read and written a round.
-const PAGE: usize = 1_000;
+pub const PAGE: usize = 1_000;
 
 /// What a copy moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,11 @@ pub async fn sqlite_to_redis(from: &Path, label: &str, to: &str) -> Result<Copie
         target.is_empty().await.map_err(kv)?,
         "the Redis server at {to} is not empty: copy into an empty one"
     );
+    copy_sqlite(&source, &target).await
+}
+
+/// Copies every key of the SQLite store `source` into `target` (SQLite or Redis), counters converted.
+pub async fn copy_sqlite(source: &KvStore, target: &KvStore) -> Result<Copied> {
     let mut copied = Copied {
         values: 0,
         counters: 0,
@@ -39,13 +45,12 @@ pub async fn sqlite_to_redis(from: &Path, label: &str, to: &str) -> Result<Copie
         let mut writes = Vec::with_capacity(page.len());
         for (key, value) in page {
             if is_counter(&key) {
-                let Ok(bytes) = <[u8; 8]>::try_from(value.as_slice()) else {
-                    bail!(
-                        "{key} should hold a counter (8 bytes) but holds {} bytes",
-                        value.len()
-                    );
+                let value = if target.is_redis() {
+                    counter_to_redis(&key, &value)?
+                } else {
+                    value
                 };
-                writes.push((key, i64::from_le_bytes(bytes).to_string().into_bytes()));
+                writes.push((key, value));
                 copied.counters += 1;
             } else {
                 writes.push((key, value));
@@ -61,6 +66,26 @@ pub async fn sqlite_to_redis(from: &Path, label: &str, to: &str) -> Result<Copie
     Ok(copied)
 }
 
-fn kv(e: KvError) -> anyhow::Error {
+/// A SQLite counter (8 little-endian bytes) as Redis keeps it.
+pub fn counter_to_redis(key: &str, value: &[u8]) -> Result<Vec<u8>> {
+    let Ok(bytes) = <[u8; 8]>::try_from(value) else {
+        bail!(
+            "{key} should hold a counter (8 bytes) but holds {} bytes",
+            value.len()
+        );
+    };
+    Ok(i64::from_le_bytes(bytes).to_string().into_bytes())
+}
+
+/// A Redis counter (a decimal string) as SQLite keeps it.
+pub fn counter_to_sqlite(key: &str, value: &[u8]) -> Result<Vec<u8>> {
+    let number: i64 = std::str::from_utf8(value)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .with_context(|| format!("{key} should hold a counter but does not"))?;
+    Ok(number.to_le_bytes().to_vec())
+}
+
+pub(crate) fn kv(e: KvError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }

@@ -129,6 +129,35 @@ impl Redis {
         Ok(size == 0)
     }
 
+    /// One page of every key and value: `SCAN cursor COUNT count`, then each value (a key gone meanwhile
+    /// is left out); answers the next cursor (0: done). The backup tool's reading path: a running app
+    /// is never blocked, as `KEYS *` would block it.
+    pub async fn scan(
+        &self,
+        cursor: u64,
+        count: usize,
+    ) -> Result<(u64, Vec<(String, Vec<u8>)>), KvError> {
+        let mut connection = self.connection().await?;
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(count)
+            .query_async(&mut connection)
+            .await
+            .map_err(spin_error)?;
+        let mut page = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(value) = connection
+                .get::<_, Option<Vec<u8>>>(&key)
+                .await
+                .map_err(spin_error)?
+            {
+                page.push((key, value));
+            }
+        }
+        Ok((next, page))
+    }
+
     /// Every key and value (tests only): `KEYS *`, then each value.
     pub async fn dump(&self) -> Result<Vec<(String, Vec<u8>)>, KvError> {
         let mut connection = self.connection().await?;

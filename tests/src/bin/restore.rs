@@ -1,0 +1,57 @@
+//! `restore --from FILE --mirror DIR --to STORE`: loads a backup into an empty store (STORE: a SQLite
+//! file, created in Spin's layout if absent, or an empty `redis://` server) and replays every erasure,
+//! opt-out, unsubscribe and retention deletion the mirrored register sealed after the backup, before the
+//! app serves. See the README's "Backups and restores".
+
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<()> {
+    let usage = "usage: restore --from BACKUP_FILE --mirror DIR --to SQLITE_FILE|REDIS_URL";
+    let (mut from, mut mirror, mut to) = (None, None, None);
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args
+            .next()
+            .with_context(|| format!("{flag} needs a value; {usage}"))?;
+        match flag.as_str() {
+            "--from" => from = Some(PathBuf::from(value)),
+            "--mirror" => mirror = Some(PathBuf::from(value)),
+            "--to" => to = Some(value),
+            _ => bail!("unknown argument {flag}; {usage}"),
+        }
+    }
+    let (Some(from), Some(mirror), Some(to)) = (from, mirror, to) else {
+        bail!("{usage}")
+    };
+    let done = host::kv::backup::restore(&from, &mirror, &to).await?;
+    let r = &done.replayed;
+    println!(
+        "restored {} values and {} counters into {}",
+        done.copied.values,
+        done.copied.counters,
+        host::kv::backup::server_name(&to)
+    );
+    println!(
+        "register: {} leaves at the backup, {} in the mirror; replayed {} leaves: {} records erased, \
+         {} opt-outs, {} unsubscribes, {} requests forgotten, {} records' full IPs dropped",
+        done.from,
+        done.size,
+        r.leaves,
+        r.erased,
+        r.opt_outs,
+        r.unsubscribed,
+        r.forgotten,
+        r.minimised
+    );
+    if !r.lost_requests.is_empty() {
+        println!(
+            "lost with the backup: {} privacy requests received after it ({}); their register entries \
+             remain, their people must be asked to ask again",
+            r.lost_requests.len(),
+            r.lost_requests.join(", ")
+        );
+    }
+    Ok(())
+}
