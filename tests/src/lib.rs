@@ -5,6 +5,7 @@
 pub mod app;
 pub mod bindings;
 pub mod host;
+pub mod jobs_line;
 pub mod kv;
 pub mod manifest;
 pub mod outbound;

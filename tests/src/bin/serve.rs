@@ -1,7 +1,7 @@
 //! The local run, like `spin up`: serves the project's spin.toml on 127.0.0.1:3000 with the file store
 //! `.spin/sqlite_key_value.db` next to the manifest.
 //!
-//! `cargo run -p host --bin serve -- [--manifest PATH] [--listen ADDR] [--in-memory]`
+//! `cargo run -p host --bin serve -- [--manifest PATH] [--listen ADDR] [--in-memory] [--jobs-report]`
 //!
 //! `--in-memory` keeps the data in memory for this run only (a throwaway app, e.g. for the fuzz run).
 //!
@@ -10,7 +10,9 @@
 //! needs no setup; set the variable to keep signatures valid across restarts.
 //!
 //! Like a cron line beside `spin up`, it calls the scheduler entry point `POST /api/jobs/run` every
-//! minute (with `SPIN_VARIABLE_JOBS_TOKEN`, or an ephemeral token of its own when that is unset).
+//! minute (with `SPIN_VARIABLE_JOBS_TOKEN`, or an ephemeral token of its own when that is unset), and
+//! prints one line when a job did something (`jobs: 2 mails sent, 14 entries sealed`); `--jobs-report`
+//! prints each run's whole JSON report instead.
 
 use anyhow::{Context, Result, bail};
 use std::net::SocketAddr;
@@ -21,6 +23,7 @@ async fn main() -> Result<()> {
     let mut manifest = host::workspace_root().join("spin.toml");
     let mut listen: SocketAddr = "127.0.0.1:3000".parse()?;
     let mut in_memory = false;
+    let mut whole_report = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -35,8 +38,11 @@ async fn main() -> Result<()> {
                     .context("--listen expects ADDR:PORT, e.g. 127.0.0.1:3000")?;
             }
             "--in-memory" => in_memory = true,
+            "--jobs-report" => whole_report = true,
             "-h" | "--help" => {
-                println!("usage: serve [--manifest PATH] [--listen ADDR:PORT] [--in-memory]");
+                println!(
+                    "usage: serve [--manifest PATH] [--listen ADDR:PORT] [--in-memory] [--jobs-report]"
+                );
                 return Ok(());
             }
             other => bail!("unknown argument {other:?} (try --help)"),
@@ -62,7 +68,7 @@ async fn main() -> Result<()> {
         app.database().summary()
     );
     let address = app.serve(listen).await?;
-    tokio::spawn(schedule(address, jobs_token));
+    tokio::spawn(schedule(address, jobs_token, whole_report));
     tokio::signal::ctrl_c().await?;
     Ok(())
 }
@@ -75,14 +81,19 @@ fn ephemeral_token() -> Result<String> {
 }
 
 /// Calls `POST /api/jobs/run` every minute, as a cron line would, and prints what the jobs did when they
-/// did something.
-async fn schedule(address: SocketAddr, token: String) {
+/// did something (or, with `whole_report`, every report).
+async fn schedule(address: SocketAddr, token: String, whole_report: bool) {
     let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         every_minute.tick().await;
         match run_jobs(address, &token).await {
-            Ok(report) if report.contains("\"ran\":true") => println!("jobs: {report}"),
-            Ok(_) => {}
+            Ok(report) if whole_report => println!("jobs: {report}"),
+            Ok(report) => {
+                let parsed = serde_json::from_str(&report).unwrap_or_default();
+                if let Some(line) = host::jobs_line::jobs_line(&parsed) {
+                    println!("jobs: {line}");
+                }
+            }
             Err(error) => eprintln!("jobs: {error:#}"),
         }
     }
