@@ -6,7 +6,8 @@
 
 use crate::domain::Right;
 use crate::records::{
-    Action, Actor, DataRequest, Event, Log, LogEntry, Record, RecordKind, Subscriber, notes,
+    Action, Actor, ApiKey, DataRequest, Event, Log, LogEntry, OutboxMessage, OutboxStatus, Record,
+    RecordKind, Subscriber, notes,
 };
 use crate::register::read_leaf;
 use crate::register::replay::{Replay, replay_of};
@@ -29,9 +30,18 @@ pub struct Replayed {
     pub forgotten: u64,
     /// Records whose full IP addresses were dropped again.
     pub minimised: u64,
+    /// Mails the backup held as unsent that had been sent: marked sent, so they do not go out twice.
+    pub sent: u64,
+    /// API keys revoked again.
+    pub revoked: u64,
+    /// Leaves that are not register leaves or hold no readable entry (none, in a sound mirror).
+    pub unreadable: u64,
     /// Data requests received after the backup: lost with what came after it (their register entries
     /// stay). Their people must be asked to ask again; their addresses are not known.
     pub lost_requests: Vec<String>,
+    /// Records corrected after the backup (`kind:id`): the register names the fields, not the values,
+    /// so the correction must be made again.
+    pub lost_rectifications: Vec<String>,
 }
 
 /// Replays the changes of `leaves` from index `from` (the backup's tree size) onto `store`.
@@ -44,12 +54,21 @@ pub async fn replay<B: Backend>(
     let mut done = Replayed::default();
     for (index, leaf) in leaves.iter().enumerate().skip(from as usize) {
         done.leaves += 1;
-        let Some((log, _, bytes)) = read_leaf(leaf) else {
+        let Some((log, entry)) = read_leaf(leaf).and_then(|(log, _, bytes)| {
+            Some((log, serde_json::from_slice::<LogEntry>(bytes).ok()?))
+        }) else {
+            done.unreadable += 1;
             continue;
         };
-        let Ok(entry) = serde_json::from_slice::<LogEntry>(bytes) else {
-            continue;
-        };
+        let detail = entry.detail.as_deref().unwrap_or_default();
+        if let (Action::Updated, Some(id)) = (entry.action, entry.record.as_deref())
+            && detail.starts_with(notes::RECTIFIED)
+            && log != Log::Requests
+        {
+            let kind = RecordKind::ALL.into_iter().find(|k| k.log() == log);
+            let name = kind.map_or(log.as_str(), RecordKind::as_str);
+            done.lost_rectifications.push(format!("{name}:{id}"));
+        }
         if let (Log::Requests, Action::Captured, Some(id)) =
             (log, entry.action, entry.record.as_deref())
         {
@@ -118,13 +137,42 @@ pub async fn replay<B: Backend>(
                     .await?;
                 done.forgotten += u64::from(updated.changed());
             }
-            Replay::DropFullIps { kind, id } => {
+            Replay::DropFullIps { kind, id, cutoff } => {
                 let changed = store
                     .update_described(kind, &id, event(kind.log(), Action::Updated), |r| {
-                        r.drop_full_ips(entry.at)
+                        r.drop_full_ips(cutoff)
                     })
                     .await?;
                 done.minimised += u64::from(changed);
+            }
+            Replay::Sent { message } => {
+                let event = Event::system(Log::Outbox, Action::Updated, notes::SENT.into(), now);
+                let updated = store
+                    .update(
+                        RecordKind::Outbox,
+                        &message,
+                        event,
+                        |m: &mut OutboxMessage| {
+                            if m.status == OutboxStatus::Sent {
+                                return false;
+                            }
+                            m.status = OutboxStatus::Sent;
+                            m.sent_at = Some(entry.at);
+                            true
+                        },
+                    )
+                    .await?;
+                done.sent += u64::from(updated.changed());
+            }
+            Replay::Revoke { key } => {
+                let event =
+                    Event::system(Log::Access, Action::Updated, notes::KEY_REVOKED.into(), now);
+                let updated = store
+                    .update(RecordKind::ApiKey, &key, event, |k: &mut ApiKey| {
+                        k.revoked_at.is_none() && k.revoked_at.replace(entry.at).is_none()
+                    })
+                    .await?;
+                done.revoked += u64::from(updated.changed());
             }
         }
     }

@@ -395,12 +395,18 @@ async fn the_mirror_refuses_a_register_that_was_rewritten_since_its_last_run() {
         token: Some(register_reader(&other).await),
         ..audit::Args::default()
     };
+    let mirrored = files_under(&mirror_dir);
     let refused = audit::mirror::mirror(&forged, &mirror_dir)
         .await
         .unwrap_err();
     assert!(
         format!("{refused:#}").contains("changed since they were mirrored"),
         "{refused:#}"
+    );
+    assert_eq!(
+        files_under(&mirror_dir),
+        mirrored,
+        "nothing of the rewritten register was kept"
     );
     let again = audit::mirror::mirror(&args, &mirror_dir).await.unwrap();
     assert_eq!(
@@ -409,4 +415,21 @@ async fn the_mirror_refuses_a_register_that_was_rewritten_since_its_last_run() {
         "nothing new, nothing fetched"
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Every file under `dir` with its bytes, by path.
+fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_owned()];
+    while let Some(at) = todo.pop() {
+        for item in std::fs::read_dir(&at).unwrap() {
+            let path = item.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                out.insert(path.clone(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
 }

@@ -5,7 +5,7 @@ use crate::config::ApiConfig;
 use crate::view::ADMIN;
 use http::{HeaderMap, Response};
 use shared::http::{ApiError, no_content};
-use shared::records::{Action, Actor, ApiKey};
+use shared::records::{Action, Actor, ApiKey, notes};
 use shared::store::{Backend, Event, Log, RecordKind, Store, Updated};
 use shared::time::Timestamp;
 
@@ -23,7 +23,7 @@ pub async fn revoke_key<B: Backend>(
         },
         Log::Access,
         Action::Updated,
-        Some("api-key revoked".into()),
+        Some(notes::KEY_REVOKED.into()),
         now,
     );
     let updated = store

@@ -176,7 +176,13 @@ async fn minimise_ips<B: Backend>(
             let event = Event::system(
                 kind.log(),
                 Action::Updated,
-                format!("{}{}", notes::FULL_IP_RETENTION, kind.as_str()),
+                format!(
+                    "{}{}{}{}",
+                    notes::FULL_IP_RETENTION,
+                    kind.as_str(),
+                    notes::BEFORE,
+                    cutoff.to_rfc3339()
+                ),
                 now,
             );
             store

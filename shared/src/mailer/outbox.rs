@@ -5,7 +5,7 @@
 
 use super::provider::{Mailer, Transport};
 use crate::ids::new_id;
-use crate::records::{Action, Message, OutboxMessage, OutboxStatus, SCHEMA_VERSION};
+use crate::records::{Action, Message, OutboxMessage, OutboxStatus, SCHEMA_VERSION, notes};
 use crate::store::{Backend, Event, Log, RecordKind, Store, StoreError, Updated, Write};
 use crate::time::Timestamp;
 
@@ -166,7 +166,7 @@ pub async fn attempt<B: Backend, T: Transport>(
     let stale = move |r: &OutboxMessage| r.status == OutboxStatus::Sent || r.attempts >= n;
     let (event, outcome) = match &result {
         Ok(provider_id) => (
-            Event::system(Log::Outbox, Action::Updated, "sent".into(), now),
+            Event::system(Log::Outbox, Action::Updated, notes::SENT.into(), now),
             Delivery::Sent(provider_id.clone()),
         ),
         Err(error) => (

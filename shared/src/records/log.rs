@@ -22,8 +22,16 @@ pub mod notes {
     pub const EXPIRED: &str = "expired";
     /// A data request was carried out: `fulfilled erased={n} kept={n}`.
     pub const FULFILLED: &str = "fulfilled";
-    /// Retention dropped full IP addresses: `retention full-ip-{kind}`.
+    /// Retention dropped full IP addresses captured before a cutoff:
+    /// `retention full-ip-{kind} before {cutoff}` (the cutoff in RFC 3339).
     pub const FULL_IP_RETENTION: &str = "retention full-ip-";
+    pub const BEFORE: &str = " before ";
+    /// A mail left: the provider accepted it.
+    pub const SENT: &str = "sent";
+    /// An API key was revoked.
+    pub const KEY_REVOKED: &str = "api-key revoked";
+    /// A person's data was corrected (a rectification): `rectified...`.
+    pub const RECTIFIED: &str = "rectified";
 }
 
 /// Who caused a processing activity.

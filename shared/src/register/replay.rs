@@ -1,11 +1,12 @@
 //! What a restore must do again for one sealed entry: the changes that take data away or stop contact
-//! (an erasure, retention, an opt-out, an unsubscribe, a request that dropped the person's address),
-//! read from the entry alone, so that a backup restored after them cannot bring anything back. Every
-//! other entry (a capture, a read, a confirmation, a lifted opt-out) is not replayed: what it added is
-//! either in the backup or lost with what came after it, and fresh consent lost with a backup must be
-//! asked again.
+//! (an erasure, retention, an opt-out, an unsubscribe, a request that dropped the person's address), and
+//! those whose loss would act twice (a mail already sent, an API key revoked), read from the entry alone,
+//! so that a backup restored after them cannot bring anything back. Every other entry (a capture, a read,
+//! a confirmation, a lifted opt-out) is not replayed: what it added is either in the backup or lost with
+//! what came after it, and fresh consent lost with a backup must be asked again.
 
 use crate::records::{Action, Channel, Log, LogEntry, OptOutSource, RecordKind, notes};
+use crate::time::Timestamp;
 
 /// One change to carry out again on a restored store.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +27,17 @@ pub enum Replay {
     /// A data request dropped the person's address (it expired, or an erasure was carried out and
     /// forgot it in the person's other requests). A fulfilled request forgets only if it erased.
     Forget { request: String, fulfilled: bool },
-    /// Retention dropped a record's full IP addresses.
-    DropFullIps { kind: RecordKind, id: String },
+    /// Retention dropped a record's full IP addresses captured before `cutoff` (for entries written
+    /// before the note named it: the run's time).
+    DropFullIps {
+        kind: RecordKind,
+        id: String,
+        cutoff: Timestamp,
+    },
+    /// A mail was sent: it must not go out again.
+    Sent { message: String },
+    /// An API key was revoked: it must not work again.
+    Revoke { key: String },
 }
 
 /// The replay an entry of `log` calls for, if any.
@@ -75,7 +85,17 @@ pub fn replay_of(log: Log, entry: &LogEntry) -> Option<Replay> {
             })
         }
         (_, Action::Updated) if detail.starts_with(notes::FULL_IP_RETENTION) => {
-            Some(Replay::DropFullIps { kind, id })
+            let cutoff = detail
+                .split_once(notes::BEFORE)
+                .and_then(|(_, at)| Timestamp::parse_rfc3339(at))
+                .unwrap_or(entry.at);
+            Some(Replay::DropFullIps { kind, id, cutoff })
+        }
+        (Log::Outbox, Action::Updated) if detail == notes::SENT => {
+            Some(Replay::Sent { message: id })
+        }
+        (Log::Access, Action::Updated) if detail == notes::KEY_REVOKED => {
+            Some(Replay::Revoke { key: id })
         }
         _ => None,
     }
@@ -217,12 +237,36 @@ mod tests {
                     Log::DemoRequests,
                     Action::Updated,
                     "d1",
-                    Some("retention full-ip-demo-request"),
+                    Some("retention full-ip-demo-request before 2023-10-15T22:13:20.000Z"),
                 ),
                 Replay::DropFullIps {
                     kind: RecordKind::DemoRequest,
                     id: "d1".into(),
+                    cutoff: Timestamp::parse_rfc3339("2023-10-15T22:13:20.000Z").unwrap(),
                 },
+            ),
+            (
+                replayed(
+                    Log::Submissions,
+                    Action::Updated,
+                    "s1",
+                    Some("retention full-ip-submission"),
+                ),
+                Replay::DropFullIps {
+                    kind: RecordKind::Submission,
+                    id: "s1".into(),
+                    cutoff: Timestamp::from_unix_millis(1_700_000_000_000),
+                },
+            ),
+            (
+                replayed(Log::Outbox, Action::Updated, "m1", Some("sent")),
+                Replay::Sent {
+                    message: "m1".into(),
+                },
+            ),
+            (
+                replayed(Log::Access, Action::Updated, "k1", Some("api-key revoked")),
+                Replay::Revoke { key: "k1".into() },
             ),
         ];
         for (got, expected) in cases {
@@ -238,6 +282,7 @@ mod tests {
             replayed(Log::OptOuts, Action::Updated, "email:p1", Some("lifted")),
             replayed(Log::Access, Action::Read, "k1", None),
             replayed(Log::Requests, Action::Updated, "r1", Some("verified")),
+            replayed(Log::Outbox, Action::Updated, "m1", Some("attempt 1 failed")),
             replayed(Log::Subscribers, Action::Refused, "p1", Some("all email")),
         ];
         for got in cases {

@@ -73,21 +73,25 @@ pub async fn mirror(args: &Args, dir: &Path) -> Result<MirrorRun> {
     }
     let mut fetched = 0;
     let mut leaves: Vec<Vec<u8>> = Vec::with_capacity(checkpoint.size as usize);
+    // Fetched bundles are written only once the tree they make is checked: a refused register must
+    // leave nothing behind that a later run would take for mirrored.
+    let mut new_bundles = Vec::new();
     for tile in bundle_tiles(checkpoint.size) {
         let bytes = match read_file(dir, &tile)? {
             Some(bytes) => bytes,
             None => {
                 fetched += 1;
-                fetch(args, &tile.path())
+                let bytes = fetch(args, &tile.path())
                     .await?
-                    .with_context(|| format!("{} is missing", tile.path()))?
+                    .with_context(|| format!("{} is missing", tile.path()))?;
+                new_bundles.push((tile, bytes.clone()));
+                bytes
             }
         };
         let items = entries(&bytes)
             .filter(|e| e.len() as u64 == tile.width)
             .with_context(|| format!("{} is malformed", tile.path()))?;
         leaves.extend(items.into_iter().map(<[u8]>::to_vec));
-        write_file(dir, &tile, &bytes)?;
     }
     let leaf_hashes: Vec<Hash> = leaves.iter().map(|l| leaf_hash(l)).collect();
     ensure!(
@@ -101,6 +105,9 @@ pub async fn mirror(args: &Args, dir: &Path) -> Result<MirrorRun> {
             "the register's first {} leaves changed since they were mirrored: refusing to mirror it",
             old.size
         );
+    }
+    for (tile, bytes) in &new_bundles {
+        write_file(dir, tile, bytes)?;
     }
     for (tile, expected) in hash_tiles(&leaf_hashes) {
         if read_file(dir, &tile)?.is_some() {

@@ -35,7 +35,8 @@ async fn main() -> Result<()> {
     );
     println!(
         "register: {} leaves at the backup, {} in the mirror; replayed {} leaves: {} records erased, \
-         {} opt-outs, {} unsubscribes, {} requests forgotten, {} records' full IPs dropped",
+         {} opt-outs, {} unsubscribes, {} requests forgotten, {} records' full IPs dropped, {} mails \
+         marked sent, {} API keys revoked",
         done.from,
         done.size,
         r.leaves,
@@ -43,8 +44,22 @@ async fn main() -> Result<()> {
         r.opt_outs,
         r.unsubscribed,
         r.forgotten,
-        r.minimised
+        r.minimised,
+        r.sent,
+        r.revoked
     );
+    if r.unreadable > 0 {
+        println!(
+            "{} leaves of the mirror held no readable entry",
+            r.unreadable
+        );
+    }
+    if !r.lost_rectifications.is_empty() {
+        println!(
+            "corrected after the backup, to correct again (the register names the fields, not the values): {}",
+            r.lost_rectifications.join(", ")
+        );
+    }
     if !r.lost_requests.is_empty() {
         println!(
             "lost with the backup: {} privacy requests received after it ({}); their register entries \
