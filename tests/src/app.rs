@@ -145,6 +145,7 @@ pub struct AppBuilder {
     sources: VariableSources,
     store: Option<Location>,
     listing: bool,
+    days_ahead: u32,
 }
 
 impl AppBuilder {
@@ -182,6 +183,14 @@ impl AppBuilder {
     /// A SQLite file; relative paths are resolved against the manifest's directory.
     pub fn file_store(mut self, path: impl Into<PathBuf>) -> Self {
         self.store = Some(Location::File(path.into()));
+        self
+    }
+
+    /// Runs the components with a wall clock this many days ahead of the machine's, as the app will be
+    /// then (what retention deletes, which requests expire). Spin has no such setting; for trying
+    /// retention locally and the crash tests.
+    pub fn days_ahead(mut self, days: u32) -> Self {
+        self.days_ahead = days;
         self
     }
 
@@ -240,6 +249,7 @@ impl AppBuilder {
                 pre,
                 grants,
                 allowed_hosts,
+                ahead: Duration::from_secs(u64::from(self.days_ahead) * 86_400),
             };
             handlers.insert(id.clone(), ProxyHandler::new(state));
         }
@@ -286,6 +296,7 @@ impl App {
             },
             store: None,
             listing: false,
+            days_ahead: 0,
         }
     }
 
@@ -472,6 +483,7 @@ struct ComponentState {
     pre: ProxyPre<Ctx>,
     grants: Arc<ComponentGrants>,
     allowed_hosts: Arc<AllowedHosts>,
+    ahead: Duration,
 }
 
 impl HandlerState for ComponentState {
@@ -483,6 +495,7 @@ impl HandlerState for ComponentState {
         let ctx = Ctx::new(
             self.grants.clone(),
             OutboundHooks::new(self.allowed_hosts.clone()),
+            self.ahead,
         );
         let mut store = Store::new(engine(), ctx);
         store.limiter(|ctx| &mut ctx.memory);

@@ -12,6 +12,7 @@ use crate::kv::{Cas, Database, KvError, KvStore};
 use crate::outbound::OutboundHooks;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 use wasmtime::component::{Accessor, FutureReader, HasData, Resource, ResourceTable, StreamReader};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::WasiHttpCtx;
@@ -39,6 +40,22 @@ pub struct ComponentGrants {
     pub variables: HashMap<String, String>,
 }
 
+/// The machine's wall clock moved forward: the app as it will be days from now (retention, expiry).
+struct AheadClock(Duration);
+
+impl wasmtime_wasi::HostWallClock for AheadClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_nanos(1)
+    }
+
+    fn now(&self) -> Duration {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        since_epoch + self.0
+    }
+}
+
 /// The Spin-specific state of one instance.
 pub struct SpinHost {
     grants: Arc<ComponentGrants>,
@@ -58,15 +75,19 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(grants: Arc<ComponentGrants>, hooks: OutboundHooks) -> Self {
+    /// `ahead`: how far the instance's wall clock runs ahead of the machine's (zero but for
+    /// [`crate::AppBuilder::days_ahead`]).
+    pub fn new(grants: Arc<ComponentGrants>, hooks: OutboundHooks, ahead: Duration) -> Self {
+        let mut wasi = wasmtime_wasi::WasiCtxBuilder::new();
+        // Guest stdout/stderr go to the host's, like `spin up` (which logs them to the terminal).
+        wasi.inherit_stdout().inherit_stderr();
+        if !ahead.is_zero() {
+            wasi.wall_clock(AheadClock(ahead));
+        }
         Self {
             memory: MemoryWatch,
             table: ResourceTable::new(),
-            // Guest stdout/stderr go to the host's, like `spin up` (which logs them to the terminal).
-            wasi: wasmtime_wasi::WasiCtxBuilder::new()
-                .inherit_stdout()
-                .inherit_stderr()
-                .build(),
+            wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             hooks,
             spin: SpinHost {

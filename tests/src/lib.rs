@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod bindings;
+pub mod cli;
 pub mod host;
 pub mod jobs_line;
 pub mod kv;

@@ -2,28 +2,18 @@
 //! while it runs (STORE: Spin's SQLite file or a `redis://` URL), into one new file holding the
 //! register's signed checkpoint of that moment. See the README's "Backups and restores".
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use std::path::PathBuf;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let usage = "usage: backup --from SQLITE_FILE|REDIS_URL --to FILE [--label default]";
-    let (mut from, mut to, mut label) = (None, None, "default".to_owned());
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .with_context(|| format!("{flag} needs a value; {usage}"))?;
-        match flag.as_str() {
-            "--from" => from = Some(value),
-            "--to" => to = Some(PathBuf::from(value)),
-            "--label" => label = value,
-            _ => bail!("unknown argument {flag}; {usage}"),
-        }
-    }
-    let (Some(from), Some(to)) = (from, to) else {
-        bail!("{usage}")
-    };
+    let mut flags = host::cli::Flags::from_env(usage, &["--from", "--to", "--label"])?;
+    let (from, to) = (
+        flags.required("--from")?,
+        PathBuf::from(flags.required("--to")?),
+    );
+    let label = flags.or("--label", "default");
     let info = host::kv::backup::backup(&from, &label, &to).await?;
     let register = match &info.checkpoint {
         Some(note) => format!(

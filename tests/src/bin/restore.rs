@@ -3,28 +3,16 @@
 //! opt-out, unsubscribe and retention deletion the mirrored register sealed after the backup, before the
 //! app serves. See the README's "Backups and restores".
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use std::path::PathBuf;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let usage = "usage: restore --from BACKUP_FILE --mirror DIR --to SQLITE_FILE|REDIS_URL";
-    let (mut from, mut mirror, mut to) = (None, None, None);
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        let value = args
-            .next()
-            .with_context(|| format!("{flag} needs a value; {usage}"))?;
-        match flag.as_str() {
-            "--from" => from = Some(PathBuf::from(value)),
-            "--mirror" => mirror = Some(PathBuf::from(value)),
-            "--to" => to = Some(value),
-            _ => bail!("unknown argument {flag}; {usage}"),
-        }
-    }
-    let (Some(from), Some(mirror), Some(to)) = (from, mirror, to) else {
-        bail!("{usage}")
-    };
+    let mut flags = host::cli::Flags::from_env(usage, &["--from", "--mirror", "--to"])?;
+    let from = PathBuf::from(flags.required("--from")?);
+    let mirror = PathBuf::from(flags.required("--mirror")?);
+    let to = flags.required("--to")?;
     let done = host::kv::backup::restore(&from, &mirror, &to).await?;
     let r = &done.replayed;
     println!(

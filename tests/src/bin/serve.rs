@@ -1,9 +1,13 @@
 //! The local run, like `spin up`: serves the project's spin.toml on 127.0.0.1:3000 with the file store
 //! `.spin/sqlite_key_value.db` next to the manifest.
 //!
-//! `cargo run -p host --bin serve -- [--manifest PATH] [--listen ADDR] [--in-memory] [--jobs-report]`
+//! `cargo run -p host --bin serve -- [--manifest PATH] [--listen ADDR] [--state-dir DIR | --in-memory]
+//! [--jobs-report | --no-jobs] [--days-ahead N]`
 //!
+//! `--state-dir DIR` keeps the store in `DIR/sqlite_key_value.db`, as `spin up --state-dir` does.
 //! `--in-memory` keeps the data in memory for this run only (a throwaway app, e.g. for the fuzz run).
+//! `--days-ahead N` runs the app with its clock N days ahead (what retention will delete, which requests
+//! will expire); Spin has no such setting.
 //!
 //! App variables come from `SPIN_VARIABLE_<NAME>` or their defaults. Unlike Spin, a required *secret*
 //! variable with no value gets a random ephemeral value (announced loudly on stderr), so a first run
@@ -12,7 +16,7 @@
 //! Like a cron line beside `spin up`, it calls the scheduler entry point `POST /api/jobs/run` every
 //! minute (with `SPIN_VARIABLE_JOBS_TOKEN`, or an ephemeral token of its own when that is unset), and
 //! prints one line when a job did something (`jobs: 2 mails sent, 14 entries sealed`); `--jobs-report`
-//! prints each run's whole JSON report instead.
+//! prints each run's whole JSON report instead, `--no-jobs` leaves the calls to you (as `spin up` does).
 
 use anyhow::{Context, Result, bail};
 use std::net::SocketAddr;
@@ -23,7 +27,10 @@ async fn main() -> Result<()> {
     let mut manifest = host::workspace_root().join("spin.toml");
     let mut listen: SocketAddr = "127.0.0.1:3000".parse()?;
     let mut in_memory = false;
+    let mut state_dir = None;
     let mut whole_report = false;
+    let mut jobs = true;
+    let mut days_ahead = 0;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -38,10 +45,24 @@ async fn main() -> Result<()> {
                     .context("--listen expects ADDR:PORT, e.g. 127.0.0.1:3000")?;
             }
             "--in-memory" => in_memory = true,
+            "--state-dir" => {
+                state_dir = Some(PathBuf::from(
+                    args.next().context("--state-dir needs a folder")?,
+                ));
+            }
             "--jobs-report" => whole_report = true,
+            "--no-jobs" => jobs = false,
+            "--days-ahead" => {
+                days_ahead = args
+                    .next()
+                    .context("--days-ahead needs a number of days")?
+                    .parse()
+                    .context("--days-ahead expects a whole number of days, e.g. 31")?;
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: serve [--manifest PATH] [--listen ADDR:PORT] [--in-memory] [--jobs-report]"
+                    "usage: serve [--manifest PATH] [--listen ADDR:PORT] [--state-dir DIR | --in-memory] \
+                     [--jobs-report | --no-jobs] [--days-ahead N]"
                 );
                 return Ok(());
             }
@@ -52,11 +73,15 @@ async fn main() -> Result<()> {
         Ok(token) if !token.trim().is_empty() => token,
         _ => ephemeral_token()?,
     };
-    let builder = host::App::builder(&manifest);
-    let builder = if in_memory {
-        builder.store_at(host::kv::Location::InMemory)
-    } else {
-        builder.default_file_store()
+    let builder = host::App::builder(&manifest).days_ahead(days_ahead);
+    let builder = match (in_memory, state_dir) {
+        (true, _) => builder.store_at(host::kv::Location::InMemory),
+        (false, Some(dir)) => builder.file_store(
+            std::env::current_dir()?
+                .join(dir)
+                .join("sqlite_key_value.db"),
+        ),
+        (false, None) => builder.default_file_store(),
     };
     let app = builder
         .ephemeral_secrets(true)
@@ -68,7 +93,12 @@ async fn main() -> Result<()> {
         app.database().summary()
     );
     let address = app.serve(listen).await?;
-    tokio::spawn(schedule(address, jobs_token, whole_report));
+    if days_ahead > 0 {
+        println!("The app's clock runs {days_ahead} days ahead of this machine's.");
+    }
+    if jobs {
+        tokio::spawn(schedule(address, jobs_token, whole_report));
+    }
     tokio::signal::ctrl_c().await?;
     Ok(())
 }
