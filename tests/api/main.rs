@@ -3,6 +3,7 @@
 mod backups;
 mod consent;
 mod contract;
+mod crash;
 mod deploy;
 mod desk;
 mod floors;

@@ -57,9 +57,10 @@ pub async fn probe<B: Backend + ?Sized>(backend: &B) -> Result<Flavour, BackendE
 }
 
 impl BackendError {
-    /// Whether the store could not be reached (connection refused, reset or timed out) rather than
-    /// answering with an error: the client may retry later (503), nothing was written. Spin passes a
-    /// backend's error to the guest as its debug text only, so the text is all there is to go by.
+    /// Whether the store could not be reached (connection refused, reset or timed out) or could not
+    /// take a write for want of space (SQLite's `SQLITE_FULL`: the transaction rolled back), rather
+    /// than answering with an error: the client may retry later (503), nothing was written. Spin passes
+    /// a backend's error to the guest as its text only, so the text is all there is to go by.
     pub fn unreachable(&self) -> bool {
         let text = self.0.to_ascii_lowercase();
         [
@@ -75,6 +76,9 @@ impl BackendError {
             "notconnected",
             "connection closed",
             "unexpectedeof",
+            "database or disk is full",
+            "diskfull",
+            "no space left on device",
         ]
         .iter()
         .any(|sign| text.contains(sign))
@@ -317,5 +321,22 @@ mod spin {
             FLAVOURS.with_borrow_mut(|f| f.insert(self.label.clone(), found));
             Ok(found)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BackendError;
+
+    #[test]
+    fn a_lost_connection_and_a_full_disk_are_unavailable_and_other_errors_are_not() {
+        for text in [
+            "Io(Custom { kind: ConnectionRefused, error: \"connect\" })",
+            "database or disk is full",
+            "SqliteFailure(Error { code: DiskFull, extended_code: 13 }, Some(\"database or disk is full\"))",
+        ] {
+            assert!(BackendError(text.into()).unreachable(), "{text}");
+        }
+        assert!(!BackendError("no such table: spin_key_value".into()).unreachable());
     }
 }
