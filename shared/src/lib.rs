@@ -36,6 +36,7 @@ pub mod http;
 pub mod ids;
 pub mod jobs;
 pub mod links;
+pub mod log;
 pub mod mailer;
 pub mod openapi;
 pub mod privacy;

@@ -1,5 +1,6 @@
 //! The health probes (`GET /health/ready`, `GET /health/live`): what they answer with a store that
-//! works, one that refuses writes, one that is gone, and one whose server holds every command.
+//! works, one that refuses writes, one that is gone, one whose server holds every command, and one whose
+//! client stalled after an outage (Spin 4.1's redis-rs 0.32.7: not live, while a fresh process serves).
 
 use crate::harness::{TestApp, project_manifest, redis_server};
 use ::host::kv::Location;
@@ -102,4 +103,46 @@ async fn a_stopped_store_is_neither_ready_nor_live() {
     server.stop();
     assert_eq!(probe(&app, "/health/ready").await.0, 503);
     assert_eq!(probe(&app, "/health/live").await.0, 503);
+}
+
+/// Spin 4.1's Redis client after an outage of a few seconds: Redis is back, but the client waits out its
+/// reconnect backoff (an immediate retry, one after 1–2 s, then 60–120 s: redis-rs 0.32.7 ignores its
+/// `exponent_base` and backon caps the delay at 60 s, redis-rs #1717), and calls wait for that reconnect
+/// with no timeout. The process is reported not live for as long as that lasts, which is what makes
+/// the orchestrator restart it; a fresh process (a new client) on the same Redis serves at once.
+#[tokio::test]
+async fn after_an_outage_a_stalled_redis_client_is_reported_not_live_while_a_fresh_process_serves()
+{
+    let Some(server) = redis_server() else { return };
+    let app = on_redis(&server, "1").await;
+    assert_eq!(probe(&app, "/health/live").await.0, 200);
+    server.stop();
+    // Down long enough for the client's first two attempts to fail: the third is a minute away.
+    let down = Instant::now();
+    while down.elapsed() < Duration::from_secs(5) {
+        probe(&app, "/health/live").await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    server.restart().unwrap();
+    let back = Instant::now();
+    let fresh = on_redis(&server, "1").await;
+    assert_eq!(
+        probe(&fresh, "/health/ready").await.0,
+        200,
+        "a fresh process serves"
+    );
+    assert_eq!(probe(&fresh, "/health/live").await.0, 200);
+    while back.elapsed() < Duration::from_secs(10) {
+        let (status, body) = probe(&app, "/health/live").await;
+        assert_eq!(
+            status,
+            503,
+            "the old client answered {:.1} s after Redis was back (redis-rs newer than 0.32.7?): {body}",
+            back.elapsed().as_secs_f64()
+        );
+    }
+    eprintln!(
+        "stalled client: still not live {:.0} s after Redis was back; a fresh process served at once",
+        back.elapsed().as_secs_f64()
+    );
 }

@@ -133,7 +133,7 @@ pub async fn note_refusal<B: Backend>(
         .note_many(entry(officer.actor(), Action::Refused, detail, now))
         .await;
     if let Err(cause) = noted {
-        eprintln!("could not register a refused desk request: {cause}");
+        shared::log_line!("could not register a refused desk request: {cause}");
     }
 }
 

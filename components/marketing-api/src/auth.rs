@@ -47,7 +47,7 @@ pub async fn keyed<B: Backend, T: Into<Reply>>(
         let noted = store.note_many(event).await;
         if let (ApiError::Internal(_), Err(cause)) = (error, &noted) {
             // The store is failing already; the request's own error is the one to answer.
-            eprintln!("could not register a failed request: {cause}");
+            shared::log_line!("could not register a failed request: {cause}");
         } else {
             noted?;
         }

@@ -96,7 +96,7 @@ impl Export {
                 Ok(None) => None,
                 Err(error) => {
                     // The client sees a broken transfer, not a short export that looks complete.
-                    eprintln!("export of {} failed: {error:#}", run.export.collection.name);
+                    shared::log_line!("export of {} failed: {error:#}", run.export.collection.name);
                     run.finished = true;
                     Some((Err(error), run))
                 }

@@ -174,8 +174,8 @@ impl ApiError {
     /// learns that it was our fault.
     pub fn log(&self) {
         match self {
-            Self::Internal(cause) => eprintln!("internal error: {cause:#}"),
-            Self::StoreUnavailable(cause) => eprintln!("store unavailable: {cause}"),
+            Self::Internal(cause) => crate::log_line!("internal error: {cause:#}"),
+            Self::StoreUnavailable(cause) => crate::log_line!("store unavailable: {cause}"),
             _ => {}
         }
     }

@@ -183,7 +183,7 @@ impl<B: Backend> Walk<'_, B> {
         let message = match notice::compose(self.settings, contact, kind) {
             Ok(message) => message,
             Err(error) => {
-                eprintln!("notice of contact {} not composed: {error}", contact.id);
+                crate::log_line!("notice of contact {} not composed: {error}", contact.id);
                 return Ok(Queued::Failed);
             }
         };

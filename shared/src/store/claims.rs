@@ -65,7 +65,7 @@ impl<B: Backend> Store<B> {
             })
             .collect();
         if let Err(error) = self.backend.delete_many(keys).await {
-            eprintln!("the lease of job {} lapses by itself: {error}", lease.job);
+            crate::log_line!("the lease of job {} lapses by itself: {error}", lease.job);
         }
     }
 }

@@ -207,7 +207,7 @@ impl<B: Backend> Store<B> {
     /// that did not has its own error for the caller.
     pub(super) async fn settle(&self, draft: &Draft) {
         if let Err(error) = self.write(draft, false).await {
-            eprintln!("log entry {} left pending: {error}", draft.key());
+            crate::log_line!("log entry {} left pending: {error}", draft.key());
         }
     }
 
@@ -298,7 +298,7 @@ impl<B: Backend> Store<B> {
             .map(|d| Ok((d.key(), d.bytes(false)?)))
             .collect::<Result<Vec<_>, StoreError>>()?;
         if let Err(error) = self.backend.set_many(settled).await {
-            eprintln!("{} tombstones left pending: {error}", drafts.len());
+            crate::log_line!("{} tombstones left pending: {error}", drafts.len());
         }
         Ok(deleted?)
     }

@@ -66,7 +66,7 @@ pub async fn deliver<B: Backend, T: Transport>(
             // A record that does not read stops this endpoint's line, not every endpoint's.
             Err(StoreError::Corrupt { key, .. }) => {
                 // The key only: serde's message may quote the stored value.
-                eprintln!("webhook endpoint {} stopped this run at {key}", endpoint.id);
+                crate::log_line!("webhook endpoint {} stopped this run at {key}", endpoint.id);
             }
             result => result?,
         }

@@ -25,19 +25,7 @@ impl RedisServer {
             let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
             let dir = std::env::temp_dir().join(format!("kv-redis-{}-{port}", std::process::id()));
             std::fs::create_dir_all(&dir)?;
-            let child = Command::new(&binary)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
-                .arg("--dir")
-                .arg(&dir)
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .with_context(|| {
-                    format!(
-                        "starting {binary} (install Debian's redis-server, or set REDIS_SERVER)"
-                    )
-                })?;
+            let child = spawn(&binary, port, &dir)?;
             let server = Self {
                 child: Mutex::new(Some(child)),
                 port,
@@ -62,6 +50,15 @@ impl RedisServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// Starts the server again on its port after [`RedisServer::stop`] (a store that comes back).
+    pub fn restart(&self) -> Result<()> {
+        self.stop();
+        let binary = std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into());
+        *self.child.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(spawn(&binary, self.port, &self.dir)?);
+        self.wait_ready()
     }
 
     /// Makes the server hold every client's commands for `millis` (`CLIENT PAUSE ... ALL`): a stalled
@@ -95,6 +92,20 @@ impl RedisServer {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+fn spawn(binary: &str, port: u16, dir: &std::path::Path) -> Result<Child> {
+    Command::new(binary)
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
+        .arg("--dir")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .with_context(|| {
+            format!("starting {binary} (install Debian's redis-server, or set REDIS_SERVER)")
+        })
 }
 
 fn ping(port: u16) -> Result<()> {
