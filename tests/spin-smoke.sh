@@ -579,4 +579,32 @@ if [ "${SMOKE_KV:-sqlite}" = sqlite ]; then
   fi
 fi
 
+# A Redis outage (last: Redis loses its data here): ready is 503 within its 5 s deadline while Redis is
+# stopped, and 200 again once it is back and Spin's client reconnected (up to two minutes: redis-rs 0.32.7's
+# backoff, README "Spin's Redis client"); where the client does not recover, live must be 503 (a restart).
+if [ "${SMOKE_KV:-sqlite}" = redis ]; then
+  expect 200 "$tmp/outage-ready0.json" "$base/health/ready"
+  kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true
+  stopped=$SECONDS
+  expect 503 "$tmp/outage-ready1.json" -m 20 "$base/health/ready"
+  [ $((SECONDS - stopped)) -le 7 ] || fail "outage: ready took $((SECONDS - stopped)) s to answer 503"
+  "${REDIS_SERVER:-redis-server}" --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$tmp" --loglevel warning >>"$tmp/redis.log" 2>&1 &
+  redis_pid=$!
+  back=$SECONDS
+  code=503
+  while [ $((SECONDS - back)) -lt 150 ]; do
+    code=$(curl -s -m 20 -o /dev/null -w '%{http_code}' "$base/health/ready")
+    [ "$code" = 200 ] && break
+    sleep 2
+  done
+  if [ "$code" = 200 ]; then
+    echo "outage: ready 503 while Redis was stopped, 200 again $((SECONDS - back)) s after it was back"
+  else
+    expect 503 "$tmp/outage-live.json" -m 20 "$base/health/live"
+    echo "outage: Spin's client did not recover within 150 s; live answers 503 (a restart)"
+  fi
+  passed=$((passed + 1))
+fi
+
 echo "spin smoke: $passed checks passed, 0 failed${SPIN_UP_ARGS:+ (spin up $SPIN_UP_ARGS)}"
