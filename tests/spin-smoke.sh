@@ -594,7 +594,7 @@ if [ "${SMOKE_KV:-sqlite}" = redis ]; then
   back=$SECONDS
   code=503
   while [ $((SECONDS - back)) -lt 150 ]; do
-    code=$(curl -s -m 20 -o /dev/null -w '%{http_code}' "$base/health/ready")
+    code=$(curl -s -m 20 -o /dev/null -w '%{http_code}' "$base/health/ready" || true)
     [ "$code" = 200 ] && break
     sleep 2
   done
