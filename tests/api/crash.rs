@@ -6,6 +6,7 @@
 //! returns. (The Spin smoke run does the same on real Spin.)
 
 use crate::harness::project_manifest;
+use crate::retention::FORMS;
 use ::host::kv::{Database, KvStore, Location};
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -21,18 +22,6 @@ use std::time::Duration;
 const ADMIN_KEY: &str = "crash-admin-key-0123456789abcdef0123456789";
 const JOBS_TOKEN: &str = "crash-jobs-token-0123456789";
 const SEED: &str = "4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a";
-
-/// The contact form without the render-time check, so a post without a token is a person's.
-const FORMS: &str = r#"
-[contact]
-kind = "contact"
-fields = ["name", "email", "message"]
-required = ["email"]
-consents = ["privacy_policy"]
-required_consents = ["privacy_policy"]
-thank_you = "http://127.0.0.1:3000/thanks.html"
-min_seconds = 0
-"#;
 
 /// One `serve` process; killed with SIGKILL when dropped.
 struct Served {
@@ -81,6 +70,12 @@ impl Served {
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
         panic!("serve did not become ready on {}", served.base);
+    }
+
+    /// The readiness probe's status.
+    async fn ready(&self) -> u16 {
+        let response = self.client.get(self.url("/health/ready")).send().await;
+        response.unwrap().status().as_u16()
     }
 
     fn url(&self, path: &str) -> String {
@@ -497,23 +492,15 @@ async fn a_full_disk_answers_503_writes_nothing_half_and_serves_again_once_space
         }
     }
     assert!(refused >= 15, "a full disk refused {refused} of 20 posts");
-    let ready = served
-        .client
-        .get(served.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 503, "not ready while the disk is full");
+    assert_eq!(
+        served.ready().await,
+        503,
+        "not ready while the disk is full"
+    );
 
     std::fs::remove_file(filler).unwrap();
     assert_eq!(served.post("after@example.com", 200, false).await, 201);
-    let ready = served
-        .client
-        .get(served.url("/health/ready"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 200);
+    assert_eq!(served.ready().await, 200);
     drop(served);
 
     // A day on, every write the full disk cut off is past the grace: what was acknowledged is in the

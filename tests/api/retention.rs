@@ -13,7 +13,7 @@ use shared::time::Timestamp;
 use std::collections::BTreeMap;
 
 /// The contact form without the render-time check, so a post without a token is a person's.
-const FORMS: &str = r#"
+pub(crate) const FORMS: &str = r#"
 [contact]
 kind = "contact"
 fields = ["name", "email", "message"]
